@@ -1,0 +1,49 @@
+"""Uploading images, loading samples, and reading stored images back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+
+from app.api.responses import Format, bytes_response
+from app.deps import ServicesDep, StoredImageDep
+from app.imaging.encode import encode
+from app.ingest import ingest, ingest_sample
+from app.samples import load_samples
+from app.schemas import ImageInfo, SampleInfo
+
+router = APIRouter(prefix="/api", tags=["images"])
+
+UPLOAD_LIMIT_NOTE = "JPEG, PNG, WebP, BMP or GIF; the byte limit is CONVLENS_MAX_UPLOAD_BYTES."
+
+
+@router.post("/images", status_code=201, response_model=ImageInfo,
+             summary="Upload a photo", description=UPLOAD_LIMIT_NOTE)
+def upload_image(services: ServicesDep,
+                 file: Annotated[UploadFile, File(description=UPLOAD_LIMIT_NOTE)]) -> ImageInfo:
+    record = ingest(services, file.file.read(services.settings.max_upload_bytes + 1))
+    return ImageInfo(id=record.id, width=record.width, height=record.height)
+
+
+@router.get("/images/{image_id}", summary="A stored image, as uploaded at working size",
+            responses={200: {"content": {"image/png": {}}}}, response_class=Response)
+def get_image(image: StoredImageDep, services: ServicesDep,
+              format: Format = "png") -> Response:
+    content = services.derived.get_or_compute(
+        ("encoded", image.id, format), lambda: encode(image.rgb, format))
+    return bytes_response(content, format)
+
+
+@router.get("/samples", response_model=list[SampleInfo], summary="The built-in photos")
+def list_samples(services: ServicesDep) -> list[SampleInfo]:
+    return [SampleInfo(id=s.id, title=s.title, url=f"/static/samples/{s.file}",
+                       licence=s.licence, credit=s.credit, source=s.source, changes=s.changes)
+            for s in load_samples(services.settings.samples_dir)]
+
+
+@router.post("/samples/{sample_id}/image", status_code=201, response_model=ImageInfo,
+             summary="Load a built-in photo as a stored image, without uploading it")
+def load_sample(sample_id: str, services: ServicesDep) -> ImageInfo:
+    record = ingest_sample(services, sample_id)
+    return ImageInfo(id=record.id, width=record.width, height=record.height)

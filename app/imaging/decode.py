@@ -1,0 +1,179 @@
+"""Bytes to pixels: the one place an upload is sniffed, checked and decoded.
+
+Everything later in ConvLens works on ``(H, W, 3) uint8 RGB`` arrays, so every
+oddity of real files (EXIF rotation, 16-bit, alpha, palettes, CMYK, animation)
+is settled here, and every way a file can be hostile is refused here, before
+it costs memory.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow's own bomb guard stays on as a second line; ours (DecodeLimits) is tighter.
+Image.MAX_IMAGE_PIXELS = 64_000_000
+
+
+class DecodeError(Exception):
+    """Base for every reason an upload is refused. ``kind`` is stable for callers."""
+
+    kind = "invalid"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ImageTooLarge(DecodeError):
+    kind = "too_large"
+
+
+class UnsupportedFormat(DecodeError):
+    kind = "unsupported"
+
+
+class CorruptImage(DecodeError):
+    kind = "corrupt"
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """What an upload may declare before a single pixel is decoded."""
+
+    max_pixels: int = 16_777_216
+    max_side: int = 8192
+    max_aspect: float = 32.0
+    working_side: int = 1024
+
+
+ACCEPTED = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
+
+# Signatures of formats we refuse by name, so the message can say what the file was.
+_KNOWN_REFUSED = (
+    (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"%PDF", "PDF"), (b"%!PS", "PostScript/EPS"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"), (b"#?RADIANCE", "HDR"), (b"#?RGBE", "HDR"),
+    (b"P1", "PNM"), (b"P2", "PNM"), (b"P3", "PNM"), (b"P4", "PNM"), (b"P5", "PNM"),
+    (b"P6", "PNM"), (b"P7", "PAM"), (b"PF", "PFM"), (b"Pf", "PFM"), (b"\x00\x00\x01\x00", "ICO"),
+    (b"8BPS", "PSD"), (b"PK\x03\x04", "ZIP"), (b"\x1f\x8b", "gzip"),
+)
+
+
+def sniff_format(data: bytes) -> str:
+    """Name the image format from its leading bytes; the filename and Content-Type are ignored.
+
+    Raises ``UnsupportedFormat`` for anything but JPEG, PNG, WebP, BMP and GIF.
+    """
+    head = data[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith(b"BM") and len(data) >= 26:
+        return "BMP"
+    for magic, name in _KNOWN_REFUSED:
+        if head.startswith(magic):
+            raise UnsupportedFormat(
+                f"{name} files are not supported; upload a JPEG, PNG, WebP, BMP or GIF.",
+                detected=name)
+    stripped = data[:512].lstrip().lower()
+    if stripped.startswith((b"<svg", b"<?xml", b"<!doctype", b"<html")):
+        raise UnsupportedFormat(
+            "SVG, XML and HTML are not supported; upload a JPEG, PNG, WebP, BMP or GIF.",
+            detected="markup")
+    raise UnsupportedFormat(
+        "This file is not an image we can read; upload a JPEG, PNG, WebP, BMP or GIF.")
+
+
+def check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
+    """Refuse declared sizes that are empty, huge, or absurdly thin, before decoding."""
+    if width < 1 or height < 1:
+        raise CorruptImage(f"The image declares a size of {width}x{height} pixels.",
+                           width=width, height=height)
+    if max(width, height) > limits.max_side:
+        raise ImageTooLarge(
+            f"The image is {width}x{height} pixels; each side may be at most "
+            f"{limits.max_side} px. Downscale it and try again.",
+            width=width, height=height, max_side=limits.max_side)
+    if width * height > limits.max_pixels:
+        raise ImageTooLarge(
+            f"The image has {width * height / 1e6:.1f} megapixels; at most "
+            f"{limits.max_pixels / 1e6:.1f} are accepted. Downscale it and try again.",
+            width=width, height=height, max_pixels=limits.max_pixels)
+    aspect = max(width, height) / min(width, height)
+    if aspect > limits.max_aspect:
+        raise CorruptImage(
+            f"The image is {width}x{height} pixels, an aspect ratio of {aspect:.0f}:1; "
+            f"at most {limits.max_aspect:.0f}:1 is accepted.",
+            width=width, height=height, max_aspect=limits.max_aspect)
+
+
+def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarray:
+    """Decode an upload to ``(H, W, 3) uint8`` RGB at working size.
+
+    The format comes from the bytes; declared dimensions are checked before the
+    pixel data is touched; EXIF orientation is applied; the first frame of an
+    animation is used; the result's longest side is at most ``working_side``.
+    """
+    if not data:
+        raise CorruptImage("The file is empty.")
+    fmt = sniff_format(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data), formats=[fmt])
+            check_dimensions(*img.size, limits)
+            if fmt == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
+                # larger than we keep: the cheapest pixels are the ones never decoded.
+                img.draft("RGB", (limits.working_side, limits.working_side))
+            img = ImageOps.exif_transpose(img)  # loads the pixels
+            img.load()
+            rgb = _to_rgb_array(img)
+    except DecodeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge("The image declares more pixels than we accept.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptImage(
+            f"The {fmt} file is truncated or corrupt and could not be decoded; "
+            "re-save it and try again.", format=fmt) from exc
+    return fit_working_size(rgb, limits.working_side)
+
+
+def _to_rgb_array(img: Image.Image) -> np.ndarray:
+    """Any Pillow mode to ``(H, W, 3) uint8``; alpha is composited over white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # High bit depth grayscale: scale to 8 bits instead of clipping at 255.
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if arr.max(initial=0) > 255 else 255.0
+        gray = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, rgba)
+    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
+    return np.ascontiguousarray(rgb)
+
+
+def fit_working_size(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """Downsize ``(H, W, 3)`` so its longest side is at most ``max_side``; never upsizes."""
+    h, w = rgb.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1:
+        return rgb
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)

@@ -1,0 +1,49 @@
+"""Assemble the ConvLens application: routers, static files, error handlers. No routes here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import images, kernels
+from app.config import ROOT, Settings
+from app.deps import Services
+from app.errors import install_error_handlers
+from app.web import pages
+from app.web.assets import Assets, VersionedStaticFiles
+
+log = logging.getLogger("convlens")
+
+# Multipart framing around a file is small; this slack keeps a file of exactly the
+# byte limit from being refused by the stream limit before its own clearer check.
+_MULTIPART_SLACK = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new application with its own store, caches and (once started) model."""
+    settings = settings or Settings.from_env()
+    services = Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.load_model and services.model is None:
+            from models.probe import ModelService  # torch is imported only when needed
+
+            services.model = ModelService.load(threads=settings.torch_threads)
+            log.info("model loaded")
+        yield
+
+    app = FastAPI(title="ConvLens", version="0.1.0", lifespan=lifespan,
+                  max_body_size=settings.max_upload_bytes + _MULTIPART_SLACK,
+                  description="See what a convolution does and what a real CNN sees.")
+    app.state.services = services
+    app.state.assets = Assets(ROOT / "static")
+    install_error_handlers(app)
+    app.include_router(images.router)
+    app.include_router(kernels.router)
+    app.include_router(pages.router)
+    app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
+    return app

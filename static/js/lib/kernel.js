@@ -1,0 +1,45 @@
+// Kernel text formats and small kernel arithmetic. Pure (no DOM).
+// Text form, shared by the URL hash: rows split by ";", values by ",",
+// the three slices of an RGB kernel by "|".  Example: "1,0,-1;2,0,-2;1,0,-1".
+
+export function kernelToText(kernel) {
+  const is3d = Array.isArray(kernel[0][0]);
+  const slice = (k) => k.map((row) => row.map(formatEntry).join(",")).join(";");
+  return is3d ? kernel.map(slice).join("|") : slice(kernel);
+}
+
+export function kernelFromText(text) {
+  const parseSlice = (s) => s.split(";").map((row) => row.split(",").map(Number));
+  const slices = String(text).split("|").map(parseSlice);
+  const flat = slices.flat(2);
+  if (!flat.length || flat.some((v) => !Number.isFinite(v))) return null;
+  const rows = slices[0].length;
+  const cols = slices[0][0].length;
+  const rectangular = slices.every((s) => s.length === rows && s.every((r) => r.length === cols));
+  if (!rectangular || (slices.length !== 1 && slices.length !== 3)) return null;
+  return slices.length === 1 ? slices[0] : slices;
+}
+
+function formatEntry(v) {
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6);
+}
+
+export function kernelSum(kernel) {
+  return kernel.flat(2).reduce((a, b) => a + b, 0);
+}
+
+export function resizeKernel(kernel, rows, cols) {
+  // Keep the overlapping top-left values, fill the rest with zeros.
+  return Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (kernel[i] && kernel[i][j] !== undefined ? kernel[i][j] : 0)));
+}
+
+export function transpose(kernel) {
+  return kernel[0].map((_, j) => kernel.map((row) => row[j]));
+}
+
+export function normalise(kernel) {
+  const s = kernelSum(kernel);
+  if (!s) return kernel;
+  return kernel.map((row) => row.map((v) => Math.round((v / s) * 1e6) / 1e6));
+}

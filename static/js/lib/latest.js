@@ -1,0 +1,28 @@
+// Run an async task so that at most one call is in flight and only the newest
+// request waits: edits made while a request runs collapse into one follow-up.
+// Pure (no DOM): tested with `node --test`.
+
+export function latestOnly(task) {
+  let running = false;
+  let pending = null; // {args, resolve} of the newest call waiting to run
+
+  async function pump(args) {
+    running = true;
+    try {
+      return await task(...args);
+    } finally {
+      running = false;
+      if (pending) {
+        const next = pending;
+        pending = null;
+        pump(next.args).then(next.resolve, next.resolve);
+      }
+    }
+  }
+
+  return function submit(...args) {
+    if (!running) return pump(args);
+    if (pending) pending.resolve(undefined); // superseded: its caller gets nothing
+    return new Promise((resolve) => { pending = { args, resolve }; });
+  };
+}

@@ -1,0 +1,107 @@
+// Where the current photo comes from: samples, the file picker, drag and drop, paste.
+// Owns the current image id, and re-sends the photo when the server has evicted it.
+import { ApiError, loadSample, uploadImage } from "./api.js";
+import { state, update } from "./state.js";
+import { showError, showStatus } from "./status.js";
+
+const ACCEPTED = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif"];
+let lastUpload = null; // the user's own file, kept so an evicted id can be re-uploaded
+let current = null;    // {id, width, height}
+
+export function currentImage() {
+  return current;
+}
+
+async function ingest() {
+  if (lastUpload && !state.sample) return uploadImage(lastUpload.blob, lastUpload.name);
+  return loadSample(state.sample || "dog_german_shepherd");
+}
+
+async function useRecord(record, change) {
+  current = record;
+  update({ ...change, image: record.id });
+}
+
+export async function chooseSample(sampleId) {
+  showStatus("Loading the sample...");
+  try {
+    const record = await loadSample(sampleId);
+    lastUpload = null;
+    await useRecord(record, { sample: sampleId });
+    showStatus("");
+  } catch (err) {
+    showError(err);
+  }
+}
+
+export async function chooseFile(file) {
+  if (!file) return;
+  if (file.type && !ACCEPTED.includes(file.type)) {
+    showError(new ApiError(415, "unsupported_image_type",
+      `${file.name || "This file"} is not a JPEG, PNG, WebP, BMP or GIF image.`));
+    return;
+  }
+  showStatus(`Uploading ${file.name || "the photo"}...`);
+  try {
+    const record = await uploadImage(file, file.name || "pasted.png");
+    lastUpload = { blob: file, name: file.name || "pasted.png" };
+    await useRecord(record, { sample: "" });
+    showStatus("");
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// Run fn(imageId); if the server no longer has the image, send it again once and retry.
+export async function withImage(fn) {
+  if (!current) await restore();
+  try {
+    return await fn(current.id);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "image_not_found") throw err;
+    current = await ingest();
+    update({ image: current.id });
+    return fn(current.id);
+  }
+}
+
+// On page load: the id in the URL if the server still has it, else the sample, else the dog.
+export async function restore() {
+  try {
+    current = await ingest();
+  } catch (err) {
+    if (!state.sample) throw err;
+    current = await loadSample("dog_german_shepherd");
+  }
+  update({ image: current.id });
+  return current;
+}
+
+export function installSourceControls(root) {
+  root.querySelector('[data-testid="file-input"]').addEventListener("change", (e) => {
+    chooseFile(e.target.files[0]);
+    e.target.value = "";
+  });
+  for (const button of root.querySelectorAll("[data-sample]")) {
+    button.addEventListener("click", () => chooseSample(button.dataset.sample));
+  }
+  const overlay = root.querySelector('[data-testid="drop-overlay"]');
+  document.addEventListener("dragover", (e) => {
+    if ([...e.dataTransfer.types].includes("Files")) {
+      e.preventDefault();
+      overlay.hidden = false;
+    }
+  });
+  document.addEventListener("dragleave", (e) => {
+    if (!e.relatedTarget) overlay.hidden = true;
+  });
+  document.addEventListener("drop", (e) => {
+    e.preventDefault();
+    overlay.hidden = true;
+    chooseFile(e.dataTransfer.files[0]);
+  });
+  document.addEventListener("paste", (e) => {
+    const item = [...e.clipboardData.items].find((i) => i.kind === "file" && i.type.startsWith("image/"));
+    if (item) chooseFile(item.getAsFile());
+  });
+}

@@ -1,0 +1,46 @@
+// One state object for the page, mirrored to location.hash so a link reproduces the view.
+import { hashToState, stateToHash } from "./lib/hashstate.js";
+
+export const DEFAULTS = Object.freeze({
+  tab: "playground",
+  sample: "dog_german_shepherd",
+  image: "",
+  preset: "sobel_x",
+  kernel: [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+  stride: 1,
+  dilation: 1,
+  padding: "same",
+  border: "reflect101",
+  channels: "gray",
+  bias: 0,
+  flip: false,
+  relu: false,
+  pool: "",
+  poolSize: 2,
+  poolStride: 2,
+  display: "diverging",
+  zoom: 0,          // 0 means "fit to the viewport"
+  stage: "",
+  cls: "",
+});
+
+const listeners = new Set();
+export const state = hashToState(location.hash, DEFAULTS);
+
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+// Merge a change, mirror it to the URL (without a history entry per keystroke), notify.
+export function update(change) {
+  const changed = Object.keys(change).filter((k) => JSON.stringify(state[k]) !== JSON.stringify(change[k]));
+  if (!changed.length) return;
+  Object.assign(state, change);
+  history.replaceState(null, "", stateToHash(state));
+  for (const fn of listeners) fn(state, new Set(changed));
+}
+
+export function shareUrl() {
+  return location.origin + location.pathname + stateToHash(state);
+}
