@@ -1,0 +1,370 @@
+"""User kernels on photos: padding, stride, dilation, bias, ReLU, pooling, and their arithmetic.
+
+Convolution here means cross-correlation, as in CNNs and OpenCV's ``filter2D``:
+the kernel is laid on the image as written. ``flip=True`` rotates it by 180
+degrees first, which is the textbook convolution.
+
+The pipeline, in the order a CNN layer applies it::
+
+    x (H, W) or (H, W, 3) float32
+      -> pad (border mode)        (H + pt + pb, W + pl + pr)
+      -> correlate (dilated k)    every position, then keep every s-th
+      -> + bias, ReLU             conv map
+      -> pool (max/avg, floor)    final values
+
+OpenCV does the sliding (``filter2D`` is ~100x faster than NumPy windows and
+5-80x faster than ``torch.conv2d`` on photos); torch is the test oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+KERNEL_MAX_SIDE = 15
+KERNEL_MAX_ABS = 1000.0  # keeps sums finite in float32 and the display meaningful
+
+Border = Literal["zero", "replicate", "reflect", "reflect101"]
+Channels = Literal["gray", "rgb"]
+
+_CV_BORDER = {
+    "zero": cv2.BORDER_CONSTANT,        # 000|abc
+    "replicate": cv2.BORDER_REPLICATE,  # aaa|abc
+    "reflect": cv2.BORDER_REFLECT,      # cba|abc (edge repeated)
+    "reflect101": cv2.BORDER_REFLECT_101,  # dcb|abc (OpenCV's default)
+}
+
+# ITU-R BT.601 luma, the weights of every "convert to grayscale" students meet.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def _preset(name: str, kernel: list[list[float]], description: str) -> dict:
+    return {"name": name, "kernel": kernel, "description": description}
+
+
+_G5 = [[1, 4, 6, 4, 1], [4, 16, 24, 16, 4], [6, 24, 36, 24, 6], [4, 16, 24, 16, 4],
+       [1, 4, 6, 4, 1]]
+
+PRESETS: dict[str, dict] = {
+    "identity": _preset("Identity", [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+                        "Copies the centre pixel: the output equals the input."),
+    "box_blur": _preset("Box blur", [[1 / 9] * 3] * 3,
+                        "Averages the 3x3 neighbourhood; sums to 1 so brightness is kept."),
+    "gaussian_3x3": _preset("Gaussian blur 3x3",
+                            [[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16],
+                             [1 / 16, 2 / 16, 1 / 16]],
+                            "A weighted average that favours the centre: a softer blur."),
+    "gaussian_5x5": _preset("Gaussian blur 5x5", [[v / 256 for v in row] for row in _G5],
+                            "Binomial approximation of a Gaussian over 5x5 pixels."),
+    "sharpen": _preset("Sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+                       "Identity plus a Laplacian: boosts the difference from the neighbours."),
+    "sobel_x": _preset("Sobel x", [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+                       "Horizontal gradient: bright-on-the-right edges go positive, "
+                       "the other side negative."),
+    "sobel_y": _preset("Sobel y", [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+                       "Vertical gradient: responds to horizontal edges."),
+    "prewitt_x": _preset("Prewitt x", [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
+                         "Like Sobel x without the extra weight on the centre row."),
+    "prewitt_y": _preset("Prewitt y", [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+                         "Like Sobel y without the extra weight on the centre column."),
+    "scharr_x": _preset("Scharr x", [[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]],
+                        "A gradient with better rotational symmetry than Sobel."),
+    "scharr_y": _preset("Scharr y", [[-3, -10, -3], [0, 0, 0], [3, 10, 3]],
+                        "Scharr's vertical gradient."),
+    "laplacian_4": _preset("Laplacian (4-neighbour)", [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+                           "Second derivative: zero on flat areas and ramps, strong at edges."),
+    "laplacian_8": _preset("Laplacian (8-neighbour)", [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
+                           "Second derivative including the diagonals."),
+    "emboss": _preset("Emboss", [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+                      "A diagonal gradient plus the pixel itself: looks like relief."),
+    "outline": _preset("Outline", [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+                       "Centre minus its neighbours: only outlines survive."),
+    "horizontal_edge": _preset("Horizontal edge", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
+                               "Bright above, dark below: finds horizontal edges."),
+    "vertical_edge": _preset("Vertical edge", [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
+                             "Bright left, dark right: finds vertical edges."),
+}
+
+
+class ConvParamError(ValueError):
+    """A parameter combination that cannot be computed; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    kind: Literal["max", "avg"] = "max"
+    size: int = 2
+    stride: int = 2
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """One convolution layer as a student sets it up.
+
+    ``kernel`` is ``(kh, kw)``, applied to every channel on its own, or
+    ``(3, kh, kw)``: one slice per R, G, B input channel, summed into one
+    output like a CNN's first layer (needs ``channels="rgb"``).
+    """
+
+    kernel: np.ndarray
+    stride: int = 1
+    padding: Literal["same", "valid"] | int = "same"
+    border: Border = "reflect101"
+    dilation: int = 1
+    bias: float = 0.0
+    channels: Channels = "gray"
+    flip: bool = False
+    relu: bool = False
+    pool: PoolSpec | None = None
+
+    def applied_kernel(self) -> np.ndarray:
+        """The kernel as laid on the image: float32, rotated 180 degrees when ``flip``."""
+        k = np.asarray(self.kernel, dtype=np.float32)
+        return np.ascontiguousarray(k[..., ::-1, ::-1]) if self.flip else k
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Every size in the pipeline, with the formulas that produce them."""
+
+    in_h: int
+    in_w: int
+    kh: int
+    kw: int
+    eff_h: int  # dilated kernel extent: d * (k - 1) + 1
+    eff_w: int
+    pad: tuple[int, int, int, int]  # top, bottom, left, right
+    stride: int
+    dilation: int
+    conv_h: int
+    conv_w: int
+    out_h: int
+    out_w: int
+    pool: PoolSpec | None
+    formulas: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConvResult:
+    values: np.ndarray  # final output: (oh, ow) or (oh, ow, 3) float32
+    conv: np.ndarray  # after bias and ReLU, before pooling
+    geometry: Geometry
+
+
+def validate(spec: ConvSpec) -> None:
+    """Raise ``ConvParamError`` for a spec no image could satisfy."""
+    k = np.asarray(spec.kernel)
+    if k.ndim not in (2, 3) or (k.ndim == 3 and k.shape[0] != 3) or 0 in k.shape:
+        raise ConvParamError("kernel", "the kernel must be a 2-D grid, or 3 grids (R, G, B)")
+    if max(k.shape[-2:]) > KERNEL_MAX_SIDE:
+        raise ConvParamError("kernel", f"the kernel is {k.shape[-2]}x{k.shape[-1]}; at most "
+                                       f"{KERNEL_MAX_SIDE}x{KERNEL_MAX_SIDE} is allowed")
+    if not np.all(np.isfinite(k)) or float(np.abs(k).max()) > KERNEL_MAX_ABS:
+        raise ConvParamError("kernel", f"kernel entries must be finite numbers between "
+                                       f"-{KERNEL_MAX_ABS:g} and {KERNEL_MAX_ABS:g}")
+    if k.ndim == 3 and spec.channels != "rgb":
+        raise ConvParamError("channels", "a kernel with R, G, B slices needs channels 'rgb'")
+    if not 1 <= spec.stride <= 8:
+        raise ConvParamError("stride", "stride must be between 1 and 8")
+    if not 1 <= spec.dilation <= 4:
+        raise ConvParamError("dilation", "dilation must be between 1 and 4")
+    if spec.border not in _CV_BORDER:
+        raise ConvParamError("border", f"border must be one of {', '.join(_CV_BORDER)}")
+
+
+def _same_padding(n: int, eff: int, stride: int) -> tuple[int, int]:
+    """TensorFlow's 'same': output ceil(n / s); an odd total pads one more after."""
+    out = -(-n // stride)
+    total = max((out - 1) * stride + eff - n, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_formula(axis: str, n: int, before: int, after: int, k: int, d: int, s: int,
+                  out: int) -> dict:
+    pads = f"{before} + {after}" if before != after else f"2·{before}"
+    return {"axis": axis, "stage": "conv",
+            "text": f"floor(({n} + {pads} − {d}·({k} − 1) − 1) / {s}) + 1 = {out}"}
+
+
+def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
+    """Sizes after padding, convolution and pooling; ``ConvParamError`` if nothing is left.
+
+    The conv output is ``floor((n + p_before + p_after - d(f - 1) - 1) / s) + 1``
+    per axis, as in ``torch.nn.Conv2d``; pooling uses floor mode without padding.
+    """
+    validate(spec)
+    kh, kw = np.asarray(spec.kernel).shape[-2:]
+    d, s = spec.dilation, spec.stride
+    eff_h, eff_w = d * (kh - 1) + 1, d * (kw - 1) + 1
+    if spec.padding == "same":
+        top, bottom = _same_padding(in_h, eff_h, s)
+        left, right = _same_padding(in_w, eff_w, s)
+    elif spec.padding == "valid":
+        top = bottom = left = right = 0
+    else:
+        if not 0 <= int(spec.padding) <= 64:
+            raise ConvParamError("padding", "padding must be 'same', 'valid' or 0-64 pixels")
+        top = bottom = left = right = int(spec.padding)
+    span_h, span_w = in_h + top + bottom, in_w + left + right
+    if eff_h > span_h or eff_w > span_w:
+        raise ConvParamError(
+            "padding", f"the kernel spans {eff_h}x{eff_w} pixels (dilation included) but the "
+                       f"padded input is only {span_h}x{span_w}: no output is left; use more "
+                       f"padding, a smaller kernel or less dilation")
+    conv_h, conv_w = (span_h - eff_h) // s + 1, (span_w - eff_w) // s + 1
+    formulas = [_conv_formula("height", in_h, top, bottom, kh, d, s, conv_h),
+                _conv_formula("width", in_w, left, right, kw, d, s, conv_w)]
+    warnings = []
+    for axis, span, eff in (("rows", span_h, eff_h), ("columns", span_w, eff_w)):
+        if (span - eff) % s:
+            warnings.append(f"stride {s} does not tile the padded input evenly: the last "
+                            f"{(span - eff) % s} {axis} are never under the kernel")
+    if spec.padding == "same" and (top != bottom or left != right):
+        warnings.append("'same' padding is uneven here (as in TensorFlow): the extra "
+                        "row or column goes at the bottom or right")
+    out_h, out_w = conv_h, conv_w
+    if spec.pool is not None:
+        p = spec.pool
+        if not (1 <= p.size <= 8 and 1 <= p.stride <= 8):
+            raise ConvParamError("pool", "pool size and stride must be between 1 and 8")
+        if p.size > conv_h or p.size > conv_w:
+            raise ConvParamError(
+                "pool", f"a {p.size}x{p.size} pool does not fit the {conv_h}x{conv_w} "
+                        f"convolution output: use a smaller pool size")
+        out_h, out_w = (conv_h - p.size) // p.stride + 1, (conv_w - p.size) // p.stride + 1
+        for axis, n, out in (("height", conv_h, out_h), ("width", conv_w, out_w)):
+            formulas.append({"axis": axis, "stage": "pool",
+                             "text": f"floor(({n} − {p.size}) / {p.stride}) + 1 = {out}"})
+            if (n - p.size) % p.stride:
+                warnings.append(f"the pool stride does not tile the {n}-pixel {axis} evenly: "
+                                f"the last {(n - p.size) % p.stride} are dropped (floor mode)")
+    return Geometry(in_h, in_w, kh, kw, eff_h, eff_w, (top, bottom, left, right), s, d,
+                    conv_h, conv_w, out_h, out_w, spec.pool, formulas, warnings)
+
+
+def prepare_input(rgb_u8: np.ndarray, channels: Channels) -> np.ndarray:
+    """The float32 image a kernel sees: luma ``(H, W)`` for gray, ``(H, W, 3)`` for rgb, 0-255."""
+    if channels == "gray":
+        return rgb_u8.astype(np.float32) @ LUMA  # (H, W)
+    return rgb_u8.astype(np.float32)  # (H, W, 3)
+
+
+def _dilate(k: np.ndarray, d: int) -> np.ndarray:
+    """Insert ``d - 1`` zeros between taps: the same sums as a dilated convolution."""
+    if d == 1:
+        return k
+    out = np.zeros((d * (k.shape[0] - 1) + 1, d * (k.shape[1] - 1) + 1), np.float32)
+    out[::d, ::d] = k
+    return out
+
+
+def _correlate(padded: np.ndarray, k2: np.ndarray, g: Geometry) -> np.ndarray:
+    """Valid cross-correlation of ``padded`` with the 2-D kernel, then the stride."""
+    kd = _dilate(k2, g.dilation)
+    # Anchor (0, 0): out[i, j] = sum k[u, v] * padded[i + u, j + v]; the rows that
+    # would need pixels past the padded edge are cut off below.
+    full = cv2.filter2D(padded, cv2.CV_32F, kd, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    h = padded.shape[0] - g.eff_h + 1
+    w = padded.shape[1] - g.eff_w + 1
+    return full[:h:g.stride, :w:g.stride]
+
+
+def pool2d(values: np.ndarray, spec: PoolSpec) -> np.ndarray:
+    """Max or average pooling over ``(H, W[, C])``, floor mode, no padding."""
+    windows = sliding_window_view(values, (spec.size, spec.size), axis=(0, 1))
+    windows = windows[::spec.stride, ::spec.stride]  # (oh, ow[, C], size, size)
+    reduce = np.max if spec.kind == "max" else np.mean
+    return reduce(windows, axis=(-2, -1)).astype(np.float32)
+
+
+def convolve(x: np.ndarray, spec: ConvSpec) -> ConvResult:
+    """Apply ``spec`` to a prepared image ``x`` (see ``prepare_input``)."""
+    g = output_geometry(x.shape[0], x.shape[1], spec)
+    top, bottom, left, right = g.pad
+    padded = cv2.copyMakeBorder(x, top, bottom, left, right, _CV_BORDER[spec.border], value=0)
+    k = spec.applied_kernel()
+    if k.ndim == 3:  # one slice per input channel, summed: a CNN layer with 1 output
+        conv = sum(_correlate(np.ascontiguousarray(padded[:, :, c]), k[c], g) for c in range(3))
+    else:
+        conv = _correlate(padded, k, g)
+    conv = conv + np.float32(spec.bias)
+    if spec.relu:
+        conv = np.maximum(conv, 0)
+    conv = conv.astype(np.float32, copy=False)
+    values = pool2d(conv, spec.pool) if spec.pool else conv
+    return ConvResult(values, conv, g)
+
+
+def _tap(index: int, size: int, border: Border) -> int:
+    """Where padding reads from for an out-of-range index; -1 means a zero."""
+    return cv2.borderInterpolate(index, size, _CV_BORDER[border])
+
+
+def inspect_pixel(x: np.ndarray, spec: ConvSpec, result: ConvResult, ox: int, oy: int) -> dict:
+    """The dot product behind output pixel ``(ox, oy)`` of ``result``, in plain numbers.
+
+    With pooling, ``(ox, oy)`` is a pooled pixel: the pool window is reported and
+    the conv pixel explained is the window's maximum (max pool, first channel) or
+    its top-left pixel (average pool).
+    """
+    g = result.geometry
+    if not 0 <= ox < g.out_w:
+        raise ConvParamError("x", f"x must be between 0 and {g.out_w - 1}")
+    if not 0 <= oy < g.out_h:
+        raise ConvParamError("y", f"y must be between 0 and {g.out_h - 1}")
+    conv = result.conv if result.conv.ndim == 3 else result.conv[:, :, None]  # (ch, cw, O)
+    cx, cy, pool = ox, oy, None
+    if g.pool is not None:
+        p = g.pool
+        y0, x0 = oy * p.stride, ox * p.stride
+        window = conv[y0:y0 + p.size, x0:x0 + p.size]  # (size, size, O)
+        if p.kind == "max":
+            dy, dx = np.unravel_index(int(np.argmax(window[:, :, 0])), window.shape[:2])
+        else:
+            dy, dx = 0, 0
+        cy, cx = y0 + int(dy), x0 + int(dx)
+        reduce = np.max if p.kind == "max" else np.mean
+        pool = {"kind": p.kind, "size": p.size, "stride": p.stride,
+                "window": {"x0": x0, "y0": y0, "x1": x0 + p.size - 1, "y1": y0 + p.size - 1},
+                "values": np.moveaxis(window, 2, 0).tolist(),
+                "result": [float(v) for v in reduce(window, axis=(0, 1))]}
+    top, _, left, _ = g.pad
+    d = g.dilation
+    rows = [cy * g.stride - top + i * d for i in range(g.kh)]
+    cols = [cx * g.stride - left + j * d for j in range(g.kw)]
+    ri = np.array([_tap(r, g.in_h, spec.border) for r in rows])
+    ci = np.array([_tap(c, g.in_w, spec.border) for c in cols])
+    img = x if x.ndim == 3 else x[:, :, None]  # (H, W, C)
+    patch = img[np.clip(ri, 0, None)[:, None], np.clip(ci, 0, None)[None, :]]  # (kh, kw, C)
+    patch = np.where((ri[:, None, None] < 0) | (ci[None, :, None] < 0), 0.0, patch)
+    patch = np.moveaxis(patch, 2, 0).astype(np.float32)  # (C, kh, kw)
+    k = spec.applied_kernel()
+    kernel = k if k.ndim == 3 else np.broadcast_to(k, patch.shape)
+    products = patch * kernel  # (C, kh, kw)
+    if k.ndim == 3:
+        mode, sums = "summed", [float(products.sum(dtype=np.float64))]
+    else:
+        mode = "gray" if patch.shape[0] == 1 else "per_channel"
+        sums = [float(s) for s in products.sum(axis=(1, 2), dtype=np.float64)]
+    values = [s + spec.bias for s in sums]
+    out = result.values[oy, ox]
+    return {
+        "x": ox, "y": oy, "conv_x": cx, "conv_y": cy, "mode": mode,
+        "channels": ["gray"] if patch.shape[0] == 1 else ["R", "G", "B"],
+        "patch": patch.tolist(), "kernel": np.asarray(kernel).tolist(),
+        "products": products.tolist(), "sum": sums, "bias": spec.bias, "value": values,
+        "relu": spec.relu, "relu_value": [max(v, 0.0) if spec.relu else v for v in values],
+        "window": {"x0": cols[0], "y0": rows[0], "x1": cols[-1], "y1": rows[-1]},
+        "dilation": d, "pool": pool,
+        "output": [float(v) for v in np.atleast_1d(out)],
+    }
