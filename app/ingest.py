@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.deps import Services
 from app.errors import ImageTooLarge, NotFound
+from app.imaging.decode import decode_image
 from app.samples import find_sample
 from app.store import ImageRecord
-from app.imaging.decode import decode_image
 
 
 def ingest(services: Services, data: bytes) -> ImageRecord:

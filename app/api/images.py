@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 
 from app.api.responses import Format, bytes_response
 from app.deps import ServicesDep, StoredImageDep

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from app.api.responses import Format, image_response, npy_response
 from app.deps import ServicesDep, StoredImageDep
-from app.playground import conv_summary, explain_pixel, run_convolution
-from app.imaging.encode import to_display
 from app.imaging.convolve import PRESETS
-from app.schemas import ConvQuery, ConvRequest, InspectRequest
+from app.imaging.encode import to_display
+from app.playground import conv_summary, explain_pixel, run_convolution
+from app.schemas import ConvRequest, InspectRequest
 
 router = APIRouter(prefix="/api", tags=["kernels"])
 
@@ -25,34 +26,23 @@ def list_presets() -> dict[str, dict]:
     return PRESETS
 
 
-def _respond(image: StoredImageDep, services: ServicesDep, spec: ConvRequest, fmt: Format,
-             as_: As) -> Response:
-    result = run_convolution(services, image, spec)
+@router.post("/images/{image_id}/convolve", responses=_IMAGE, response_class=Response,
+             summary="Convolve a stored image with a kernel")
+def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvRequest,
+                   fmt: Annotated[Format, Query(alias="format")] = "jpeg",
+                   as_: Annotated[As, Query(alias="as")] = "image") -> Response:
+    """The display image (JPEG by default: fastest to encode), or ``?as=json|npy``."""
+    result = run_convolution(services, image, spec.to_spec())
+    summary = json.dumps(conv_summary(result, spec))
     if as_ == "json":
-        return Response(conv_summary(result).model_dump_json(), media_type="application/json")
+        return Response(summary, media_type="application/json")
     if as_ == "npy":
         return npy_response(result.values, f"convlens-{image.id[:8]}")
     response = image_response(to_display(result.values, spec.display), fmt,
                               filename="convlens-output" if fmt == "png" else None)
     # One round trip per edit: the numbers the UI shows ride along with the picture.
-    response.headers["X-Conv-Summary"] = conv_summary(result).model_dump_json()
+    response.headers["X-Conv-Summary"] = summary
     return response
-
-
-@router.post("/images/{image_id}/convolve", responses=_IMAGE, response_class=Response,
-             summary="Convolve a stored image with a kernel")
-def convolve_post(image: StoredImageDep, services: ServicesDep, spec: ConvRequest,
-                  format: Format = "jpeg",
-                  as_: Annotated[As, Query(alias="as")] = "image") -> Response:
-    return _respond(image, services, spec, format, as_)
-
-
-@router.get("/images/{image_id}/convolve", responses=_IMAGE, response_class=Response,
-            summary="The same, with parameters in the query string (cacheable, <img src>)")
-def convolve_get(image: StoredImageDep, services: ServicesDep,
-                 query: Annotated[ConvQuery, Depends()], format: Format = "jpeg",
-                 as_: Annotated[As, Query(alias="as")] = "image") -> Response:
-    return _respond(image, services, query.to_request(), format, as_)
 
 
 @router.post("/images/{image_id}/inspect", summary="The dot product behind one output pixel")

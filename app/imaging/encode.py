@@ -70,6 +70,16 @@ def to_display(values: np.ndarray, mode: DisplayMode) -> np.ndarray:
     return (out + 0.5).astype(np.uint8) if mode != "clip" else out.astype(np.uint8)
 
 
+def display_range(values: np.ndarray, mode: DisplayMode) -> tuple[float, float]:
+    """The values ``to_display`` maps to the two ends of its scale (for a legend)."""
+    if mode == "diverging":
+        peak = float(np.abs(values).max())
+        return -peak, peak
+    if mode == "minmax":
+        return float(values.min()), float(values.max())
+    return 0.0, 255.0
+
+
 def colormap(values: np.ndarray, name: str = "viridis", lo: float | None = None,
              hi: float | None = None) -> np.ndarray:
     """Colour ``(H, W)`` floats with an OpenCV colormap between ``lo`` and ``hi``; RGB out."""

@@ -1,0 +1,61 @@
+"""The kernel playground's use cases: convolve a stored image, summarise it, explain a pixel.
+
+The glue between HTTP and ``imaging``: it bounds the CPU work with the job gate
+and reuses the prepared float image across edits, so a kernel edit costs one
+``filter2D`` and one encode, not a conversion of the photo as well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.deps import Services, StoredImage
+from app.imaging.convolve import ConvResult, ConvSpec, convolve, inspect_pixel, prepare_input
+from app.imaging.encode import display_range
+from app.schemas import ConvRequest, InspectRequest
+
+
+def _prepared(services: Services, image: StoredImage, channels: str) -> np.ndarray:
+    """The float32 input for ``channels``, cached per image (edits reuse it)."""
+    return services.derived.get_or_compute(
+        ("prepared", image.id, channels), lambda: prepare_input(image.rgb, channels))
+
+
+def run_convolution(services: Services, image: StoredImage, spec: ConvSpec) -> ConvResult:
+    """Convolve under the job gate (503 ``busy`` past the queue)."""
+    with services.gate.slot():
+        return convolve(_prepared(services, image, spec.channels), spec)
+
+
+def conv_summary(result: ConvResult, request: ConvRequest) -> dict:
+    """Shapes, formulas with the real numbers, warnings and value statistics."""
+    g, v, display = result.geometry, result.values, request.display
+    top, bottom, left, right = g.pad
+    low, high = display_range(v, display)
+    pool = None
+    if g.pool is not None:
+        pool = {"kind": g.pool.kind, "size": g.pool.size, "stride": g.pool.stride,
+                "height": g.out_h, "width": g.out_w}
+    return {
+        "input": {"height": g.in_h, "width": g.in_w,
+                  "channels": 1 if request.channels == "gray" else 3},
+        "kernel": {"height": g.kh, "width": g.kw,
+                   "slices": 3 if np.ndim(request.kernel) == 3 else 1},
+        "effective_kernel": {"height": g.eff_h, "width": g.eff_w},
+        "padding": {"top": top, "bottom": bottom, "left": left, "right": right},
+        "stride": g.stride, "dilation": g.dilation,
+        "conv": {"height": g.conv_h, "width": g.conv_w},
+        "pool": pool,
+        "output": {"height": g.out_h, "width": g.out_w, "channels": 1 if v.ndim == 2 else 3},
+        "formulas": g.formulas, "warnings": g.warnings,
+        "stats": {"min": float(v.min()), "max": float(v.max()), "mean": float(v.mean())},
+        "display": {"mode": display, "low": low, "high": high},
+    }
+
+
+def explain_pixel(services: Services, image: StoredImage, request: InspectRequest) -> dict:
+    """The dot product behind one output pixel of ``request``'s convolution."""
+    spec = request.to_spec()
+    with services.gate.slot():
+        x = _prepared(services, image, spec.channels)
+        return inspect_pixel(x, spec, convolve(x, spec), request.x, request.y)

@@ -1,0 +1,71 @@
+"""Fixtures shared by every test: images made in memory, an app client, error checks."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("CONVLENS_LOAD_MODEL", "0")  # tests that need the CNN ask for it
+
+
+def make_image(width: int, height: int, fmt: str = "PNG", mode: str = "RGB",
+               pattern: str = "gradient", **save: object) -> bytes:
+    """Encode a small synthetic picture: ``gradient`` (smooth), ``noise`` or ``edge``."""
+    if pattern == "noise":
+        arr = np.random.default_rng(width * 31 + height).integers(
+            0, 256, (height, width, 3), dtype=np.uint8)
+    else:
+        x = np.linspace(0, 255, width, dtype=np.float32)[None, :, None]
+        y = np.linspace(0, 255, height, dtype=np.float32)[:, None, None]
+        arr = np.broadcast_to((x + y) / 2, (height, width, 3)).astype(np.uint8).copy()
+        if pattern == "edge":
+            arr[:, : width // 2] = 0
+            arr[:, width // 2:] = 255
+    img = Image.fromarray(arr, "RGB")
+    if mode != "RGB":
+        img = img.convert(mode)
+    buf = io.BytesIO()
+    img.save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """The one error envelope, with the expected status and code and a readable message."""
+    assert response.status_code == status, response.text[:500]
+    body = response.json()
+    assert set(body) == {"error"}
+    err = body["error"]
+    assert err["status"] == status and err["code"] == code, err
+    assert isinstance(err["message"], str) and len(err["message"]) > 10
+    assert isinstance(err["details"], dict)
+    return err
+
+
+@pytest.fixture
+def settings():
+    from app.config import Settings
+
+    return replace(Settings.from_env(), load_model=False)
+
+
+@pytest.fixture
+def client(settings):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def image_id(client) -> str:
+    """A 64x48 gradient uploaded to the client's app."""
+    r = client.post("/api/images", files={"file": ("g.png", make_image(64, 48), "image/png")})
+    assert r.status_code == 201
+    return r.json()["id"]
