@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import images, kernels
+from app.api import health, images, kernels
 from app.config import ROOT, Settings
 from app.deps import Services
 from app.errors import install_error_handlers
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     app.state.assets = Assets(ROOT / "static")
     install_error_handlers(app)
+    app.include_router(health.router)
     app.include_router(images.router)
     app.include_router(kernels.router)
     app.include_router(pages.router)

@@ -1,0 +1,18 @@
+"""Run every benchmark in turn: ``python -m bench`` (or ``make bench``)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+SUITES = ["bench.playground"]
+
+
+def main(names: list[str]) -> None:
+    for name in names or SUITES:
+        print(f"== {name}")
+        importlib.import_module(name).main()
+
+
+if __name__ == "__main__":
+    main([f"bench.{n}" for n in sys.argv[1:]])
