@@ -61,7 +61,7 @@ class Services:
                    gate=JobGate(settings.max_jobs, settings.max_queue, settings.queue_timeout_s))
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
