@@ -21,8 +21,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# glibc settings measured in DESIGN.md: fewer page faults on hot paths (forward 12-19 -> 10-13 ms).
 run: $(VENV)/.installed
-	$(BIN)/convlens --host $(HOST) --port $(PORT)
+	MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
+	  $(BIN)/convlens --host $(HOST) --port $(PORT)
 
 # Tests drive Debian's Chromium through Playwright and start a real redis-server.
 # Never `playwright install`: it downloads a browser.

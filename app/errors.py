@@ -71,6 +71,11 @@ class Busy(AppError):
     headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
 
 
+class StoreUnavailable(AppError):
+    status, code = 503, "store_unavailable"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
+
+
 def envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict:
     """The JSON body of every error response."""
     return {"error": {"status": status, "code": code, "message": message, "details": details or {}}}

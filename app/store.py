@@ -13,11 +13,14 @@ import hashlib
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
+
+from app.errors import StoreUnavailable
 
 V = TypeVar("V")
 
@@ -137,14 +140,16 @@ class RedisImageStore:
     def __init__(self, url: str, ttl_s: int, local_bytes: int) -> None:
         import redis  # only needed when this backend is chosen
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=2.0)
+        self._redis = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._errors = redis.RedisError
         self._ttl = ttl_s
         self._local = MemoryImageStore(local_bytes)
 
     def put(self, rgb_u8: np.ndarray) -> ImageRecord:
         record = self._local.put(rgb_u8)
         payload = _HEADER.pack(record.height, record.width) + rgb_u8.tobytes()
-        self._redis.set(self._key(record.id), payload, ex=self._ttl)
+        with self._unavailable_as_503():
+            self._redis.set(self._key(record.id), payload, ex=self._ttl)
         return record
 
     def get(self, key: str) -> np.ndarray | None:
@@ -153,7 +158,8 @@ class RedisImageStore:
         local = self._local.get(key)
         if local is not None:
             return local
-        payload = self._redis.getex(self._key(key), ex=self._ttl)
+        with self._unavailable_as_503():
+            payload = self._redis.getex(self._key(key), ex=self._ttl)
         if payload is None:
             return None
         h, w = _HEADER.unpack_from(payload)
@@ -161,8 +167,13 @@ class RedisImageStore:
         self._local.remember(key, rgb)
         return rgb
 
-    def ping(self) -> bool:
-        return bool(self._redis.ping())
+    @contextmanager
+    def _unavailable_as_503(self) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as exc:
+            raise StoreUnavailable("The shared image store is unreachable; try again shortly.",
+                                   reason=type(exc).__name__) from None
 
     @staticmethod
     def _key(key: str) -> str:
