@@ -25,7 +25,7 @@ class Settings:
     image_cache_bytes: int = 256 * 1024 * 1024
     analysis_cache_bytes: int = 256 * 1024 * 1024
     max_jobs: int = 4  # CPU-bound requests running at once
-    max_queue: int = 16  # requests waiting for a job slot before 503 busy
+    max_queue: int = 64  # requests waiting for a job slot before 503 busy (a classroom)
     queue_timeout_s: float = 5.0
     torch_threads: int = 1
     store_backend: str = "memory"  # "memory" or "redis"

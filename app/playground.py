@@ -7,11 +7,12 @@ and reuses the prepared float image across edits, so a kernel edit costs one
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from app.deps import Services, StoredImage
 from app.imaging.convolve import ConvResult, ConvSpec, convolve, inspect_pixel, prepare_input
-from app.imaging.encode import display_range
+from app.imaging.encode import display_range, value_range
 from app.schemas import ConvRequest, InspectRequest
 
 
@@ -32,6 +33,7 @@ def conv_summary(result: ConvResult, request: ConvRequest) -> dict:
     g, v, display = result.geometry, result.values, request.display
     top, bottom, left, right = g.pad
     low, high = display_range(v, display)
+    lo_v, hi_v = value_range(v)
     pool = None
     if g.pool is not None:
         pool = {"kind": g.pool.kind, "size": g.pool.size, "stride": g.pool.stride,
@@ -48,7 +50,8 @@ def conv_summary(result: ConvResult, request: ConvRequest) -> dict:
         "pool": pool,
         "output": {"height": g.out_h, "width": g.out_w, "channels": 1 if v.ndim == 2 else 3},
         "formulas": g.formulas, "warnings": g.warnings,
-        "stats": {"min": float(v.min()), "max": float(v.max()), "mean": float(v.mean())},
+        "stats": {"min": lo_v, "max": hi_v, "mean": float(cv2.mean(v)[0] if v.ndim == 2
+                                                         else v.mean())},
         "display": {"mode": display, "low": low, "high": high},
     }
 

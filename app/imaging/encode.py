@@ -37,6 +37,12 @@ DIVERGING_LUT = _diverging_lut()  # (256, 3) uint8 RGB
 _DIVERGING_LUT_CV = np.ascontiguousarray(DIVERGING_LUT.reshape(256, 1, 3))
 
 
+def value_range(values: np.ndarray) -> tuple[float, float]:
+    """``(min, max)`` of a float32 array in one OpenCV pass (NumPy needs two)."""
+    lo, hi, _, _ = cv2.minMaxLoc(np.ascontiguousarray(values).reshape(values.shape[0], -1))
+    return float(lo), float(hi)
+
+
 def to_display(values: np.ndarray, mode: DisplayMode) -> np.ndarray:
     """Map float results ``(H, W)`` or ``(H, W, 3)`` to uint8 pixels.
 
@@ -56,11 +62,11 @@ def to_display(values: np.ndarray, mode: DisplayMode) -> np.ndarray:
     elif mode == "abs":
         out = np.clip(np.abs(v), 0, 255)
     elif mode == "minmax":
-        lo, hi = float(v.min()), float(v.max())
+        lo, hi = value_range(v)
         out = (v - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(v)
     elif mode == "diverging":
-        lo, hi, _, _ = cv2.minMaxLoc(v) if v.ndim == 2 else (v.min(), v.max(), 0, 0)
-        peak = max(-float(lo), float(hi))
+        lo, hi = value_range(v)
+        peak = max(-lo, hi)
         scale = 127.5 / peak if peak > 0 else 0.0
         if v.ndim == 2:
             # One OpenCV pass each for scaling and colouring: ~3x faster than NumPy.
@@ -76,10 +82,10 @@ def to_display(values: np.ndarray, mode: DisplayMode) -> np.ndarray:
 def display_range(values: np.ndarray, mode: DisplayMode) -> tuple[float, float]:
     """The values ``to_display`` maps to the two ends of its scale (for a legend)."""
     if mode == "diverging":
-        peak = float(np.abs(values).max())
-        return -peak, peak
+        lo, hi = value_range(values)
+        return -max(-lo, hi), max(-lo, hi)
     if mode == "minmax":
-        return float(values.min()), float(values.max())
+        return value_range(values)
     return 0.0, 255.0
 
 
