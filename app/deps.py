@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -27,6 +27,8 @@ def _nbytes(value: Any) -> int:
         return sum(_nbytes(v) for v in value) + 64
     if hasattr(value, "nbytes"):
         return int(value.nbytes)
+    if is_dataclass(value):  # e.g. a CNN analysis: the arrays it holds
+        return sum(_nbytes(getattr(value, f.name)) for f in fields(value)) + 64
     return 64
 
 

@@ -103,6 +103,17 @@ def colormap(values: np.ndarray, name: str = "viridis", lo: float | None = None,
     return bgr[:, :, ::-1]
 
 
+def tile(tiles: list[np.ndarray], cols: int, gap: int = 1, background: int = 40) -> np.ndarray:
+    """Lay equal-sized ``(h, w, 3) uint8`` tiles in a grid, row by row, ``gap`` pixels apart."""
+    h, w = tiles[0].shape[:2]
+    rows = -(-len(tiles) // cols)
+    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, 3), background, np.uint8)
+    for k, t in enumerate(tiles):
+        y, x = (k // cols) * (h + gap), (k % cols) * (w + gap)
+        canvas[y:y + h, x:x + w] = t
+    return canvas
+
+
 def encode(rgb_u8: np.ndarray, fmt: ImageFormat = "png", quality: int = 90) -> bytes:
     """Encode ``(H, W, 3)`` or ``(H, W)`` uint8 RGB as an image file.
 

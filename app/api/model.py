@@ -1,0 +1,112 @@
+"""Inside the CNN: the model's architecture, predictions, feature maps, pooled maps, Grad-CAM."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import JSONResponse
+
+from app import inspector
+from app.api.responses import bytes_response, npy_response
+from app.deps import ServicesDep, StoredImageDep
+from app.imaging.encode import encode
+
+router = APIRouter(prefix="/api", tags=["model"])
+
+StageId = Annotated[str, Path(max_length=40, description="stem, stage1..stage7, head, "
+                                                         "or a block such as stage4.2")]
+Order = Literal["index", "strength"]
+_PNG = {200: {"content": {"image/png": {}, "application/x-npy": {}, "application/json": {}}}}
+
+
+@router.get("/model", summary="Name, size and the stage table of the CNN")
+def describe_model(services: ServicesDep) -> dict:
+    return inspector.describe(services)
+
+
+@router.get("/model/classes", summary="Search the 1000 ImageNet classes and the coarse groups")
+def search_classes(services: ServicesDep,
+                   q: Annotated[str, Query(max_length=60)] = "") -> dict:
+    return inspector.search_classes(q)
+
+
+@router.get("/model/filters/stem", responses=_PNG, response_class=Response,
+            summary="The 32 learned 3x3 RGB filters of the first layer")
+def stem_filters(services: ServicesDep,
+                 as_: Annotated[Literal["json", "image"], Query(alias="as")] = "json") -> Response:
+    if as_ == "image":
+        return bytes_response(inspector.stem_filters_png(services), "png")
+    return JSONResponse(inspector.stem_filters(services))
+
+
+@router.post("/images/{image_id}/predict", summary="Top-5 classes and coarse groups")
+def predict(image: StoredImageDep, services: ServicesDep) -> dict:
+    return inspector.predict(services, image)
+
+
+@router.get("/images/{image_id}/crop", responses=_PNG, response_class=Response,
+            summary="The 224x224 centre crop the model actually saw")
+def crop(image: StoredImageDep, services: ServicesDep) -> Response:
+    return bytes_response(encode(inspector.analysis(services, image).crop, "png"), "png")
+
+
+@router.get("/images/{image_id}/stages", summary="Activation strength of every stage")
+def stage_strengths(image: StoredImageDep, services: ServicesDep) -> dict:
+    return inspector.stage_strengths(services, image)
+
+
+@router.get("/images/{image_id}/stages/{stage}", summary="Per-channel statistics and atlas layout")
+def stage(image: StoredImageDep, services: ServicesDep, stage: StageId,
+          order: Order = "index") -> dict:
+    return inspector.stage_summary(services, image, stage, order)
+
+
+@router.get("/images/{image_id}/stages/{stage}/atlas", responses=_PNG, response_class=Response,
+            summary="Every channel of a stage tiled in one PNG")
+def atlas(image: StoredImageDep, services: ServicesDep, stage: StageId,
+          order: Order = "index") -> Response:
+    return bytes_response(inspector.atlas_png(services, image, stage, order), "png")
+
+
+@router.get("/images/{image_id}/stages/{stage}/channels/{channel}", responses=_PNG,
+            response_class=Response, summary="One feature map: values, pooled maps, picture")
+def channel(image: StoredImageDep, services: ServicesDep, stage: StageId,
+            channel: Annotated[int, Path(ge=0, le=100_000)],
+            as_: Annotated[Literal["json", "image", "npy"], Query(alias="as")] = "json"
+            ) -> Response:
+    if as_ == "npy":
+        return npy_response(inspector.channel_map(services, image, stage, channel),
+                            f"{stage}-{channel}")
+    if as_ == "image":
+        return bytes_response(inspector.channel_png(services, image, stage, channel), "png")
+    return JSONResponse(inspector.channel_detail(services, image, stage, channel))
+
+
+@router.get("/images/{image_id}/pooled", summary="The global-average-pooled feature vector")
+def pooled(image: StoredImageDep, services: ServicesDep) -> dict:
+    return inspector.pooled_vector(services, image)
+
+
+@router.get("/images/{image_id}/gradcam", responses=_PNG, response_class=Response,
+            summary="Where the model looks for a class, at a stage")
+def gradcam(image: StoredImageDep, services: ServicesDep,
+            target: Annotated[str, Query(alias="class", max_length=40,
+                                         description="class index 0-999 or a group: dog")] = "top",
+            stage: Annotated[str, Query(max_length=40)] = "stage7",
+            as_: Annotated[Literal["overlay", "heatmap", "npy"], Query(alias="as")] = "overlay",
+            opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
+    resolved = inspector.resolve_target(services, image, target)
+    cam = inspector.gradcam(services, image, resolved, stage)
+    if as_ == "npy":
+        return npy_response(cam, f"gradcam-{stage}")
+    crop = inspector.analysis(services, image).crop if as_ == "overlay" else None
+    return bytes_response(inspector.heatmap_png(cam, crop, opacity), "png")
+
+
+@router.get("/images/{image_id}/attribution", summary="Channels that drive a class most")
+def attribution(image: StoredImageDep, services: ServicesDep,
+                target: Annotated[str, Query(alias="class", max_length=40)] = "top",
+                stage: Annotated[str, Query(max_length=40)] = "stage7") -> dict:
+    resolved = inspector.resolve_target(services, image, target)
+    return inspector.attribution(services, image, resolved, stage)
