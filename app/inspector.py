@@ -177,6 +177,11 @@ def explanation(services: Services, image: StoredImage, target: int | str, stage
     if stage not in STAGE_IDS:
         raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
     model, a = _model(services), analysis(services, image)
+    # An explanation started at an earlier stage already holds this one.
+    for earlier in STAGE_IDS[:STAGE_IDS.index(stage)]:
+        cached = services.derived.get(("explain", image.id, target, earlier))
+        if cached is not None:
+            return cached
 
     def run():
         with services.gate.slot():

@@ -68,9 +68,10 @@ def build_stage_table(model: EfficientNetLite0, side: int = 224) -> list[dict]:
         n_in = _prod(row["in_shape"])
         n_out = _prod(row["out_shape"])
         row["dense_params"] = n_in * n_out + n_out  # weights + biases of a dense layer
-        stage = getattr(model, r)
-        row["blocks"] = [f"{r}.{j}" for j in range(1, len(stage) + 1)] \
-            if r.startswith("stage") else []
+        row["blocks"] = [
+            {"id": f"{r}.{j}",
+             "parts": [p for p in ("expand", "depthwise", "project") if getattr(b, p) is not None]}
+            for j, b in enumerate(getattr(model, r), start=1)] if r.startswith("stage") else []
         if r == "classifier":
             row["stride"], row["receptive_field"] = rows["head"]["stride"], side
             row["in_shape"] = [model.classifier.in_features]  # after global average pooling

@@ -76,7 +76,8 @@ def test_stage_table_is_measured(service):
     # The stem's 864 weights + BN, versus a dense layer over the same 224x224x3 input.
     assert table["stem"]["params"] == 32 * 3 * 3 * 3 + 2 * 32
     assert table["stem"]["dense_params"] > 10**10
-    assert table["stage2"]["blocks"] == ["stage2.1", "stage2.2"]
+    assert [b["id"] for b in table["stage2"]["blocks"]] == ["stage2.1", "stage2.2"]
+    assert table["stage1"]["blocks"][0]["parts"] == ["depthwise", "project"]  # no expansion
 
 
 def test_wrong_weights_file_is_refused(tmp_path):
