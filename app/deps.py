@@ -12,6 +12,7 @@ from app.config import Settings
 from app.errors import ImageNotFound
 from app.imaging.decode import DecodeLimits
 from app.jobs import JobGate
+from app.projects import ProjectStore
 from app.store import ImageStore, LruCache, MemoryImageStore, RedisImageStore
 
 
@@ -41,6 +42,7 @@ class Services:
     derived: LruCache[Any]  # recomputable results keyed by (kind, image id, ...)
     gate: JobGate
     model: Any = None  # models.probe.ModelService once loaded
+    projects: ProjectStore = field(default_factory=ProjectStore)  # transfer learning
     limits: DecodeLimits = field(init=False)
 
     def __post_init__(self) -> None:

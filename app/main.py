@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import health, images, kernels, model
+from app.api import health, images, kernels, model, projects
 from app.config import ROOT, Settings
 from app.deps import Services
 from app.errors import install_error_handlers
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(images.router)
     app.include_router(kernels.router)
     app.include_router(model.router)
+    app.include_router(projects.router)
     app.include_router(pages.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

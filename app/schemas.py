@@ -117,3 +117,17 @@ class InspectRequest(ConvRequest):
 
     x: Annotated[StrictInt, Field(ge=0, le=100_000)]
     y: Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+class ClassCreate(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=40, pattern=r"\S")]
+
+
+class TrainRequest(_Strict):
+    epochs: Annotated[StrictInt, Field(ge=1, le=500)] = 100
+    augment: bool = True
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
+
+
+class ImageRef(_Strict):
+    image_id: Annotated[str, Field(min_length=1, max_length=64)]

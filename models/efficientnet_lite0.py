@@ -129,10 +129,18 @@ class EfficientNetLite0(nn.Module):
         """``stem``, ``stage1``..``stage7``, ``head`` in execution order."""
         return [(name, getattr(self, name)) for name in STAGE_IDS]
 
-    def classify(self, head: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Head maps ``(N, 1280, h, w)`` -> logits ``(N, 1000)`` and pooled ``(N, 1280)``."""
+    def classify(self, head: torch.Tensor, classifier: nn.Module | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Head maps ``(N, 1280, h, w)`` -> logits and pooled ``(N, 1280)``; ``classifier``
+        replaces the ImageNet layer (a transfer-learned head)."""
         pooled = torch.flatten(self.pool(head), 1)
-        return self.classifier(pooled), pooled
+        return (classifier or self.classifier)(pooled), pooled
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooled 1280-d features ``(N, 1280)`` a new head is trained on."""
+        for _, stage in self.named_stages():
+            x = stage(x)
+        return self.classify(x)[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for _, stage in self.named_stages():
@@ -157,7 +165,7 @@ class EfficientNetLite0(nn.Module):
         logits, acts["pool"] = self.classify(x)
         return logits, acts
 
-    def forward_from(self, start: str, x: torch.Tensor
+    def forward_from(self, start: str, x: torch.Tensor, classifier: nn.Module | None = None
                      ) -> tuple[torch.Tensor, OrderedDict[str, torch.Tensor]]:
         """Resume at the output ``x`` of stage ``start``: logits and the later stages' maps.
         Grad-CAM uses it to differentiate only the part of the network it needs."""
@@ -165,7 +173,7 @@ class EfficientNetLite0(nn.Module):
         acts: OrderedDict[str, torch.Tensor] = OrderedDict([(start, x)])
         for name, stage in self.named_stages()[names.index(start) + 1:]:
             x = acts[name] = stage(x)
-        return self.classify(x)[0], acts
+        return self.classify(x, classifier)[0], acts
 
 
 def weights_path() -> Path:

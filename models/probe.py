@@ -15,7 +15,7 @@ import torch
 
 from models import labels
 from models.efficientnet_lite0 import STAGE_IDS, EfficientNetLite0, load_pretrained
-from models.preprocess import CROP, to_model_input
+from models.preprocess import CROP, to_model_input, to_tensor
 from models.stage_table import build_stage_table
 
 Target = int | str  # a class index, or a group name from ``labels.GROUPS``
@@ -81,7 +81,7 @@ class ModelService:
             pooled=pooled)
 
     def explain(self, activations: dict[str, np.ndarray], target: Target,
-                start: str = "stem") -> Explanation:
+                start: str = "stem", classifier: torch.nn.Module | None = None) -> Explanation:
         """Grad-CAM and channel scores at ``start`` and every later stage.
 
         Resumes the network at ``start``'s cached activation (from ``analyse``), so
@@ -89,13 +89,14 @@ class ModelService:
         Grad-CAM at maps ``A`` (C, h, w): weights ``w_c`` are the spatial mean of
         ``d score / d A_c``; the map is ``ReLU(sum_c w_c A_c)``. The channel score
         is ``sum_{h,w} A_c * d score / d A_c`` (gradient x activation).
+        ``classifier`` swaps in a transfer-learned head (then ``target`` is its class).
         """
         if start not in STAGE_IDS:
             raise KeyError(start)
         a0 = torch.from_numpy(np.array(activations[start]))[None]  # (1, C, h, w), own copy
         a0.requires_grad_(True)  # parameters are frozen: gradients flow to activations only
         with torch.enable_grad():
-            logits, acts = self.model.forward_from(start, a0)
+            logits, acts = self.model.forward_from(start, a0, classifier)
             stages = list(acts)
             grads = torch.autograd.grad(target_score(logits, target), list(acts.values()))
         cams, scores = {}, {}
@@ -106,6 +107,12 @@ class ModelService:
                 cams[stage] = torch.relu((weights * a).sum(dim=1))[0].numpy()  # (h, w)
                 scores[stage] = (g * a).sum(dim=(2, 3))[0].numpy()  # (C,)
         return Explanation(target, cams, scores)
+
+    def embed(self, crops_u8: list[np.ndarray]) -> np.ndarray:
+        """Pooled features ``(N, 1280)`` of 224x224 crops, in one batch."""
+        x = torch.cat([to_tensor(c) for c in crops_u8])  # (N, 3, 224, 224)
+        with torch.inference_mode():
+            return self.model.embed(x).numpy()
 
     def stage_table(self) -> list[dict]:
         """Shape, stride, receptive field, parameters and multiply-adds of every stage."""

@@ -1,0 +1,140 @@
+"""Teach the CNN your own classes: projects, classes, photos, training, prediction, export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from app import inspector, projects, teach
+from app.api.responses import npy_response
+from app.deps import Services, ServicesDep, StoredImage, stored_image
+from app.errors import InvalidParameter
+from app.imaging.encode import MEDIA_TYPES
+from app.ingest import ingest
+from app.schemas import ClassCreate, ImageRef, TrainRequest
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+
+Id = Annotated[str, Path(max_length=40)]
+_FILE = {200: {"content": {"application/octet-stream": {}, "image/png": {}}}}
+
+
+def _project(services: Services, pid: str) -> projects.Project:
+    return services.projects.get(pid)
+
+
+@router.post("", status_code=201, summary="A new, empty project")
+def create_project(services: ServicesDep) -> dict:
+    return {"id": services.projects.create().id}
+
+
+@router.get("/{pid}", summary="Classes with photo counts, and the latest training run")
+def get_project(pid: Id, services: ServicesDep) -> dict:
+    return _project(services, pid).as_dict()
+
+
+@router.post("/{pid}/classes", status_code=201, summary="Add a class")
+def create_class(pid: Id, body: ClassCreate, services: ServicesDep) -> dict:
+    cls = projects.add_class(_project(services, pid), body.name)
+    return {"id": cls.id, "name": cls.name}
+
+
+@router.delete("/{pid}/classes/{cid}", status_code=204, response_class=Response)
+def delete_class(pid: Id, cid: Id, services: ServicesDep) -> Response:
+    projects.remove_class(_project(services, pid), cid)
+    return Response(status_code=204)
+
+
+async def _image_from_request(request: Request, services: Services) -> StoredImage:
+    """The photo to add: a multipart ``file`` upload, or JSON ``{"image_id"}``."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/"):
+        form = await request.form(max_files=1, max_fields=2)
+        upload = form.get("file")
+        if not isinstance(upload, StarletteUpload):
+            raise InvalidParameter("send the photo as the multipart field 'file'", field="file")
+        data = await upload.read(services.settings.max_upload_bytes + 1)
+        record = await run_in_threadpool(ingest, services, data)
+        return stored_image(record.id, services)
+    if ctype.startswith("application/json"):
+        try:
+            ref = ImageRef.model_validate_json(await request.body())
+        except ValueError:
+            raise InvalidParameter("send JSON {\"image_id\": \"...\"} or a multipart 'file'",
+                                   field="image_id") from None
+        return stored_image(ref.image_id, services)
+    raise InvalidParameter("send a multipart 'file' or JSON {\"image_id\"}", field="body")
+
+
+@router.post("/{pid}/classes/{cid}/images", status_code=201,
+             summary="Add a photo: multipart 'file', or JSON {image_id} of a stored image")
+async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> dict:
+    project = _project(services, pid)
+    project.class_(cid)
+    image = await _image_from_request(request, services)
+    await run_in_threadpool(teach.add_image, services, project, cid, image)
+    return {"image_id": image.id}
+
+
+@router.delete("/{pid}/classes/{cid}/images/{image_id}", status_code=204,
+               response_class=Response)
+def remove_image(pid: Id, cid: Id, image_id: Id, services: ServicesDep) -> Response:
+    projects.remove_photo(_project(services, pid), cid, image_id)
+    return Response(status_code=204)
+
+
+@router.get("/{pid}/images/{image_id}/thumb", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def thumbnail(pid: Id, image_id: Id, services: ServicesDep) -> Response:
+    return Response(teach.thumb(_project(services, pid), image_id), media_type="image/jpeg")
+
+
+@router.post("/{pid}/train", status_code=202, summary="Train a new head in the background")
+def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> dict:
+    body = body or TrainRequest()
+    run = projects.start_run(services.projects, _project(services, pid), body.epochs,
+                             body.augment, body.seed)
+    return {"run_id": run.id}
+
+
+@router.post("/{pid}/predict", summary="The new head's class probabilities for a stored image")
+def predict(pid: Id, body: ImageRef, services: ServicesDep) -> dict:
+    image = stored_image(body.image_id, services)
+    return teach.predict(services, _project(services, pid), image)
+
+
+@router.get("/{pid}/gradcam", responses=_FILE, response_class=Response,
+            summary="Where the new head looks: Grad-CAM overlay (or ?as=npy)")
+def gradcam(pid: Id, services: ServicesDep,
+            image_id: Annotated[str, Query(max_length=64)],
+            class_id: Annotated[str, Query(max_length=40)],
+            stage: Annotated[str, Query(max_length=40)] = "stage7",
+            as_: Annotated[Literal["overlay", "heatmap", "npy"], Query(alias="as")] = "overlay",
+            opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
+    image = stored_image(image_id, services)
+    cam = teach.gradcam(services, _project(services, pid), image, class_id, stage)
+    if as_ == "npy":
+        return npy_response(cam, f"gradcam-{stage}")
+    crop = inspector.analysis(services, image).crop if as_ == "overlay" else None
+    return Response(inspector.heatmap_png(cam, crop, opacity), media_type=MEDIA_TYPES["png"])
+
+
+@router.get("/{pid}/export", responses=_FILE, response_class=Response,
+            summary="The trained head (small) or head + backbone as one TorchScript file")
+def export(pid: Id, services: ServicesDep,
+           format: Literal["head", "torchscript"] = "head") -> Response:
+    data = teach.export(services, _project(services, pid), format)
+    name = f"convlens-{pid}-{format}.pt"
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/{pid}/head", status_code=201, summary="Load a saved head into an empty project")
+def import_head(pid: Id, file: UploadFile, services: ServicesDep) -> JSONResponse:
+    project = _project(services, pid)
+    teach.import_head(project, file.file.read(1 << 20))
+    return JSONResponse(project.as_dict(), status_code=201)

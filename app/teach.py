@@ -1,0 +1,113 @@
+"""Teach the CNN new classes: the use cases behind ``/api/projects`` (no HTTP here).
+
+Photos become frozen-backbone features once; predictions and Grad-CAM reuse the
+cached analysis of the image (the same forward pass the inspector uses) with
+the project's head in place of the ImageNet classifier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app import inspector
+from app.deps import Services, StoredImage
+from app.errors import InvalidParameter, NotFound
+from app.projects import Photo, Project, add_photo, thumbnail
+
+
+def photo_of(services: Services, image: StoredImage) -> Photo:
+    """Embed a stored image's views (plain + augmentations) in one batch."""
+    from models.transfer import views
+
+    model = inspector._model(services)
+    crops = views(image.rgb)
+    with services.gate.slot():
+        feats = model.embed(crops)  # (4, 1280)
+    return Photo(image.id, feats, thumbnail(crops[0]))
+
+
+def add_image(services: Services, project: Project, class_id: str, image: StoredImage) -> None:
+    project.class_(class_id)  # 404 before spending a forward pass
+    add_photo(project, class_id, photo_of(services, image))
+
+
+def thumb(project: Project, image_id: str) -> bytes:
+    with project.lock:
+        for cls in project.classes.values():
+            if image_id in cls.photos:
+                return cls.photos[image_id].thumb
+    raise NotFound(f"This project has no photo {image_id[:40]!r}.")
+
+
+def _head(project: Project):
+    if project.head is None:
+        raise InvalidParameter("this project has no trained head yet: train it first",
+                               field="project")
+    return project.head, project.head_classes
+
+
+def predict(services: Services, project: Project, image: StoredImage) -> dict:
+    """The new head's class probabilities for an image."""
+    from models.transfer import predict_probs
+
+    head, classes = _head(project)
+    pooled = inspector.analysis(services, image).pooled  # (1280,)
+    probs = predict_probs(head, pooled[None])[0]
+    order = np.argsort(-probs, kind="stable")
+    return {"probs": [{"class_id": classes[i]["id"], "name": classes[i]["name"],
+                       "prob": float(probs[i])} for i in order]}
+
+
+def class_index(project: Project, class_id: str) -> int:
+    _, classes = _head(project)
+    for i, c in enumerate(classes):
+        if c["id"] == class_id:
+            return i
+    raise NotFound(f"The trained head has no class {class_id[:40]!r}.")
+
+
+def gradcam(services: Services, project: Project, image: StoredImage, class_id: str,
+            stage: str) -> np.ndarray:
+    """Grad-CAM through the project's head (not cached: heads change when retrained)."""
+    from models.efficientnet_lite0 import STAGE_IDS
+
+    if stage not in STAGE_IDS:
+        raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
+    head, _ = _head(project)
+    index = class_index(project, class_id)
+    a = inspector.analysis(services, image)
+    model = inspector._model(services)
+    with services.gate.slot():
+        return model.explain(a.activations, index, stage, classifier=head).cams[stage]
+
+
+def export(services: Services, project: Project, fmt: str) -> bytes:
+    from models import transfer
+
+    head, classes = _head(project)
+    names = [c["name"] for c in classes]
+    if fmt == "head":
+        return transfer.save_head(head, names)
+    model = inspector._model(services)
+    with services.gate.slot():
+        return transfer.export_torchscript(model.model, head, names)
+
+
+def import_head(project: Project, data: bytes) -> None:
+    """Load a saved head into a project with no classes yet; its classes come with it."""
+    from models import transfer
+    from models.transfer import BadHeadFile
+
+    try:
+        head, names = transfer.load_head(data)
+    except BadHeadFile as exc:
+        raise InvalidParameter(f"{exc}; export one with ?format=head", field="file") from None
+    from app.projects import add_class
+
+    with project.lock:
+        if project.classes:
+            raise InvalidParameter("import a head into a new, empty project", field="project")
+    classes = [add_class(project, n) for n in names]
+    with project.lock:
+        project.head = head
+        project.head_classes = [{"id": c.id, "name": c.name} for c in classes]

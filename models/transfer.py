@@ -1,0 +1,182 @@
+"""Transfer learning on the CPU: frozen EfficientNet-Lite0 features, a new linear head.
+
+The backbone never changes; each photo is embedded once (plus a few augmented
+views) into the 1280-d pooled vector, and only a ``Linear(1280, n_classes)``
+is trained on those vectors. That is why it takes seconds, not hours.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from models.preprocess import CROP, RESIZE_TO, centre_crop
+
+HEAD_FORMAT = "convlens-head/1"
+FEATURES = 1280
+
+
+def views(rgb_u8: np.ndarray) -> list[np.ndarray]:
+    """The crops a photo contributes: the plain centre crop first, then augmentations
+    (mirror, a tighter crop, and its mirror) used when training with augmentation."""
+    crop = centre_crop(rgb_u8)
+    h, w = rgb_u8.shape[:2]
+    scale = RESIZE_TO * 1.25 / min(h, w)  # zoomed in: the crop sees 80% of the plain one
+    big = cv2.resize(rgb_u8, (max(CROP, round(w * scale)), max(CROP, round(h * scale))),
+                     interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    top, left = (big.shape[0] - CROP) // 2, (big.shape[1] - CROP) // 2
+    tight = np.ascontiguousarray(big[top:top + CROP, left:left + CROP])
+    return [crop, np.ascontiguousarray(crop[:, ::-1]), tight, np.ascontiguousarray(tight[:, ::-1])]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    head: nn.Linear
+    losses: list[float]
+
+
+def train_head(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int = 100, seed: int = 0,
+               progress: Callable[[int, float], None] | None = None) -> TrainResult:
+    """Full-batch Adam on features ``x (N, 1280)`` and labels ``y (N,)``; deterministic
+    for a seed (one thread, seeded initialisation, no shuffling)."""
+    gen = torch.Generator().manual_seed(seed)
+    head = nn.Linear(FEATURES, n_classes)
+    with torch.no_grad():
+        head.weight.copy_(torch.randn(n_classes, FEATURES, generator=gen) * 0.01)
+        head.bias.zero_()
+    xs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    ys = torch.from_numpy(np.asarray(y, dtype=np.int64))
+    opt = torch.optim.Adam(head.parameters(), lr=0.01, weight_decay=1e-4)
+    losses = []
+    with torch.enable_grad():
+        for epoch in range(epochs):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(head(xs), ys)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss))
+            if progress:
+                progress(epoch + 1, losses[-1])
+    head.requires_grad_(False)
+    return TrainResult(head, losses)
+
+
+def predict_probs(head: nn.Linear, x: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(N, n_classes)`` for features ``(N, 1280)``."""
+    with torch.inference_mode():
+        return torch.softmax(head(torch.from_numpy(np.asarray(x, np.float32))), 1).numpy()
+
+
+def folds(y: np.ndarray, seed: int) -> list[np.ndarray]:
+    """Stratified folds (as many as the smallest class allows, at most 5): each is the
+    index array of one held-out part. Empty when a class has fewer than 2 photos."""
+    counts = np.bincount(y)
+    k = int(min(5, counts.min())) if counts.size and counts.min() >= 2 else 0
+    if k < 2:
+        return []
+    rng = np.random.default_rng(seed)
+    parts: list[list[int]] = [[] for _ in range(k)]
+    for cls in range(counts.size):
+        members = rng.permutation(np.flatnonzero(y == cls))
+        for i, m in enumerate(members):
+            parts[i % k].append(int(m))
+    return [np.array(sorted(p)) for p in parts]
+
+
+def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epochs: int,
+                   seed: int, augment: bool) -> tuple[float | None, list[list[int]]]:
+    """Accuracy and confusion matrix (rows: true, columns: predicted) over held-out folds.
+    ``feats[i]`` holds photo i's views; held-out photos are judged on their plain view only,
+    and a photo's augmented views never leak into the fold that tests it."""
+    parts = folds(y, seed)
+    confusion = np.zeros((n_classes, n_classes), dtype=int)
+    if not parts:
+        return None, confusion.tolist()
+    for held in parts:
+        train = np.setdiff1d(np.arange(len(y)), held)
+        x, t = stack(feats, y, train, augment)
+        head = train_head(x, t, n_classes, epochs, seed).head
+        pred = predict_probs(head, np.stack([feats[i][0] for i in held])).argmax(1)
+        for truth, guess in zip(y[held], pred, strict=True):
+            confusion[truth, guess] += 1
+    return float(np.trace(confusion) / confusion.sum()), confusion.tolist()
+
+
+def stack(feats: list[np.ndarray], y: np.ndarray, index: np.ndarray, augment: bool
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows for the photos in ``index``: every view if augmenting, else the plain one."""
+    rows, labels = [], []
+    for i in index:
+        chosen = feats[i] if augment else feats[i][:1]
+        rows.append(chosen)
+        labels += [y[i]] * len(chosen)
+    return np.concatenate(rows), np.array(labels)
+
+
+def save_head(head: nn.Linear, classes: list[str]) -> bytes:
+    """A small file (about 10 KB per class): the head's state dict and the class names."""
+    buf = io.BytesIO()
+    torch.save({"format": HEAD_FORMAT, "classes": classes,
+                "state_dict": {k: v.clone() for k, v in head.state_dict().items()}}, buf)
+    return buf.getvalue()
+
+
+class BadHeadFile(ValueError):
+    """An uploaded head file that is not one ``save_head`` wrote."""
+
+
+def load_head(data: bytes) -> tuple[nn.Linear, list[str]]:
+    """Inverse of ``save_head``; refuses anything else (``weights_only`` loading, checked keys)."""
+    try:
+        blob = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a non-checkpoint
+        raise BadHeadFile("this is not a ConvLens head file") from exc
+    if not isinstance(blob, dict) or blob.get("format") != HEAD_FORMAT:
+        raise BadHeadFile("this is not a ConvLens head file")
+    classes = blob.get("classes")
+    state = blob.get("state_dict", {})
+    if (not isinstance(classes, list) or not 2 <= len(classes) <= 32
+            or not all(isinstance(c, str) and 0 < len(c) <= 40 for c in classes)):
+        raise BadHeadFile("the head file's class names are missing or invalid")
+    head = nn.Linear(FEATURES, len(classes))
+    try:
+        head.load_state_dict(state, strict=True)
+    except (RuntimeError, TypeError) as exc:
+        raise BadHeadFile("the head file's weights do not fit 1280 features") from exc
+    if not all(torch.isfinite(v).all() for v in head.state_dict().values()):
+        raise BadHeadFile("the head file holds non-finite weights")
+    head.requires_grad_(False)
+    return head, classes
+
+
+class Classifier(nn.Module):
+    """Backbone + new head, for export: ``(N, 3, 224, 224)`` preprocessed -> probabilities."""
+
+    def __init__(self, backbone: nn.Module, head: nn.Linear) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.head(self.backbone.embed(x)), dim=1)
+
+
+def export_torchscript(backbone: nn.Module, head: nn.Linear, classes: list[str]) -> bytes:
+    """One TorchScript file usable from plain Python (``torch.jit.load``); the class names
+    ride along as the extra file ``classes.json``; the input is documented in it too."""
+    model = Classifier(backbone, head).eval()
+    with torch.no_grad():
+        traced = torch.jit.trace(model, torch.zeros(1, 3, CROP, CROP), check_trace=False)
+    meta = {"classes": classes,
+            "input": "float32 (N, 3, 224, 224): RGB, shorter side 256, centre crop 224, "
+                     "(x - 127) / 128", "output": "class probabilities (N, classes)"}
+    buf = io.BytesIO()
+    torch.jit.save(traced, buf, _extra_files={"classes.json": json.dumps(meta)})
+    return buf.getvalue()

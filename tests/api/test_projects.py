@@ -1,0 +1,140 @@
+"""Transfer learning end to end over HTTP, on photos generated in memory."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import assert_error
+
+
+def shape_photo(kind: str, seed: int) -> bytes:
+    """A red disc or a blue square on a noisy grey background, placed at random."""
+    rng = np.random.default_rng(seed)
+    img = rng.integers(90, 160, (240, 320, 3), dtype=np.uint8)
+    r = int(rng.integers(40, 70))
+    cy, cx = int(rng.integers(r, 240 - r)), int(rng.integers(r + 40, 280 - r))
+    yy, xx = np.mgrid[:240, :320]
+    if kind == "disc":
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 <= r * r] = (220, 30, 30)
+    else:
+        img[cy - r:cy + r, cx - r:cx + r] = (30, 30, 220)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def app_client():
+    with TestClient(create_app(replace(Settings.from_env(), load_model=True))) as c:
+        yield c
+
+
+def wait_for_run(client, pid: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/projects/{pid}").json()["run"]
+        if run["status"] in ("done", "failed"):
+            return run
+        time.sleep(0.1)
+    raise AssertionError("training did not finish")
+
+
+@pytest.fixture(scope="module")
+def trained(app_client):
+    c = app_client
+    pid = c.post("/api/projects").json()["id"]
+    classes = {k: c.post(f"/api/projects/{pid}/classes", json={"name": k}).json()["id"]
+               for k in ("disc", "square")}
+    for kind, cid in classes.items():
+        for seed in range(8):
+            r = c.post(f"/api/projects/{pid}/classes/{cid}/images",
+                       files={"file": (f"{kind}{seed}.png", shape_photo(kind, seed), "image/png")})
+            assert r.status_code == 201, r.text
+    assert c.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3}).status_code == 202
+    return pid, classes, wait_for_run(c, pid)
+
+
+def test_training_learns_held_out_photos(app_client, trained):
+    pid, classes, run = trained
+    assert run["status"] == "done" and run["progress"] == 1.0
+    assert run["accuracy"] >= 0.9  # chance is 0.5
+    assert np.asarray(run["confusion"]).sum() == 16
+    assert run["losses"][-1] < run["losses"][0]
+    project = app_client.get(f"/api/projects/{pid}").json()
+    assert [c["count"] for c in project["classes"]] == [8, 8]
+
+
+def test_prediction_on_new_photos(app_client, trained):
+    pid, classes, _ = trained
+    for kind in ("disc", "square"):
+        image_id = app_client.post("/api/images", files={"file": (
+            "n.png", shape_photo(kind, 100), "image/png")}).json()["id"]
+        probs = app_client.post(f"/api/projects/{pid}/predict", json={"image_id": image_id}).json()
+        assert probs["probs"][0]["class_id"] == classes[kind]
+        cam = np.load(io.BytesIO(app_client.get(
+            f"/api/projects/{pid}/gradcam?image_id={image_id}&class_id={classes[kind]}"
+            "&as=npy").content))
+        assert cam.shape == (7, 7)
+
+
+def test_training_is_deterministic_for_a_seed(app_client, trained):
+    pid, _, first = trained
+    app_client.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3})
+    again = wait_for_run(app_client, pid)
+    assert again["losses"] == first["losses"] and again["confusion"] == first["confusion"]
+
+
+def test_saved_head_reloads_with_identical_predictions(app_client, trained):
+    pid, _, _ = trained
+    head = app_client.get(f"/api/projects/{pid}/export?format=head").content
+    assert len(head) < 50_000
+    other = app_client.post("/api/projects").json()["id"]
+    r = app_client.post(f"/api/projects/{other}/head", files={"file": ("h.pt", head)})
+    assert r.status_code == 201 and [c["name"] for c in r.json()["classes"]] == ["disc", "square"]
+    image_id = app_client.post("/api/images", files={"file": (
+        "n.png", shape_photo("disc", 7), "image/png")}).json()["id"]
+    a = app_client.post(f"/api/projects/{pid}/predict", json={"image_id": image_id}).json()
+    b = app_client.post(f"/api/projects/{other}/predict", json={"image_id": image_id}).json()
+    assert [p["prob"] for p in a["probs"]] == [p["prob"] for p in b["probs"]]
+
+
+def test_torchscript_export_runs_in_plain_torch(app_client, trained):
+    pid, _, _ = trained
+    data = app_client.get(f"/api/projects/{pid}/export?format=torchscript").content
+    extra = {"classes.json": ""}
+    model = torch.jit.load(io.BytesIO(data), _extra_files=extra)
+    assert b"disc" in extra["classes.json"]
+    probs = model(torch.zeros(2, 3, 224, 224))
+    assert probs.shape == (2, 2) and torch.allclose(probs.sum(1), torch.ones(2))
+
+
+def test_project_errors(app_client):
+    c = app_client
+    assert_error(c.get("/api/projects/nope"), 404, "not_found")
+    pid = c.post("/api/projects").json()["id"]
+    assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": ""}), 422,
+                 "invalid_parameter")
+    cid = c.post(f"/api/projects/{pid}/classes", json={"name": "a"}).json()["id"]
+    assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": "A"}), 409, "conflict")
+    assert_error(c.post(f"/api/projects/{pid}/train", json={}), 422, "invalid_parameter")
+    assert_error(c.post(f"/api/projects/{pid}/train", json={"epochs": 0}), 422,
+                 "invalid_parameter")
+    assert_error(c.post(f"/api/projects/{pid}/classes/{cid}/images",
+                        json={"image_id": "0" * 32}), 404, "image_not_found")
+    assert_error(c.post(f"/api/projects/{pid}/classes/zzz/images",
+                        json={"image_id": "0" * 32}), 404, "not_found")
+    assert_error(c.post(f"/api/projects/{pid}/predict", json={"image_id": "0" * 32}), 404,
+                 "image_not_found")
+    assert_error(c.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", b"junk")}), 422,
+                 "invalid_parameter")
+    assert_error(c.get(f"/api/projects/{pid}/export"), 422, "invalid_parameter")
