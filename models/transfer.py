@@ -61,7 +61,7 @@ def train_head(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int = 100, 
             loss = nn.functional.cross_entropy(head(xs), ys)
             loss.backward()
             opt.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             if progress:
                 progress(epoch + 1, losses[-1])
     head.requires_grad_(False)

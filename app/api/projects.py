@@ -32,6 +32,13 @@ def create_project(services: ServicesDep) -> dict:
     return {"id": services.projects.create().id}
 
 
+@router.post("/demo", status_code=201,
+             summary="The spurious-feature lesson: a project built from generated photos")
+def create_demo(services: ServicesDep) -> dict:
+    project, run_id = teach.build_demo(services)
+    return {"id": project.id, "run_id": run_id}
+
+
 @router.get("/{pid}", summary="Classes with photo counts, and the latest training run")
 def get_project(pid: Id, services: ServicesDep) -> dict:
     return _project(services, pid).as_dict()

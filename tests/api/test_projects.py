@@ -138,3 +138,15 @@ def test_project_errors(app_client):
     assert_error(c.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", b"junk")}), 422,
                  "invalid_parameter")
     assert_error(c.get(f"/api/projects/{pid}/export"), 422, "invalid_parameter")
+
+
+def test_spurious_feature_demo_shows_the_background_shortcut(app_client):
+    created = app_client.post("/api/projects/demo")
+    assert created.status_code == 201
+    run = wait_for_run(app_client, created.json()["id"])
+    assert run["status"] == "done", run
+    extra = run["extra"]
+    # Measured: 1.0 with the training backgrounds, 0.0 with them swapped.
+    assert extra["same_background_accuracy"] >= 0.9
+    assert extra["swapped_background_accuracy"] <= 0.3
+    assert len(extra["examples"]) == 24
