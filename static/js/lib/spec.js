@@ -1,0 +1,35 @@
+// Playground state -> the convolve request body, and the checks the UI makes first.
+// Pure (no DOM): tested with `node --test`.
+
+export function isValidKernel(kernel) {
+  return Array.isArray(kernel) && kernel.length > 0 &&
+    kernel.flat(2).every((v) => typeof v === "number" && Number.isFinite(v));
+}
+
+export function specFromState(s) {
+  return {
+    kernel: s.kernel,
+    stride: s.stride,
+    padding: s.padding,
+    border: s.border,
+    dilation: s.dilation,
+    bias: s.bias,
+    channels: s.channels,
+    flip: s.flip,
+    relu: s.relu,
+    pool: s.pool ? { kind: s.pool, size: s.poolSize, stride: s.poolStride } : null,
+    display: s.display,
+  };
+}
+
+// How many input pixels one output pixel steps over (conv stride x pool stride).
+export function outputStep(s) {
+  return s.stride * (s.pool ? s.poolStride : 1);
+}
+
+// The output pixel under a point (px, py) of the displayed output, or null outside it.
+export function pixelAt(px, py, scale, width, height) {
+  const x = Math.floor(px / scale);
+  const y = Math.floor(py / scale);
+  return x >= 0 && y >= 0 && x < width && y < height ? { x, y } : null;
+}

@@ -1,0 +1,45 @@
+// Page entry: tabs, the photo source, the playground; the CNN tab loads on first use.
+import { installSourceControls, restore } from "./source.js";
+import { state, subscribe, update } from "./state.js";
+import { showError } from "./status.js";
+import { startPlayground } from "./playground.js";
+
+let cnnStarted = false;
+
+function showTab(tab) {
+  for (const button of document.querySelectorAll("[data-tab]")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+  }
+  for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
+  if (tab === "cnn" && !cnnStarted) {
+    cnnStarted = true;
+    import("./cnn.js")
+      .then((m) => m.start(document.querySelector('[data-panel="cnn"]')))
+      .catch((err) => showError(err));
+  }
+}
+
+function markSample() {
+  for (const b of document.querySelectorAll("[data-sample]")) b.classList.toggle("active", b.dataset.sample === state.sample);
+}
+
+async function main() {
+  installSourceControls(document);
+  for (const button of document.querySelectorAll("[data-tab]")) {
+    button.addEventListener("click", () => update({ tab: button.dataset.tab }));
+  }
+  subscribe((s, changed) => {
+    if (changed.has("tab")) showTab(s.tab);
+    if (changed.has("sample")) markSample();
+  });
+  markSample();
+  try {
+    await restore();
+  } catch (err) {
+    showError(err);
+  }
+  await startPlayground(document.querySelector('[data-panel="playground"]'));
+  showTab(state.tab);
+}
+
+if (document.body.dataset.page === "app") main();

@@ -1,0 +1,221 @@
+// The kernel playground: controls <-> state, one convolve request per edit (never stale),
+// the pixel inspector, downloads and the shareable link.
+import { ApiError, convolve, getJson, inspect } from "./api.js";
+import { withImage } from "./source.js";
+import { shareUrl, state, subscribe, update } from "./state.js";
+import { showError, showStatus } from "./status.js";
+import { latestOnly } from "./lib/latest.js";
+import { kernelSum, normalise, resizeKernel, transpose } from "./lib/kernel.js";
+import { isValidKernel, outputStep, specFromState } from "./lib/spec.js";
+import { num } from "./lib/format.js";
+import { KernelGrid } from "./render/kernel-grid.js";
+import { ImagePair } from "./render/image-pair.js";
+import { renderInspector } from "./render/inspector.js";
+import { renderArithmetic, renderLegend } from "./render/arithmetic.js";
+
+const CONV_KEYS = ["image", "kernel", "stride", "dilation", "padding", "border", "channels", "bias",
+  "flip", "relu", "pool", "poolSize", "poolStride", "display"];
+
+let root;
+let presets = {};
+let grid;
+let pair;
+let pinned = null;   // {x, y} the user clicked, re-explained after every edit
+let summary = null;
+const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+const field = (name) => root.querySelector(`[data-field="${name}"]`);
+const is3d = (k) => Array.isArray(k[0][0]);
+
+export async function startPlayground(panel) {
+  root = panel;
+  grid = new KernelGrid(q("kernel-grid"), editCell);
+  pair = new ImagePair(root, { onHover: (p) => { if (!pinned) explain(p); }, onPick: (p) => { pinned = p; explain(p); } });
+  bindControls();
+  presets = await getJson("/api/kernels/presets");
+  const select = q("preset");
+  for (const [id, p] of Object.entries(presets)) select.append(new Option(p.name, id));
+  syncControls();
+  subscribe((s, changed) => {
+    if (changed.has("kernel") || changed.has("preset") || changed.has("channels")) syncControls();
+    if (changed.has("image")) pair.setInput(`/api/images/${s.image}`);
+    if (CONV_KEYS.some((k) => changed.has(k))) refresh();
+  });
+  if (state.image) pair.setInput(`/api/images/${state.image}`);
+  refresh();
+}
+
+function editCell(c, i, j, v) {
+  const kernel = structuredClone(state.kernel);
+  (is3d(kernel) ? kernel[c] : kernel)[i][j] = v;
+  update({ kernel, preset: "" });
+}
+
+function bindControls() {
+  const on = (name, event, fn) => field(name).addEventListener(event, fn);
+  on("preset", "change", (e) => {
+    const p = presets[e.target.value];
+    if (p) update({ preset: e.target.value, kernel: p.kernel, channels: is3d(state.kernel) ? "gray" : state.channels });
+    else update({ preset: "" });
+  });
+  const resize = () => {
+    const rows = clampInt(field("rows").value, 1, 15);
+    const cols = clampInt(field("cols").value, 1, 15);
+    const k = state.kernel;
+    update({ preset: "", kernel: is3d(k) ? k.map((s) => resizeKernel(s, rows, cols)) : resizeKernel(k, rows, cols) });
+  };
+  on("rows", "change", resize);
+  on("cols", "change", resize);
+  on("flip", "change", (e) => update({ flip: e.target.checked }));
+  on("relu", "change", (e) => update({ relu: e.target.checked }));
+  for (const name of ["stride", "dilation"]) {
+    on(name, "input", (e) => update({ [name]: Number(e.target.value) }));
+  }
+  const padding = () => {
+    const mode = field("padmode").value;
+    field("padnum").hidden = mode !== "explicit";
+    update({ padding: mode === "explicit" ? clampInt(field("padnum").value, 0, 64) : mode });
+  };
+  on("padmode", "change", padding);
+  on("padnum", "input", padding);
+  on("border", "change", (e) => update({ border: e.target.value }));
+  for (const radio of root.querySelectorAll('[data-field="channels"]')) {
+    radio.addEventListener("change", (e) => update({ channels: e.target.value }));
+  }
+  on("bias", "input", (e) => { const v = Number(e.target.value); if (e.target.value !== "" && Number.isFinite(v)) update({ bias: v }); });
+  on("pool", "change", (e) => update({ pool: e.target.value }));
+  on("poolsize", "input", (e) => update({ poolSize: clampInt(e.target.value, 1, 8) }));
+  on("poolstride", "input", (e) => update({ poolStride: clampInt(e.target.value, 1, 8) }));
+  on("display", "change", (e) => update({ display: e.target.value }));
+  root.querySelector('[data-action="normalise"]').addEventListener("click", () => {
+    const k = state.kernel;
+    update({ preset: "", kernel: is3d(k) ? k.map(normalise) : normalise(k) });
+  });
+  root.querySelector('[data-action="transpose"]').addEventListener("click", () => {
+    const k = state.kernel;
+    update({ preset: "", kernel: is3d(k) ? k.map(transpose) : transpose(k) });
+  });
+  q("zoom").addEventListener("input", (e) => pair.setZoom(Number(e.target.value)));
+  q("zoom-fit").addEventListener("click", () => pair.setZoom(0));
+  q("download-png").addEventListener("click", () => download("png", "image"));
+  q("download-npy").addEventListener("click", () => download("jpeg", "npy"));
+  q("copy-link").addEventListener("click", copyLink);
+}
+
+function clampInt(v, lo, hi) {
+  const n = Math.round(Number(v));
+  return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : lo;
+}
+
+// Put state into the controls (on load, and when something else changed it: a link, the CNN tab).
+function syncControls() {
+  const s = state;
+  const k = is3d(s.kernel) ? s.kernel[0] : s.kernel;
+  field("preset").value = presets[s.preset] ? s.preset : "";
+  q("preset-note").textContent = presets[s.preset] ? presets[s.preset].description
+    : is3d(s.kernel) ? "A kernel with one slice per input channel (R, G, B), summed into one output: this is what a CNN's first layer does." : "";
+  field("rows").value = k.length;
+  field("cols").value = k[0].length;
+  field("flip").checked = s.flip;
+  field("relu").checked = s.relu;
+  for (const name of ["stride", "dilation"]) {
+    field(name).value = s[name];
+    root.querySelector(`[data-out="${name}"]`).textContent = s[name];
+  }
+  field("padmode").value = typeof s.padding === "number" ? "explicit" : s.padding;
+  field("padnum").hidden = typeof s.padding !== "number";
+  if (typeof s.padding === "number") field("padnum").value = s.padding;
+  field("border").value = s.border;
+  for (const radio of root.querySelectorAll('[data-field="channels"]')) radio.checked = radio.value === s.channels;
+  if (document.activeElement !== field("bias")) field("bias").value = s.bias;
+  field("pool").value = s.pool;
+  field("poolsize").value = s.poolSize;
+  field("poolstride").value = s.poolStride;
+  field("display").value = s.display;
+  grid.render(s.kernel);
+  const sum = kernelSum(s.kernel);
+  q("kernel-sum").textContent = Number.isFinite(sum) ? `sum ${num(sum, 4)}` : "sum: fix the red cells";
+}
+
+// One request in flight at most; edits made meanwhile collapse into the newest.
+const send = latestOnly(async (spec) => {
+  const busy = setTimeout(() => { q("busy").hidden = false; }, 150);
+  try {
+    const result = await withImage((id) => convolve(id, spec));
+    return { spec, ...result };
+  } finally {
+    clearTimeout(busy);
+    q("busy").hidden = true;
+  }
+});
+
+async function refresh() {
+  for (const name of ["stride", "dilation"]) root.querySelector(`[data-out="${name}"]`).textContent = state[name];
+  if (!state.image) return;
+  if (!isValidKernel(state.kernel)) {
+    showStatus("Some kernel cells are not numbers; fix the red ones.");
+    return;
+  }
+  try {
+    const result = await send(specFromState(state));
+    if (!result) return; // superseded by a newer edit
+    summary = result.summary;
+    const pad = summary.padding;
+    const step = outputStep(state);
+    pair.setOutput(result.blob, {
+      step, width: summary.output.width, height: summary.output.height,
+      inWidth: summary.input.width, inHeight: summary.input.height,
+      // Centre output pixel 0 on the centre of the input window it read (which starts at -pad).
+      offsetX: (summary.effective_kernel.width - 1) / 2 - pad.left + 0.5 - state.stride / 2,
+      offsetY: (summary.effective_kernel.height - 1) / 2 - pad.top + 0.5 - state.stride / 2,
+    });
+    q("input-size").textContent = `${summary.input.width}×${summary.input.height}`;
+    q("output-size").textContent = `${summary.output.width}×${summary.output.height}`;
+    renderArithmetic(root, summary);
+    renderLegend(q("legend"), summary.display);
+    showStatus("");
+    if (pinned) explain(pinned);
+  } catch (err) {
+    showError(err instanceof ApiError ? err : new Error(String(err)));
+  }
+}
+
+const explainLatest = latestOnly((spec) => withImage((id) => inspect(id, spec)));
+
+async function explain(p) {
+  if (!summary || !isValidKernel(state.kernel)) return;
+  const x = Math.min(p.x, summary.output.width - 1);
+  const y = Math.min(p.y, summary.output.height - 1);
+  try {
+    const info = await explainLatest({ ...specFromState(state), x, y });
+    if (!info) return;
+    pair.mark({ x, y }, info.window);
+    renderInspector(q("inspector-body"), info, Boolean(pinned));
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function download(format, as) {
+  try {
+    const { blob } = await withImage((id) => convolve(id, specFromState(state), { format, as }));
+    const a = Object.assign(document.createElement("a"), {
+      href: URL.createObjectURL(blob), download: as === "npy" ? "convlens-output.npy" : "convlens-output.png",
+    });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function copyLink() {
+  const url = shareUrl();
+  try {
+    await navigator.clipboard.writeText(url);
+    showStatus("Link copied: it reproduces this photo, kernel and every setting.");
+  } catch {
+    window.prompt("Copy this link:", url);
+  }
+}

@@ -1,0 +1,42 @@
+// The output-size arithmetic with the real numbers, warnings, statistics and the legend.
+import { num } from "../lib/format.js";
+
+export function renderArithmetic(root, summary) {
+  const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const pad = summary.padding;
+  const k = summary.kernel;
+  const intro = `Input ${summary.input.height}×${summary.input.width} (height × width), kernel ${k.height}×${k.width}` +
+    (k.slices === 3 ? "×3 (R, G, B summed)" : "") +
+    `, padding ${pad.top}/${pad.bottom} (top/bottom) ${pad.left}/${pad.right} (left/right), ` +
+    `stride ${summary.stride}, dilation ${summary.dilation}`;
+  const rows = summary.formulas.map((f) => {
+    const li = document.createElement("li");
+    li.textContent = `${f.stage === "pool" ? "after pooling, " : ""}${f.axis}: ${f.text}`;
+    return li;
+  });
+  const general = Object.assign(document.createElement("p"), {
+    className: "general", textContent: "out = floor((n + p_before + p_after − d·(f − 1) − 1) / s) + 1",
+  });
+  const list = document.createElement("ul");
+  list.append(...rows);
+  q("formula").replaceChildren(Object.assign(document.createElement("p"), { textContent: intro }), general, list);
+  q("warnings").replaceChildren(...summary.warnings.map((w) => Object.assign(document.createElement("li"), { textContent: w })));
+  const o = summary.output;
+  q("stats").textContent = `Output ${o.height}×${o.width}${o.channels === 3 ? "×3" : ""}: min ${num(summary.stats.min)}, mean ${num(summary.stats.mean)}, max ${num(summary.stats.max)}`;
+}
+
+export function renderLegend(root, display) {
+  const labels = {
+    diverging: ["negative", "0", "positive"], abs: ["0", "", "|value| ≥ 255"],
+    minmax: ["min", "", "max"], clip: ["≤ 0", "", "≥ 255"],
+  }[display.mode];
+  root.className = `legend ${display.mode}`;
+  const bar = Object.assign(document.createElement("div"), { className: "bar" });
+  const ends = display.mode === "diverging"
+    ? [`≤ ${num(display.low)}`, "0", `≥ ${num(display.high)}`]
+    : display.mode === "minmax" ? [num(display.low), "", num(display.high)] : labels;
+  const text = document.createElement("div");
+  text.className = "ends";
+  text.append(...ends.map((t) => Object.assign(document.createElement("span"), { textContent: t })));
+  root.replaceChildren(bar, text);
+}

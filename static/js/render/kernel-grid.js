@@ -1,0 +1,70 @@
+// The kernel as a grid of number inputs (three grids for an R, G, B kernel).
+import { num } from "../lib/format.js";
+
+const tint = (v, peak) => {
+  if (!Number.isFinite(v) || !peak) return "";
+  const a = Math.min(1, Math.abs(v) / peak) * 0.45;
+  return v > 0 ? `rgba(200, 40, 50, ${a})` : v < 0 ? `rgba(40, 90, 200, ${a})` : "";
+};
+
+export class KernelGrid {
+  constructor(root, onChange) {
+    this.root = root;
+    this.onChange = onChange;
+  }
+
+  // Draw `kernel` ((rows x cols) or 3 such slices); keeps focus if the shape is unchanged.
+  render(kernel) {
+    const slices = Array.isArray(kernel[0][0]) ? kernel : [kernel];
+    const key = `${slices.length}x${slices[0].length}x${slices[0][0].length}`;
+    const peak = Math.max(...slices.flat(2).filter(Number.isFinite).map(Math.abs), 0);
+    if (this.key !== key) {
+      this.key = key;
+      this.root.replaceChildren(...slices.map((slice, c) => this.buildSlice(slice, c, slices.length)));
+    }
+    this.root.querySelectorAll("input").forEach((input) => {
+      const { c, i, j } = input.dataset;
+      const v = slices[c][i][j];
+      if (document.activeElement !== input) input.value = num(v, 4);
+      input.style.background = tint(v, peak);
+      input.classList.toggle("invalid", !Number.isFinite(v));
+    });
+  }
+
+  buildSlice(slice, c, count) {
+    const box = document.createElement("div");
+    box.className = "kernel-slice";
+    if (count === 3) box.append(Object.assign(document.createElement("span"), { className: "slice-label", textContent: "RGB"[c] }));
+    const grid = document.createElement("div");
+    grid.className = "cells";
+    grid.style.gridTemplateColumns = `repeat(${slice[0].length}, minmax(2.6rem, 3.6rem))`;
+    slice.forEach((row, i) => row.forEach((_, j) => {
+      const input = Object.assign(document.createElement("input"), { type: "text", inputMode: "decimal" });
+      Object.assign(input.dataset, { c, i, j });
+      input.setAttribute("data-testid", `kernel-cell-${count === 3 ? c + "-" : ""}${i}-${j}`);
+      input.setAttribute("aria-label", `kernel ${count === 3 ? "RGB"[c] + " " : ""}row ${i + 1} column ${j + 1}`);
+      input.addEventListener("input", () => this.edited(input));
+      input.addEventListener("keydown", (e) => this.move(e, input, slice.length, row.length));
+      grid.append(input);
+    }));
+    box.append(grid);
+    return box;
+  }
+
+  edited(input) {
+    const text = input.value.trim();
+    const v = text === "" || text === "-" ? NaN : Number(text);
+    input.classList.toggle("invalid", !Number.isFinite(v));
+    this.onChange(Number(input.dataset.c), Number(input.dataset.i), Number(input.dataset.j), v);
+  }
+
+  move(e, input, rows, cols) {
+    const d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
+    if (!d || (d[1] && input.selectionStart !== input.selectionEnd)) return;
+    const i = Number(input.dataset.i) + d[0];
+    const j = Number(input.dataset.j) + d[1];
+    if (i < 0 || j < 0 || i >= rows || j >= cols) return;
+    const next = this.root.querySelector(`input[data-c="${input.dataset.c}"][data-i="${i}"][data-j="${j}"]`);
+    if (next) { e.preventDefault(); next.focus(); next.select(); }
+  }
+}
