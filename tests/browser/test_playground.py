@@ -1,0 +1,104 @@
+"""What a student does in the kernel playground, in a real browser."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import SHOTS
+
+pytestmark = pytest.mark.browser
+
+
+def output_src(page) -> str:
+    return page.get_by_test_id("output-image").get_attribute("src") or ""
+
+
+def wait_new_output(page, old: str) -> str:
+    page.wait_for_function(
+        "old => { const i = document.querySelector('[data-testid=output-image]');"
+        " return i.src && i.src !== old && i.complete && i.naturalWidth > 0; }", arg=old)
+    return output_src(page)
+
+
+def open_playground(page) -> str:
+    page.goto(page.base + "/")
+    page.wait_for_function("() => { const i = document.querySelector('[data-testid=input-image]');"
+                           " return i.complete && i.naturalWidth > 0; }")
+    return wait_new_output(page, "")
+
+
+def test_sobel_edit_and_inspect(page):
+    first = open_playground(page)
+    page.get_by_test_id("sample-dog_german_shepherd").click()
+    page.get_by_test_id("preset").select_option("box_blur")
+    blurred = wait_new_output(page, first)
+    page.get_by_test_id("preset").select_option("sobel_x")
+    sobel = wait_new_output(page, blurred)
+    assert "Sobel" in page.get_by_test_id("preset-note").inner_text() or \
+        "gradient" in page.get_by_test_id("preset-note").inner_text()
+
+    cell = page.get_by_test_id("kernel-cell-1-1")
+    cell.fill("3")
+    edited = wait_new_output(page, sobel)
+    assert edited != sobel
+    assert page.get_by_test_id("preset").input_value() == ""  # now a custom kernel
+    assert page.get_by_test_id("kernel-sum").inner_text() == "sum 3"
+
+    box = page.get_by_test_id("output-image").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
+    equation = page.get_by_test_id("inspector-sum-0")
+    equation.wait_for()
+    text = equation.inner_text()
+    total, bias, value = (float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)[:3])
+    assert total + bias == pytest.approx(value, abs=1e-3)
+    products = [float(td) for td in page.locator(".products td").all_inner_texts()]
+    assert sum(products) == pytest.approx(total, rel=1e-2, abs=0.05)
+    assert page.get_by_test_id("patch-box").is_visible()
+    page.screenshot(path=str(SHOTS / "playground-inspect.png"), full_page=True)
+
+
+def test_stride_and_pooling_show_the_arithmetic(page):
+    first = open_playground(page)
+    page.get_by_test_id("stride").fill("2")
+    page.get_by_test_id("pool").select_option("max")
+    wait_new_output(page, first)
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
+                           ".textContent === '256×192'")
+    formula = page.get_by_test_id("formula").inner_text()
+    assert "= 384" in formula and "= 192" in formula  # 768 / 2 conv, then / 2 pool
+
+
+def test_upload_a_png_through_the_file_input(page):
+    open_playground(page)
+    arr = np.zeros((60, 80, 3), np.uint8)
+    arr[:, 40:] = 255
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    before = output_src(page)
+    page.get_by_test_id("file-input").set_input_files(
+        files=[{"name": "edge.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    wait_new_output(page, before)
+    page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
+                           ".textContent === '80×60'")
+
+
+def test_copied_link_reproduces_the_kernel(page):
+    open_playground(page)
+    page.get_by_test_id("preset").select_option("laplacian_8")
+    page.get_by_test_id("relu").check()
+    page.get_by_test_id("copy-link").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=status]')"
+                           ".textContent.includes('copied')")
+    url = page.evaluate("navigator.clipboard.readText()")
+    assert "relu=1" in url
+    page.goto("about:blank")
+    page.goto(url)
+    page.get_by_test_id("kernel-cell-1-1").wait_for()
+    page.wait_for_function("() => document.querySelector('[data-testid=kernel-cell-1-1]')"
+                           ".value === '-8'")
+    assert page.get_by_test_id("relu").is_checked()

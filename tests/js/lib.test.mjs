@@ -1,0 +1,77 @@
+// Pure front-end helpers, run with `node --test tests/js/`.
+import test from "node:test";
+import assert from "node:assert/strict";
+
+import { kernelFromText, kernelSum, kernelToText, normalise, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
+import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
+import { latestOnly } from "../../static/js/lib/latest.js";
+import { isValidKernel, outputStep, pixelAt, specFromState } from "../../static/js/lib/spec.js";
+import { range2d, viridis } from "../../static/js/lib/colormap.js";
+import { num, pct } from "../../static/js/lib/format.js";
+
+test("kernel text round-trips 2-D and 3-D kernels", () => {
+  const k2 = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]];
+  assert.equal(kernelToText(k2), "-1,0,1;-2,0,2;-1,0,1");
+  assert.deepEqual(kernelFromText(kernelToText(k2)), k2);
+  const k3 = [k2, transpose(k2), [[0.5, 0, 0], [0, 0, 0], [0, 0, -0.25]]];
+  assert.deepEqual(kernelFromText(kernelToText(k3)), k3);
+  assert.equal(kernelFromText("1,2;3"), null);
+  assert.equal(kernelFromText("1,x"), null);
+  assert.equal(kernelFromText("1|2"), null);  // two slices: neither 2-D nor RGB
+});
+
+test("kernel arithmetic", () => {
+  assert.equal(kernelSum([[1, 2], [3, 4]]), 10);
+  assert.deepEqual(resizeKernel([[1, 2], [3, 4]], 3, 1), [[1], [3], [0]]);
+  assert.deepEqual(transpose([[1, 2, 3]]), [[1], [2], [3]]);
+  assert.deepEqual(normalise([[1, 1], [1, 1]]), [[0.25, 0.25], [0.25, 0.25]]);
+  assert.deepEqual(normalise([[1, -1]]), [[1, -1]]);  // sum 0: unchanged
+});
+
+test("state survives the URL hash", () => {
+  const defaults = { tab: "playground", kernel: [[1]], stride: 1, padding: "same", relu: false, sample: "" };
+  const s = { ...defaults, kernel: [[0, 1], [2, 3]], stride: 3, padding: 2, relu: true, sample: "dog" };
+  assert.deepEqual(hashToState(stateToHash(s), defaults), s);
+  assert.deepEqual(hashToState("#stride=abc&k=1,%3B", defaults), defaults);  // junk is ignored
+});
+
+test("latestOnly sends only the newest request after the one in flight", async () => {
+  const seen = [];
+  let release;
+  const task = latestOnly(async (x) => {
+    seen.push(x);
+    if (x === 1) await new Promise((r) => { release = r; });
+    return x * 10;
+  });
+  const first = task(1);
+  const second = task(2);
+  const third = task(3);
+  release();
+  assert.equal(await first, 10);
+  assert.equal(await second, undefined);  // superseded, never sent
+  assert.equal(await third, 30);
+  assert.deepEqual(seen, [1, 3]);
+});
+
+test("request body and geometry helpers", () => {
+  const s = { kernel: [[1]], stride: 2, padding: "valid", border: "zero", dilation: 1, bias: 0,
+    channels: "gray", flip: false, relu: true, pool: "max", poolSize: 2, poolStride: 3, display: "abs" };
+  assert.deepEqual(specFromState(s).pool, { kind: "max", size: 2, stride: 3 });
+  assert.equal(specFromState({ ...s, pool: "" }).pool, null);
+  assert.equal(outputStep(s), 6);
+  assert.equal(isValidKernel([[1, NaN]]), false);
+  assert.equal(isValidKernel([[[1]], [[2]], [[3]]]), true);
+  assert.deepEqual(pixelAt(25, 9, 10, 3, 3), { x: 2, y: 0 });
+  assert.equal(pixelAt(31, 0, 10, 3, 3), null);
+});
+
+test("colormap and formatting", () => {
+  assert.deepEqual(viridis(0), [68, 1, 84]);
+  assert.deepEqual(viridis(1), [253, 231, 37]);
+  assert.deepEqual(viridis(NaN), [68, 1, 84]);
+  assert.deepEqual(range2d([[3, -1], [2, 5]]), [-1, 5]);
+  assert.equal(num(0.1234567), "0.123");
+  assert.equal(num(123456), "123456");
+  assert.equal(num(1.5e-5), "1.50e-5");
+  assert.equal(pct(0.974), "97.4%");
+});
