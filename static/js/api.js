@@ -66,3 +66,13 @@ export async function inspect(imageId, spec) {
 export async function getBlob(url) {
   return (await call(url)).blob();
 }
+
+export async function postFile(url, blob, name = "upload") {
+  const form = new FormData();
+  form.append("file", blob, name);
+  return (await call(url, { method: "POST", body: form })).json();
+}
+
+export async function deleteResource(url) {
+  await call(url, { method: "DELETE" });
+}

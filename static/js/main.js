@@ -4,17 +4,19 @@ import { state, subscribe, update } from "./state.js";
 import { showError } from "./status.js";
 import { startPlayground } from "./playground.js";
 
-let cnnStarted = false;
+// Tabs whose module loads on first use (the playground is always there).
+const LAZY = { cnn: () => import("./cnn.js"), teach: () => import("./teach.js") };
+const started = new Set();
 
 function showTab(tab) {
   for (const button of document.querySelectorAll("[data-tab]")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === tab));
   }
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
-  if (tab === "cnn" && !cnnStarted) {
-    cnnStarted = true;
-    import("./cnn.js")
-      .then((m) => m.start(document.querySelector('[data-panel="cnn"]')))
+  if (LAZY[tab] && !started.has(tab)) {
+    started.add(tab);
+    LAZY[tab]()
+      .then((m) => m.start(document.querySelector(`[data-panel="${tab}"]`)))
       .catch((err) => showError(err));
   }
 }

@@ -22,6 +22,7 @@ export const DEFAULTS = Object.freeze({
   zoom: 0,          // 0 means "fit to the viewport"
   stage: "",
   cls: "",
+  project: "",      // transfer-learning project id (lives in server memory)
 });
 
 const listeners = new Set();
