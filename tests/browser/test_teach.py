@@ -22,6 +22,9 @@ def current_image(page) -> str:
 def pick_sample(page, sample: str) -> None:
     """Click a sample and wait until its image id is the current one."""
     before = current_image(page)
+    if before and page.evaluate("new URLSearchParams(location.hash.slice(1)).get('sample')") \
+            == sample:
+        return  # already showing it
     page.get_by_test_id(f"sample-{sample}").click()
     page.wait_for_function(
         "before => new URLSearchParams(location.hash.slice(1)).get('image') !== before",
