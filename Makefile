@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 # glibc settings measured in DESIGN.md: fewer page faults on hot paths (forward 12-19 -> 10-13 ms).
 run: $(VENV)/.installed
-	MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
+	MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_ARENA_MAX=2 \
 	  $(BIN)/convlens --host $(HOST) --port $(PORT)
 
 # Tests drive Debian's Chromium through Playwright and start a real redis-server.

@@ -28,6 +28,7 @@ class Settings:
     max_queue: int = 64  # requests waiting for a job slot before 503 busy (a classroom)
     queue_timeout_s: float = 5.0
     torch_threads: int = 1
+    opencv_threads: int = 1  # per call; requests run in parallel instead
     store_backend: str = "memory"  # "memory" or "redis"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_ttl_s: int = 24 * 3600

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.errors import ImageNotFound
@@ -80,14 +81,23 @@ class StoredImage:
     rgb: np.ndarray
 
 
-def stored_image(image_id: str, services: ServicesDep) -> StoredImage:
-    """Resolve ``{image_id}`` from the path, or answer 404 ``image_not_found``."""
+def lookup_image(services: Services, image_id: str) -> StoredImage:
+    """The stored image called ``image_id``, or 404 ``image_not_found`` (may do I/O)."""
     rgb = services.store.get(image_id)
     if rgb is None:
         raise ImageNotFound(
             "This image is no longer stored (it may have been evicted); upload it again.",
             image_id=image_id[:64])
     return StoredImage(image_id, rgb)
+
+
+async def stored_image(image_id: str, services: ServicesDep) -> StoredImage:
+    """Resolve ``{image_id}`` from the path. Async so the common case (the image is in
+    this process) costs no threadpool hop; only a remote (Redis) lookup goes to a thread."""
+    rgb = services.store.peek(image_id)
+    if rgb is not None:
+        return StoredImage(image_id, rgb)
+    return await run_in_threadpool(lookup_image, services, image_id)
 
 
 StoredImageDep = Annotated[StoredImage, Depends(stored_image)]

@@ -51,11 +51,22 @@ def predict(services: Services, image: StoredImage) -> dict:
             "crop": f"/api/images/{image.id}/crop"}
 
 
-def stage_maps(services: Services, image: StoredImage, stage: str) -> np.ndarray:
-    """``(C, h, w)`` float32 activations of ``stage`` (404 for an unknown id)."""
-    maps = analysis(services, image).activations.get(stage)
+def stage_maps(services: Services, image: StoredImage, layer: str) -> np.ndarray:
+    """``(C, h, w)`` float32 activations of a stage, block or block part (404 if unknown).
+
+    Block parts (``stage4.2.expand``) are not in the cached analysis: one block is
+    re-run on its cached input (about a millisecond) and the result cached too."""
+    a = analysis(services, image)
+    maps = a.activations.get(layer)
+    if maps is None and layer.count(".") == 2:
+        block = layer.rsplit(".", 1)[0]
+        model = _model(services)
+        if block in model.block_ids():
+            parts = services.derived.get_or_compute(
+                ("parts", image.id, block), lambda: model.block_parts(a.activations, block))
+            maps = parts.get(layer)
     if maps is None:
-        raise NotFound(f"There is no stage or block called {stage[:40]!r}; "
+        raise NotFound(f"There is no stage or block called {layer[:40]!r}; "
                        "GET /api/model lists them.")
     return maps
 

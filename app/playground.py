@@ -12,7 +12,7 @@ import numpy as np
 
 from app.deps import Services, StoredImage
 from app.imaging.convolve import ConvResult, ConvSpec, convolve, inspect_pixel, prepare_input
-from app.imaging.encode import display_range, value_range
+from app.imaging.encode import value_range
 from app.schemas import ConvRequest, InspectRequest
 
 
@@ -28,11 +28,12 @@ def run_convolution(services: Services, image: StoredImage, spec: ConvSpec) -> C
         return convolve(_prepared(services, image, spec.channels), spec)
 
 
-def conv_summary(result: ConvResult, request: ConvRequest) -> dict:
-    """Shapes, formulas with the real numbers, warnings and value statistics."""
+def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]) -> dict:
+    """Shapes, formulas with the real numbers, warnings and value statistics;
+    ``limits`` are the values at the two ends of the display scale."""
     g, v, display = result.geometry, result.values, request.display
     top, bottom, left, right = g.pad
-    low, high = display_range(v, display)
+    low, high = limits
     lo_v, hi_v = value_range(v)
     pool = None
     if g.pool is not None:

@@ -104,6 +104,10 @@ class ImageStore(Protocol):
 
     def get(self, key: str) -> np.ndarray | None: ...
 
+    def peek(self, key: str) -> np.ndarray | None:
+        """The image if it is in this process already (no I/O), else None."""
+        ...
+
 
 def _frozen(rgb_u8: np.ndarray) -> np.ndarray:
     arr = np.ascontiguousarray(rgb_u8, dtype=np.uint8)
@@ -128,6 +132,8 @@ class MemoryImageStore:
 
     def get(self, key: str) -> np.ndarray | None:
         return self._cache.get(key) if is_image_id(key) else None
+
+    peek = get  # everything is local
 
 
 class RedisImageStore:
@@ -166,6 +172,9 @@ class RedisImageStore:
         rgb = np.frombuffer(payload, dtype=np.uint8, offset=_HEADER.size).reshape(h, w, 3)
         self._local.remember(key, rgb)
         return rgb
+
+    def peek(self, key: str) -> np.ndarray | None:
+        return self._local.get(key)
 
     @contextmanager
     def _unavailable_as_503(self) -> Iterator[None]:

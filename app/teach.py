@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from app import inspector
-from app.deps import Services, StoredImage
+from app.deps import Services, StoredImage, lookup_image
 from app.errors import InvalidParameter, NotFound
 from app.projects import Photo, Project, add_photo, thumbnail
 
@@ -136,8 +136,7 @@ def build_demo(services: Services) -> tuple[Project, str]:
         ids[shape] = cls.id
         for seed in range(DEMO_TRAIN):
             record = services.store.put(scene(bg[where], shape, seed))
-            add_image(services, project, cls.id, StoredImage(record.id, services.store.get(
-                record.id)))
+            add_image(services, project, cls.id, lookup_image(services, record.id))
     tests = []
     for setting, backgrounds in (("same", pairing), ("swapped", swapped)):
         for shape, where in backgrounds.items():

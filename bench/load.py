@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from bench.server import percentile, running_server
+from tests.support.servers import redis_server
 
 USERS = int(os.environ.get("BENCH_USERS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -147,7 +148,13 @@ async def _run(base: str, pid: int) -> None:
 
 
 def main() -> None:
-    with running_server() as base:
+    print("-- one worker, in-memory store")
+    with running_server(env={"CONVLENS_LOAD_MODEL": "1"}) as base:
+        asyncio.run(_run(base, _server_pid(base)))
+    print("-- two uvicorn workers sharing a Redis store")
+    with redis_server() as url, running_server(
+            env={"CONVLENS_LOAD_MODEL": "1", "CONVLENS_STORE_BACKEND": "redis",
+                 "CONVLENS_REDIS_URL": url}, workers=2) as base:
         asyncio.run(_run(base, _server_pid(base)))
 
 

@@ -9,7 +9,8 @@ from tests.support.servers import convlens_server
 
 # DESIGN.md: these two glibc settings keep hot paths from re-faulting fresh pages
 # (the Makefile and the Dockerfile set them for real servers too).
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824",
+              "MALLOC_ARENA_MAX": "2"}
 
 
 @contextlib.contextmanager

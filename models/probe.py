@@ -69,7 +69,9 @@ class ModelService:
         """One forward pass: predictions and every activation."""
         crop, x = to_model_input(rgb_u8)
         with torch.inference_mode():  # thread-local: set in the calling worker thread
-            logits, acts = self.model.forward_stages(x)
+            # Block internals (expand/depthwise/project) are 80% of the bytes; they are
+            # recomputed per block on demand (``block_parts``) instead of cached here.
+            logits, acts = self.model.forward_stages(x, parts=False)
             probs = torch.softmax(logits, dim=1)[0].numpy()  # (1000,)
         top = np.argsort(-probs, kind="stable")[:5]
         pooled = acts.pop("pool")[0].numpy()
@@ -107,6 +109,26 @@ class ModelService:
                 cams[stage] = torch.relu((weights * a).sum(dim=1))[0].numpy()  # (h, w)
                 scores[stage] = (g * a).sum(dim=(2, 3))[0].numpy()  # (C,)
         return Explanation(target, cams, scores)
+
+    def block_parts(self, activations: dict[str, np.ndarray], block: str
+                    ) -> dict[str, np.ndarray]:
+        """The ``expand``/``depthwise``/``project`` maps of one block (``stage4.2``), by running
+        just that block on its input from ``activations``: ids ``stage4.2.expand`` etc."""
+        order = self.block_ids()
+        if block not in order:
+            raise KeyError(block)
+        stage, j = block.split(".")
+        module = getattr(self.model, stage)[int(j) - 1]
+        before = order[order.index(block) - 1] if order.index(block) else "stem"
+        x = torch.from_numpy(np.array(activations[before]))[None]  # (1, C, h, w)
+        with torch.inference_mode():
+            _, parts = module.forward_parts(x)
+        return {f"{block}.{name}": v[0].numpy() for name, v in parts.items()}
+
+    def block_ids(self) -> list[str]:
+        """Every block in execution order: ``stage1.1``, ``stage2.1``, ``stage2.2``, ..."""
+        return [f"{name}.{j}" for name, stage in self.model.named_stages()
+                if name.startswith("stage") for j in range(1, len(stage) + 1)]
 
     def embed(self, crops_u8: list[np.ndarray]) -> np.ndarray:
         """Pooled features ``(N, 1280)`` of 224x224 crops, in one batch."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.api.responses import Format, image_response, npy_response
 from app.deps import ServicesDep, StoredImageDep
 from app.imaging.convolve import PRESETS
-from app.imaging.encode import to_display
+from app.imaging.encode import display_range, to_display
 from app.playground import conv_summary, explain_pixel, run_convolution
 from app.schemas import ConvRequest, InspectRequest
 
@@ -33,12 +33,13 @@ def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvReque
                    as_: Annotated[As, Query(alias="as")] = "image") -> Response:
     """The display image (JPEG by default: fastest to encode), or ``?as=json|npy``."""
     result = run_convolution(services, image, spec.to_spec())
-    summary = json.dumps(conv_summary(result, spec))
+    limits = display_range(result.values, spec.display)
+    summary = json.dumps(conv_summary(result, spec, limits))
     if as_ == "json":
         return Response(summary, media_type="application/json")
     if as_ == "npy":
         return npy_response(result.values, f"convlens-{image.id[:8]}")
-    response = image_response(to_display(result.values, spec.display), fmt,
+    response = image_response(to_display(result.values, spec.display, limits), fmt,
                               filename="convlens-output" if fmt == "png" else None)
     # One round trip per edit: the numbers the UI shows ride along with the picture.
     response.headers["X-Conv-Summary"] = summary

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from app import inspector, projects, teach
 from app.api.responses import npy_response
-from app.deps import Services, ServicesDep, StoredImage, stored_image
+from app.deps import Services, ServicesDep, StoredImage, lookup_image, stored_image
 from app.errors import InvalidParameter
 from app.imaging.encode import MEDIA_TYPES
 from app.ingest import ingest
@@ -66,14 +66,14 @@ async def _image_from_request(request: Request, services: Services) -> StoredIma
             raise InvalidParameter("send the photo as the multipart field 'file'", field="file")
         data = await upload.read(services.settings.max_upload_bytes + 1)
         record = await run_in_threadpool(ingest, services, data)
-        return stored_image(record.id, services)
+        return await stored_image(record.id, services)
     if ctype.startswith("application/json"):
         try:
             ref = ImageRef.model_validate_json(await request.body())
         except ValueError:
             raise InvalidParameter("send JSON {\"image_id\": \"...\"} or a multipart 'file'",
                                    field="image_id") from None
-        return stored_image(ref.image_id, services)
+        return await stored_image(ref.image_id, services)
     raise InvalidParameter("send a multipart 'file' or JSON {\"image_id\"}", field="body")
 
 
@@ -110,7 +110,7 @@ def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> d
 
 @router.post("/{pid}/predict", summary="The new head's class probabilities for a stored image")
 def predict(pid: Id, body: ImageRef, services: ServicesDep) -> dict:
-    image = stored_image(body.image_id, services)
+    image = lookup_image(services, body.image_id)
     return teach.predict(services, _project(services, pid), image)
 
 
@@ -122,7 +122,7 @@ def gradcam(pid: Id, services: ServicesDep,
             stage: Annotated[str, Query(max_length=40)] = "stage7",
             as_: Annotated[Literal["overlay", "heatmap", "npy"], Query(alias="as")] = "overlay",
             opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
-    image = stored_image(image_id, services)
+    image = lookup_image(services, image_id)
     cam = teach.gradcam(services, _project(services, pid), image, class_id, stage)
     if as_ == "npy":
         return npy_response(cam, f"gradcam-{stage}")

@@ -58,7 +58,8 @@ def diverging_peak(values: np.ndarray) -> float:
     return peak if peak > 0 else float(np.abs(values).max())
 
 
-def to_display(values: np.ndarray, mode: DisplayMode) -> np.ndarray:
+def to_display(values: np.ndarray, mode: DisplayMode,
+               limits: tuple[float, float] | None = None) -> np.ndarray:
     """Map float results ``(H, W)`` or ``(H, W, 3)`` to uint8 pixels.
 
     The result has the input's shape, except that "diverging" colours a
@@ -70,18 +71,19 @@ def to_display(values: np.ndarray, mode: DisplayMode) -> np.ndarray:
     minmax: stretch the image's own range to 0-255.
     diverging: zero is white, negatives blue, positives red, full colour at
     ``diverging_peak``; for a 3-channel result each channel is centred on grey.
+
+    ``limits`` is ``display_range(values, mode)`` when the caller already has it.
     """
+    low, high = limits if limits is not None else display_range(values, mode)
     v = values.astype(np.float32, copy=False)
     if mode == "clip":
         out = np.clip(v, 0, 255)
     elif mode == "abs":
         out = np.clip(np.abs(v), 0, 255)
     elif mode == "minmax":
-        lo, hi = value_range(v)
-        out = (v - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(v)
+        out = (v - low) * (255.0 / (high - low)) if high > low else np.zeros_like(v)
     elif mode == "diverging":
-        peak = diverging_peak(v)
-        scale = 127.5 / peak if peak > 0 else 0.0
+        scale = 127.5 / high if high > 0 else 0.0
         if v.ndim == 2:
             # One OpenCV pass each for scaling and colouring: ~3x faster than NumPy.
             index = cv2.convertScaleAbs(v, alpha=scale, beta=127.5)

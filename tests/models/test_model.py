@@ -47,10 +47,24 @@ def test_stage_shapes_at_224(dog):
         "stem": (32, 112, 112), "stage1": (16, 112, 112), "stage2": (24, 56, 56),
         "stage3": (40, 28, 28), "stage4": (80, 14, 14), "stage5": (112, 14, 14),
         "stage6": (192, 7, 7), "stage7": (320, 7, 7), "head": (1280, 7, 7)}
-    assert a.activations["stage4.2.expand"].shape == (480, 14, 14)
-    assert a.activations["stage3.1.depthwise"].shape == (144, 28, 28)  # stride 2 in depthwise
+    assert a.activations["stage4.2"].shape == (80, 14, 14)
     assert a.pooled.shape == (1280,)
     np.testing.assert_allclose(a.pooled, a.activations["head"].mean(axis=(1, 2)), atol=1e-5)
+
+
+def test_block_parts_equal_a_full_forward(service, dog):
+    rgb, a = dog
+    _, x = to_model_input(rgb)
+    with torch.inference_mode():
+        _, full = service.model.forward_stages(x, parts=True)
+    for block in ["stage1.1", "stage3.1", "stage4.2", "stage7.1"]:
+        parts = service.block_parts(a.activations, block)
+        for name, value in parts.items():
+            np.testing.assert_allclose(value, full[name][0].numpy(), atol=1e-5)
+    parts = service.block_parts(a.activations, "stage3.1")
+    assert parts["stage3.1.expand"].shape == (144, 56, 56)
+    assert parts["stage3.1.depthwise"].shape == (144, 28, 28)  # stride 2 in the depthwise
+    assert "stage1.1.expand" not in service.block_parts(a.activations, "stage1.1")
 
 
 def test_dog_is_a_german_shepherd(dog):
