@@ -14,7 +14,7 @@ WORKDIR /srv/convlens
 # The CPU wheel of torch first, from PyTorch's CPU index: PyPI's default build pulls CUDA.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
-COPY pyproject.toml ./
+COPY pyproject.toml README.md ./
 COPY app ./app
 COPY models ./models
 COPY templates ./templates
