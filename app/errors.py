@@ -71,6 +71,14 @@ class Busy(AppError):
     headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
 
 
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class ModelUnavailable(AppError):
+    status, code = 503, "model_unavailable"
+
+
 class StoreUnavailable(AppError):
     status, code = 503, "store_unavailable"
     headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}

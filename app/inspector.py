@@ -15,18 +15,15 @@ import cv2
 import numpy as np
 
 from app.deps import Services, StoredImage
-from app.errors import AppError, InvalidParameter, NotFound
+from app.errors import InvalidParameter, ModelUnavailable, NotFound
 from app.imaging.convolve import PoolSpec, pool2d
 from app.imaging.encode import colormap, encode, tile
 
 ATLAS_GAP = 1  # pixels between tiles
 
 
-class ModelUnavailable(AppError):
-    status, code = 503, "model_unavailable"
-
-
-def _model(services: Services):
+def model_service(services: Services):
+    """The loaded ``models.probe.ModelService``, or 503 ``model_unavailable``."""
     if services.model is None:
         raise ModelUnavailable("The CNN is not loaded on this server (CONVLENS_LOAD_MODEL=0).")
     return services.model
@@ -34,7 +31,7 @@ def _model(services: Services):
 
 def analysis(services: Services, image: StoredImage):
     """The cached forward pass of ``image`` (``models.probe.Analysis``)."""
-    model = _model(services)
+    model = model_service(services)
 
     def run():
         with services.gate.slot():
@@ -60,7 +57,7 @@ def stage_maps(services: Services, image: StoredImage, layer: str) -> np.ndarray
     maps = a.activations.get(layer)
     if maps is None and layer.count(".") == 2:
         block = layer.rsplit(".", 1)[0]
-        model = _model(services)
+        model = model_service(services)
         if block in model.block_ids():
             parts = services.derived.get_or_compute(
                 ("parts", image.id, block), lambda: model.block_parts(a.activations, block))
@@ -163,7 +160,7 @@ def pooled_vector(services: Services, image: StoredImage) -> dict:
             "top": [{"index": int(i), "value": float(v[i])} for i in top]}
 
 
-def parse_target(services: Services, raw: str) -> int | str:
+def parse_target(raw: str) -> int | str:
     """A class index 0-999 or a group name such as ``dog`` (422 otherwise)."""
     from models import labels
 
@@ -187,7 +184,7 @@ def explanation(services: Services, image: StoredImage, target: int | str, stage
 
     if stage not in STAGE_IDS:
         raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
-    model, a = _model(services), analysis(services, image)
+    model, a = model_service(services), analysis(services, image)
     # An explanation started at an earlier stage already holds this one.
     for earlier in STAGE_IDS[:STAGE_IDS.index(stage)]:
         cached = services.derived.get(("explain", image.id, target, earlier))
@@ -219,7 +216,7 @@ def heatmap_png(cam: np.ndarray, crop: np.ndarray | None, opacity: float) -> byt
 
 def describe(services: Services) -> dict:
     """What ``GET /api/model`` shows: name, size, input, and the stage table."""
-    model = _model(services)
+    model = model_service(services)
     return {"name": "EfficientNet-Lite0", "dataset": "ImageNet-1k",
             "parameters": model.parameter_count, "input": [3, 224, 224],
             "preprocessing": "RGB, shorter side 256, centre crop 224, (x - 127) / 128",
@@ -237,14 +234,14 @@ def search_classes(query: str, limit: int = 20) -> dict:
 
 def stem_filters(services: Services) -> dict:
     """The first layer's 32 learned 3x3 RGB kernels, ``(32, 3, 3, 3)``."""
-    w = _model(services).stem_filters()
+    w = model_service(services).stem_filters()
     return {"shape": list(w.shape), "layout": "out, in (R, G, B), height, width",
             "filters": w.tolist()}
 
 
 def stem_filters_png(services: Services, scale: int = 16) -> bytes:
     """Each filter as a 3x3 RGB tile (zero is mid-grey), 8 per row, enlarged."""
-    w = _model(services).stem_filters()  # (32, 3, 3, 3)
+    w = model_service(services).stem_filters()  # (32, 3, 3, 3)
     peak = float(np.abs(w).max()) or 1.0
     tiles = np.clip(w / peak * 127.5 + 127.5, 0, 255).astype(np.uint8)  # (32, 3, 3, 3)
     tiles = tiles.transpose(0, 2, 3, 1)  # (32, 3, 3, RGB)
@@ -273,7 +270,7 @@ def resolve_target(services: Services, image: StoredImage, raw: str) -> int | st
     """``top`` means the image's top-1 class; otherwise see ``parse_target``."""
     if raw.strip().lower() == "top":
         return int(analysis(services, image).top5[0][0])
-    return parse_target(services, raw)
+    return parse_target(raw)
 
 
 def attribution(services: Services, image: StoredImage, target: int | str, stage: str) -> dict:

@@ -18,17 +18,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from app.errors import AppError, Busy, InvalidParameter, NotFound
+from app.errors import Busy, Conflict, InvalidParameter, NotFound
 
 MAX_PROJECTS = 32
 MAX_CLASSES = 8
 MAX_PHOTOS_PER_CLASS = 60
 MIN_PHOTOS_ADVISED = 5
 MAX_PENDING_RUNS = 4
-
-
-class ProjectConflict(AppError):
-    status, code = 409, "conflict"
 
 
 @dataclass
@@ -141,7 +137,7 @@ def add_class(project: Project, name: str) -> ProjectClass:
         if len(project.classes) >= MAX_CLASSES:
             raise InvalidParameter(f"a project has at most {MAX_CLASSES} classes", field="name")
         if any(c.name.lower() == name.lower() for c in project.classes.values()):
-            raise ProjectConflict(f"There is already a class called {name!r}.", field="name")
+            raise Conflict(f"There is already a class called {name!r}.", field="name")
         cls = ProjectClass(secrets.token_hex(4), name)
         project.classes[cls.id] = cls
         return cls
@@ -184,7 +180,7 @@ def start_run(store: ProjectStore, project: Project, epochs: int, augment: bool,
             raise InvalidParameter("training needs at least two classes with photos",
                                    field="classes")
         if project.run and project.run.status in ("queued", "running"):
-            raise ProjectConflict("This project is already training; wait for it to finish.")
+            raise Conflict("This project is already training; wait for it to finish.")
         feats = [p.views for c in usable for p in c.photos.values()]
         labels = np.array([k for k, c in enumerate(usable) for _ in c.photos])
         run = Run(secrets.token_hex(6), epochs, augment, seed,

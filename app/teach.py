@@ -19,7 +19,7 @@ def photo_of(services: Services, image: StoredImage) -> Photo:
     """Embed a stored image's views (plain + augmentations) in one batch."""
     from models.transfer import views
 
-    model = inspector._model(services)
+    model = inspector.model_service(services)
     crops = views(image.rgb)
     with services.gate.slot():
         feats = model.embed(crops)  # (4, 1280)
@@ -76,7 +76,7 @@ def gradcam(services: Services, project: Project, image: StoredImage, class_id: 
     head, _ = _head(project)
     index = class_index(project, class_id)
     a = inspector.analysis(services, image)
-    model = inspector._model(services)
+    model = inspector.model_service(services)
     with services.gate.slot():
         return model.explain(a.activations, index, stage, classifier=head).cams[stage]
 
@@ -88,7 +88,7 @@ def export(services: Services, project: Project, fmt: str) -> bytes:
     names = [c["name"] for c in classes]
     if fmt == "head":
         return transfer.save_head(head, names)
-    model = inspector._model(services)
+    model = inspector.model_service(services)
     with services.gate.slot():
         return transfer.export_torchscript(model.model, head, names)
 

@@ -26,8 +26,7 @@ def describe_model(services: ServicesDep) -> dict:
 
 
 @router.get("/model/classes", summary="Search the 1000 ImageNet classes and the coarse groups")
-def search_classes(services: ServicesDep,
-                   q: Annotated[str, Query(max_length=60)] = "") -> dict:
+def search_classes(q: Annotated[str, Query(max_length=60)] = "") -> dict:
     return inspector.search_classes(q)
 
 
