@@ -2,10 +2,10 @@
 // the pixel inspector, downloads and the shareable link.
 import { ApiError, convolve, getJson, inspect } from "./api.js";
 import { withImage } from "./source.js";
-import { shareUrl, state, subscribe, update } from "./state.js";
+import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";
-import { kernelSum, normalise, resizeKernel, transpose } from "./lib/kernel.js";
+import { kernelSum, kernelToText, normalise, resizeKernel, transpose } from "./lib/kernel.js";
 import { isValidKernel, outputStep, specFromState } from "./lib/spec.js";
 import { num } from "./lib/format.js";
 import { KernelGrid } from "./render/kernel-grid.js";
@@ -34,6 +34,12 @@ export async function startPlayground(panel) {
   presets = await getJson("/api/kernels/presets");
   const select = q("preset");
   for (const [id, p] of Object.entries(presets)) select.append(new Option(p.name, id));
+  // A link may name a preset without spelling out its kernel; a kernel that differs
+  // from its preset's is a custom one.
+  const named = presets[state.preset];
+  if (named && !linkHadKernel) update({ kernel: named.kernel });
+  else if (named && kernelToText(named.kernel) !== kernelToText(state.kernel)) update({ preset: "" });
+  pair.setZoom(state.zoom);
   syncControls();
   subscribe((s, changed) => {
     if (changed.has("kernel") || changed.has("preset") || changed.has("channels")) syncControls();
@@ -94,8 +100,8 @@ function bindControls() {
     const k = state.kernel;
     update({ preset: "", kernel: is3d(k) ? k.map(transpose) : transpose(k) });
   });
-  q("zoom").addEventListener("input", (e) => pair.setZoom(Number(e.target.value)));
-  q("zoom-fit").addEventListener("click", () => pair.setZoom(0));
+  q("zoom").addEventListener("input", (e) => { update({ zoom: Number(e.target.value) }); pair.setZoom(state.zoom); });
+  q("zoom-fit").addEventListener("click", () => { update({ zoom: 0 }); pair.setZoom(0); });
   q("download-png").addEventListener("click", () => download("png", "image"));
   q("download-npy").addEventListener("click", () => download("jpeg", "npy"));
   q("copy-link").addEventListener("click", copyLink);

@@ -27,6 +27,8 @@ export const DEFAULTS = Object.freeze({
 
 const listeners = new Set();
 export const state = hashToState(location.hash, DEFAULTS);
+// Whether the opening link spelled out a kernel (a hand-written link may name only a preset).
+export const linkHadKernel = new URLSearchParams(location.hash.slice(1)).has("k");
 
 export function subscribe(fn) {
   listeners.add(fn);
