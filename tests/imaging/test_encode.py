@@ -1,0 +1,63 @@
+"""Display normalisation and encoding: what a signed result looks like as pixels."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.imaging.encode import (
+    DIVERGING_LUT,
+    display_range,
+    diverging_peak,
+    encode,
+    encode_npy,
+    tile,
+    to_display,
+)
+
+
+def test_diverging_maps_zero_to_white_and_signs_to_blue_and_red():
+    v = np.array([[-10.0, 0.0, 10.0]], np.float32)
+    rgb = to_display(v, "diverging")
+    assert rgb.shape == (1, 3, 3)
+    assert rgb[0, 1].tolist() == DIVERGING_LUT[128].tolist()  # white-ish
+    assert rgb[0, 0, 2] > rgb[0, 0, 0] and rgb[0, 2, 0] > rgb[0, 2, 2]  # blue, red
+
+
+def test_diverging_scale_ignores_a_few_outliers():
+    v = np.ones((100, 100), np.float32)
+    v[0, 0] = 1e6
+    assert diverging_peak(v) == pytest.approx(1.0)
+    assert display_range(v, "diverging") == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("mode,expected", [
+    ("clip", [0, 0, 100, 255]), ("abs", [50, 0, 100, 255]), ("minmax", [0, 36, 109, 255]),
+])
+def test_gray_modes(mode, expected):
+    v = np.array([[-50.0, 0.0, 100.0, 300.0]], np.float32)
+    assert to_display(v, mode)[0].tolist() == expected
+
+
+def test_flat_output_does_not_divide_by_zero():
+    v = np.zeros((4, 4), np.float32)
+    for mode in ("clip", "abs", "minmax", "diverging"):
+        assert np.isfinite(to_display(v, mode).astype(float)).all()
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp", "bmp"])
+def test_encode_round_trips_rgb_order(fmt):
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    rgb[..., 0] = 250  # red
+    back = np.asarray(Image.open(io.BytesIO(encode(rgb, fmt))).convert("RGB"))
+    assert back[4, 4, 0] > 200 and back[4, 4, 2] < 50
+
+
+def test_npy_and_tiles():
+    v = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(np.load(io.BytesIO(encode_npy(v))), v)
+    grid = tile([np.full((2, 2, 3), k, np.uint8) for k in range(5)], cols=3, gap=1)
+    assert grid.shape == (5, 8, 3) and grid[3, 0, 0] == 3
