@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -172,7 +173,10 @@ def export_torchscript(backbone: nn.Module, head: nn.Linear, classes: list[str])
     """One TorchScript file usable from plain Python (``torch.jit.load``); the class names
     ride along as the extra file ``classes.json``; the input is documented in it too."""
     model = Classifier(backbone, head).eval()
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # The trace freezes the 'same' padding computed for 224x224, which is the
+        # documented input size; the tracer's warning about it is expected.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
         traced = torch.jit.trace(model, torch.zeros(1, 3, CROP, CROP), check_trace=False)
     meta = {"classes": classes,
             "input": "float32 (N, 3, 224, 224): RGB, shorter side 256, centre crop 224, "
