@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.responses import Format, image_response, npy_response
 from app.deps import ServicesDep, StoredImageDep
-from app.imaging.convolve import PRESETS
 from app.imaging.encode import display_range, to_display
+from app.imaging.presets import PRESETS
 from app.playground import conv_summary, explain_pixel, run_convolution
 from app.schemas import ConvRequest, InspectRequest
 

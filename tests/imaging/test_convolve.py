@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 
 from app.imaging.convolve import (
-    PRESETS,
     ConvParamError,
     ConvSpec,
     PoolSpec,
@@ -19,6 +18,7 @@ from app.imaging.convolve import (
     output_geometry,
     prepare_input,
 )
+from app.imaging.presets import PRESETS
 
 RNG = np.random.default_rng(7)
 RGB = RNG.integers(0, 256, size=(23, 30, 3), dtype=np.uint8)  # odd and even sides
