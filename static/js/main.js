@@ -16,6 +16,10 @@ function showTab(tab) {
   if (LAZY[tab] && !started.has(tab)) {
     started.add(tab);
     LAZY[tab]()
+      .catch(() => {
+        started.delete(tab); // let a later click try again
+        throw new Error(`The "${tab}" tab could not be loaded (its script is missing or broken); the playground still works.`);
+      })
       .then((m) => m.start(document.querySelector(`[data-panel="${tab}"]`)))
       .catch((err) => showError(err));
   }

@@ -6,7 +6,7 @@ import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";
 import { kernelSum, kernelToText, normalise, resizeKernel, transpose } from "./lib/kernel.js";
-import { isValidKernel, outputStep, specFromState } from "./lib/spec.js";
+import { isValidKernel, outputGeometry, specFromState } from "./lib/spec.js";
 import { num } from "./lib/format.js";
 import { KernelGrid } from "./render/kernel-grid.js";
 import { ImagePair } from "./render/image-pair.js";
@@ -42,8 +42,16 @@ export async function startPlayground(panel) {
   pair.setZoom(state.zoom);
   syncControls();
   subscribe((s, changed) => {
-    if (changed.has("kernel") || changed.has("preset") || changed.has("channels")) syncControls();
+    // A preset named without its kernel (a link typed into the address bar) brings its kernel.
+    if (changed.has("preset") && !changed.has("kernel") && presets[s.preset] &&
+        kernelToText(presets[s.preset].kernel) !== kernelToText(s.kernel)) {
+      update({ kernel: presets[s.preset].kernel }); // syncs the controls and refreshes
+      if (changed.has("image")) pair.setInput(`/api/images/${s.image}`);
+      return;
+    }
+    if (CONV_KEYS.some((k) => changed.has(k)) || changed.has("preset")) syncControls();
     if (changed.has("image")) pair.setInput(`/api/images/${s.image}`);
+    if (changed.has("zoom")) pair.setZoom(s.zoom);
     if (CONV_KEYS.some((k) => changed.has(k))) refresh();
   });
   if (state.image) pair.setInput(`/api/images/${state.image}`);
@@ -100,8 +108,8 @@ function bindControls() {
     const k = state.kernel;
     update({ preset: "", kernel: is3d(k) ? k.map(transpose) : transpose(k) });
   });
-  q("zoom").addEventListener("input", (e) => { update({ zoom: Number(e.target.value) }); pair.setZoom(state.zoom); });
-  q("zoom-fit").addEventListener("click", () => { update({ zoom: 0 }); pair.setZoom(0); });
+  q("zoom").addEventListener("input", (e) => update({ zoom: Number(e.target.value) }));
+  q("zoom-fit").addEventListener("click", () => update({ zoom: 0 }));
   q("download-png").addEventListener("click", () => download("png", "image"));
   q("download-npy").addEventListener("click", () => download("jpeg", "npy"));
   q("copy-link").addEventListener("click", copyLink);
@@ -119,8 +127,9 @@ function syncControls() {
   field("preset").value = presets[s.preset] ? s.preset : "";
   q("preset-note").textContent = presets[s.preset] ? presets[s.preset].description
     : is3d(s.kernel) ? "A kernel with one slice per input channel (R, G, B), summed into one output: this is what a CNN's first layer does." : "";
-  field("rows").value = k.length;
-  field("cols").value = k[0].length;
+  const put = (el, v) => { if (document.activeElement !== el || el.type === "range") el.value = v; };
+  put(field("rows"), k.length);
+  put(field("cols"), k[0].length);
   field("flip").checked = s.flip;
   field("relu").checked = s.relu;
   for (const name of ["stride", "dilation"]) {
@@ -129,13 +138,13 @@ function syncControls() {
   }
   field("padmode").value = typeof s.padding === "number" ? "explicit" : s.padding;
   field("padnum").hidden = typeof s.padding !== "number";
-  if (typeof s.padding === "number") field("padnum").value = s.padding;
+  if (typeof s.padding === "number") put(field("padnum"), s.padding);
   field("border").value = s.border;
   for (const radio of root.querySelectorAll('[data-field="channels"]')) radio.checked = radio.value === s.channels;
-  if (document.activeElement !== field("bias")) field("bias").value = s.bias;
+  put(field("bias"), s.bias);
   field("pool").value = s.pool;
-  field("poolsize").value = s.poolSize;
-  field("poolstride").value = s.poolStride;
+  put(field("poolsize"), s.poolSize);
+  put(field("poolstride"), s.poolStride);
   field("display").value = s.display;
   grid.render(s.kernel);
   const sum = kernelSum(s.kernel);
@@ -165,15 +174,7 @@ async function refresh() {
     const result = await send(specFromState(state));
     if (!result) return; // superseded by a newer edit
     summary = result.summary;
-    const pad = summary.padding;
-    const step = outputStep(state);
-    pair.setOutput(result.blob, {
-      step, width: summary.output.width, height: summary.output.height,
-      inWidth: summary.input.width, inHeight: summary.input.height,
-      // Centre output pixel 0 on the centre of the input window it read (which starts at -pad).
-      offsetX: (summary.effective_kernel.width - 1) / 2 - pad.left + 0.5 - state.stride / 2,
-      offsetY: (summary.effective_kernel.height - 1) / 2 - pad.top + 0.5 - state.stride / 2,
-    });
+    pair.setOutput(result.blob, outputGeometry(summary));
     q("input-size").textContent = `${summary.input.width}×${summary.input.height}`;
     q("output-size").textContent = `${summary.output.width}×${summary.output.height}`;
     renderArithmetic(root, summary);

@@ -1,6 +1,6 @@
 // Where the current photo comes from: samples, the file picker, drag and drop, paste.
 // Owns the current image id, and re-sends the photo when the server has evicted it.
-import { ApiError, loadSample, uploadImage } from "./api.js";
+import { ApiError, getBlob, loadSample, uploadImage } from "./api.js";
 import { state, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 
@@ -65,8 +65,24 @@ export async function withImage(fn) {
   }
 }
 
+// Whether the server still holds the image with this id (it answers 404 image_not_found if not).
+// The response is immutable-cached, so the <img> showing it costs nothing more.
+async function stillStored(id) {
+  try {
+    await getBlob(`/api/images/${encodeURIComponent(id)}`);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && (err.code === "image_not_found" || err.status === 404 || err.status === 422)) return false;
+    throw err;
+  }
+}
+
 // On page load: the id in the URL if the server still has it, else the sample, else the dog.
 export async function restore() {
+  if (state.image && await stillStored(state.image)) {
+    current = { id: state.image };
+    return current;
+  }
   try {
     current = await ingest();
   } catch (err) {

@@ -44,6 +44,12 @@ export function update(change) {
   for (const fn of listeners) fn(state, new Set(changed));
 }
 
+// A hash typed or pasted into the address bar of an open page: keys it names change,
+// the rest stay as they are (update() then writes the full hash back).
+if (typeof window !== "undefined") {
+  window.addEventListener("hashchange", () => update(hashToState(location.hash, state)));
+}
+
 export function shareUrl() {
   return location.origin + location.pathname + stateToHash(state);
 }

@@ -33,3 +33,22 @@ export function pixelAt(px, py, scale, width, height) {
   const y = Math.floor(py / scale);
   return x >= 0 && y >= 0 && x < width && y < height ? { x, y } : null;
 }
+
+// How the output lies over the input, from a convolve summary: `step` input pixels per
+// output pixel (stride x pool stride) and where output pixel 0's top-left corner sits
+// (offsetX, offsetY, in input pixels) so that each output pixel is centred on the input
+// region it was computed from: its conv window, or the pool window of conv windows.
+export function outputGeometry(summary) {
+  const s = summary.stride;
+  const pool = summary.pool;
+  const size = pool ? pool.size : 1;
+  const step = s * (pool ? pool.stride : 1);
+  const offset = (k, padBefore) => ((size - 1) / 2) * s - padBefore + (k - 1) / 2 + 0.5 - step / 2;
+  return {
+    step,
+    offsetX: offset(summary.effective_kernel.width, summary.padding.left),
+    offsetY: offset(summary.effective_kernel.height, summary.padding.top),
+    width: summary.output.width, height: summary.output.height,
+    inWidth: summary.input.width, inHeight: summary.input.height,
+  };
+}

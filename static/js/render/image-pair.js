@@ -95,15 +95,17 @@ export class ImagePair {
     const z = this.scale();
     const { p, window } = this.marked;
     const px = this.geometry.step * z;
+    const side = Math.max(px, 8); // an output pixel can be under a screen pixel when zoomed out
+    const grow = (side - px) / 2;
     Object.assign(this.pixelBox.style, {
-      left: `${this.geometry.offsetX * z + p.x * px}px`, top: `${this.geometry.offsetY * z + p.y * px}px`,
-      width: `${px}px`, height: `${px}px`,
+      left: `${this.geometry.offsetX * z + p.x * px - grow}px`, top: `${this.geometry.offsetY * z + p.y * px - grow}px`,
+      width: `${side}px`, height: `${side}px`,
     });
     this.pixelBox.hidden = false;
     if (window) {
       Object.assign(this.patchBox.style, {
         left: `${window.x0 * z}px`, top: `${window.y0 * z}px`,
-        width: `${(window.x1 - window.x0 + 1) * z}px`, height: `${(window.y1 - window.y0 + 1) * z}px`,
+        width: `${Math.max(6, (window.x1 - window.x0 + 1) * z)}px`, height: `${Math.max(6, (window.y1 - window.y0 + 1) * z)}px`,
       });
       this.patchBox.hidden = false;
     }

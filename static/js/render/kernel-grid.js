@@ -25,7 +25,7 @@ export class KernelGrid {
     this.root.querySelectorAll("input").forEach((input) => {
       const { c, i, j } = input.dataset;
       const v = slices[c][i][j];
-      if (document.activeElement !== input) input.value = num(v, 4);
+      if (document.activeElement !== input) input.value = Number.isFinite(v) ? num(v, 3) : input.value;
       input.style.background = tint(v, peak);
       input.classList.toggle("invalid", !Number.isFinite(v));
     });
@@ -37,7 +37,7 @@ export class KernelGrid {
     if (count === 3) box.append(Object.assign(document.createElement("span"), { className: "slice-label", textContent: "RGB"[c] }));
     const grid = document.createElement("div");
     grid.className = "cells";
-    grid.style.gridTemplateColumns = `repeat(${slice[0].length}, minmax(2.6rem, 3.6rem))`;
+    grid.style.gridTemplateColumns = `repeat(${slice[0].length}, minmax(3.1rem, 3.8rem))`;
     slice.forEach((row, i) => row.forEach((_, j) => {
       const input = Object.assign(document.createElement("input"), { type: "text", inputMode: "decimal" });
       Object.assign(input.dataset, { c, i, j });
