@@ -140,7 +140,12 @@ function syncControls() {
   field("padnum").hidden = typeof s.padding !== "number";
   if (typeof s.padding === "number") put(field("padnum"), s.padding);
   field("border").value = s.border;
-  for (const radio of root.querySelectorAll('[data-field="channels"]')) radio.checked = radio.value === s.channels;
+  for (const radio of root.querySelectorAll('[data-field="channels"]')) {
+    radio.checked = radio.value === s.channels;
+    // An R, G, B kernel needs the three colour channels; a preset brings back a 2-D one.
+    radio.disabled = radio.value === "gray" && is3d(s.kernel);
+    radio.parentElement.title = radio.disabled ? "This kernel has one slice per colour channel: pick a preset to go back to grayscale" : "";
+  }
   put(field("bias"), s.bias);
   field("pool").value = s.pool;
   put(field("poolsize"), s.poolSize);

@@ -102,3 +102,84 @@ def test_copied_link_reproduces_the_kernel(page):
     page.wait_for_function("() => document.querySelector('[data-testid=kernel-cell-1-1]')"
                            ".value === '-8'")
     assert page.get_by_test_id("relu").is_checked()
+
+
+def test_dog_photo_is_shown_on_first_load(page):
+    open_playground(page)
+    assert "active" in (page.get_by_test_id("sample-dog_german_shepherd").get_attribute("class") or "")
+    assert page.get_by_test_id("input-size").inner_text() == "1024×768"
+    assert page.get_by_test_id("preset").input_value() == "sobel_x"
+    page.screenshot(path=str(SHOTS / "playground-first-load.png"))
+
+
+def test_reload_keeps_an_uploaded_photo(page):
+    open_playground(page)
+    arr = np.zeros((50, 70, 3), np.uint8)
+    arr[10:40, 20:50] = (255, 128, 0)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    before = output_src(page)
+    page.get_by_test_id("file-input").set_input_files(
+        files=[{"name": "square.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    wait_new_output(page, before)
+    page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
+                           ".textContent === '70×50'")
+    page.reload()
+    wait_new_output(page, "")
+    page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
+                           ".textContent === '70×50'")  # the link's photo, not the default dog
+
+
+def test_rgb_kernel_from_a_link_is_summed_over_channels(page):
+    kernel = "0,0,0;0,1,0;0,0,0|0,0,0;0,-1,0;0,0,0|0,0,0;0,0,0;0,0,0"
+    page.goto(page.base + f"/#channels=rgb&preset=&k={kernel}")
+    wait_new_output(page, "")
+    assert page.get_by_test_id("kernel-cell-2-1-1").is_visible()  # the B slice's centre
+    assert page.get_by_test_id("kernel-cell-0-1-1").input_value() == "1"
+    assert page.get_by_test_id("output-size").inner_text() == "1024×768"
+    box = page.get_by_test_id("output-image").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    equation = page.get_by_test_id("inspector-sum-0")
+    equation.wait_for()
+    total, bias, value = (float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", equation.inner_text())[:3])
+    assert total + bias == pytest.approx(value, abs=1e-3)
+    # Three products tables (R, G, B), whose entries add up to the sum shown.
+    products = [float(td) for td in page.locator(".products td").all_inner_texts()]
+    assert len(products) == 27
+    assert sum(products) == pytest.approx(total, rel=1e-2, abs=0.05)
+    assert "Channel B" in page.get_by_test_id("inspector-body").inner_text()
+    page.screenshot(path=str(SHOTS / "playground-rgb-kernel.png"), full_page=True)
+
+
+def test_a_cell_that_is_not_a_number_is_marked_and_not_sent(page):
+    before = open_playground(page)
+    cell = page.get_by_test_id("kernel-cell-0-0")
+    cell.fill("abc")
+    page.wait_for_function("() => document.querySelector('[data-testid=kernel-cell-0-0]')"
+                           ".classList.contains('invalid')")
+    page.wait_for_timeout(500)
+    assert output_src(page) == before
+    cell.fill("2")
+    wait_new_output(page, before)
+
+
+def test_a_hash_typed_into_the_address_bar_is_followed(page):
+    before = open_playground(page)
+    page.evaluate("location.hash = '#preset=laplacian_8&stride=2'")
+    wait_new_output(page, before)
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
+                           ".textContent === '512×384'")
+    assert page.get_by_test_id("kernel-cell-1-1").input_value() == "-8"
+    assert page.get_by_test_id("stride").input_value() == "2"
+    assert page.get_by_test_id("preset").input_value() == "laplacian_8"
+
+
+def test_a_missing_tab_module_leaves_the_playground_working(page):
+    page.route("**/static/js/cnn.js*", lambda route: route.abort())
+    before = open_playground(page)
+    page.get_by_test_id("tab-cnn").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=status]')"
+                           ".textContent.includes('could not be loaded')")
+    page.get_by_test_id("tab-playground").click()
+    page.get_by_test_id("preset").select_option("box_blur")
+    wait_new_output(page, before)

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { kernelFromText, kernelSum, kernelToText, normalise, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 import { latestOnly } from "../../static/js/lib/latest.js";
-import { isValidKernel, outputStep, pixelAt, specFromState } from "../../static/js/lib/spec.js";
+import { isValidKernel, outputGeometry, outputStep, pixelAt, specFromState } from "../../static/js/lib/spec.js";
 import { range2d, viridis } from "../../static/js/lib/colormap.js";
 import { num, pct } from "../../static/js/lib/format.js";
 
@@ -74,4 +74,39 @@ test("colormap and formatting", () => {
   assert.equal(num(123456), "123456");
   assert.equal(num(1.5e-5), "1.50e-5");
   assert.equal(pct(0.974), "97.4%");
+});
+
+test("an RGB kernel survives the URL hash", () => {
+  const defaults = { kernel: [[1]], channels: "gray", padding: "same" };
+  const k3 = [[[0.5, -1]], [[0, 2]], [[-0.125, 3]]];
+  const back = hashToState(stateToHash({ ...defaults, kernel: k3, channels: "rgb" }), defaults);
+  assert.deepEqual(back.kernel, k3);
+  assert.equal(back.channels, "rgb");
+  assert.ok(stateToHash({ ...defaults, kernel: k3 }).includes("%7C"));  // slices split by "|"
+});
+
+test("a typed hash changes only the keys it names", () => {
+  const current = { stride: 3, kernel: [[2]], relu: true, padding: 4 };
+  assert.deepEqual(hashToState("#stride=2", current), { ...current, stride: 2 });
+});
+
+test("output geometry centres each output pixel on the input it came from", () => {
+  const summary = (k, pad, stride, pool = null) => ({
+    stride, pool, effective_kernel: { width: k, height: k },
+    padding: { left: pad, top: pad }, output: { width: 10, height: 5 }, input: { width: 20, height: 10 },
+  });
+  // 'same' 3x3 at stride 1: the output lies exactly on the input.
+  assert.deepEqual(outputGeometry(summary(3, 1, 1)), { step: 1, offsetX: 0, offsetY: 0, width: 10, height: 5, inWidth: 20, inHeight: 10 });
+  // 'valid' 3x3: output pixel 0 is input pixel 1.
+  assert.equal(outputGeometry(summary(3, 0, 1)).offsetX, 1);
+  // stride 2, valid 3x3: pixel 0 covers input [0.5, 2.5], centred on input pixel 1.
+  assert.equal(outputGeometry(summary(3, 0, 2)).offsetX, 0.5);
+  // 1x1 kernel, 3-wide pool at stride 2: window conv 0..2, centred on input pixel 1.
+  const g = outputGeometry(summary(1, 0, 1, { size: 3, stride: 2 }));
+  assert.equal(g.step, 2);
+  assert.equal(g.offsetX, 0.5);
+  // conv stride 2 then pool 2/2: each output pixel covers 4 input pixels from -0.5 ('same' 3x3, pad 1).
+  const h = outputGeometry(summary(3, 1, 2, { size: 2, stride: 2 }));
+  assert.equal(h.step, 4);
+  assert.equal(h.offsetX, -0.5);
 });

@@ -53,7 +53,10 @@ export function renderInspector(root, info, pinned) {
   }
   if (info.pool) {
     const p = info.pool;
-    p.values.forEach((grid, o) => parts.push(table(`${p.kind} pool window${p.values.length > 1 ? " " + "RGB"[o] : ""}`, grid)));
+    const row = document.createElement("div");
+    row.className = "dot-row pool-row";
+    row.append(...p.values.map((grid, o) => table(`${p.kind} pool window${p.values.length > 1 ? " " + "RGB"[o] : ""}`, grid)));
+    parts.push(Object.assign(document.createElement("h4"), { textContent: `Then ${p.kind === "max" ? "max" : "average"} pooling (${p.size}×${p.size}, stride ${p.stride}) over conv outputs` }), row);
     parts.push(line(`${p.kind === "max" ? "max" : "mean"} of the window = ${p.result.map((v) => num(v, 3)).join(", ")}`, "inspector-pool"));
   }
   root.replaceChildren(...parts);
