@@ -56,7 +56,8 @@ export async function convolve(imageId, spec, { format = "jpeg", as = "image" } 
   const url = `/api/images/${imageId}/convolve?format=${format}&as=${as}`;
   const response = await call(url, json(spec));
   const summary = response.headers.get("X-Conv-Summary");
-  return { blob: await response.blob(), summary: summary ? JSON.parse(summary) : null };
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return { blob: await response.blob(), summary: summary ? JSON.parse(summary) : null, filename: named ? named[1] : null };
 }
 
 export async function inspect(imageId, spec) {

@@ -6,7 +6,7 @@ import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";
 import { kernelSum, kernelToText, normalise, resizeKernel, transpose } from "./lib/kernel.js";
-import { isValidKernel, outputGeometry, specFromState } from "./lib/spec.js";
+import { isValidKernel, outputGeometry, outputStep, specFromState } from "./lib/spec.js";
 import { num } from "./lib/format.js";
 import { KernelGrid } from "./render/kernel-grid.js";
 import { ImagePair } from "./render/image-pair.js";
@@ -160,7 +160,11 @@ function syncControls() {
 const send = latestOnly(async (spec) => {
   const busy = setTimeout(() => { q("busy").hidden = false; }, 150);
   try {
-    const result = await withImage((id) => convolve(id, spec));
+    // Lossless when the output is small enough to be looked at pixel by pixel.
+    const step = outputStep(state);
+    const pixels = summary ? (summary.input.width / step) * (summary.input.height / step) : Infinity;
+    const format = pixels <= 320 * 1024 ? "png" : "jpeg";
+    const result = await withImage((id) => convolve(id, spec, { format }));
     return { spec, ...result };
   } finally {
     clearTimeout(busy);
@@ -209,9 +213,9 @@ async function explain(p) {
 
 async function download(format, as) {
   try {
-    const { blob } = await withImage((id) => convolve(id, specFromState(state), { format, as }));
+    const { blob, filename } = await withImage((id) => convolve(id, specFromState(state), { format, as }));
     const a = Object.assign(document.createElement("a"), {
-      href: URL.createObjectURL(blob), download: as === "npy" ? "convlens-output.npy" : "convlens-output.png",
+      href: URL.createObjectURL(blob), download: filename || (as === "npy" ? "convlens-output.npy" : "convlens-output.png"),
     });
     document.body.append(a);
     a.click();

@@ -183,3 +183,18 @@ def test_a_missing_tab_module_leaves_the_playground_working(page):
     page.get_by_test_id("tab-playground").click()
     page.get_by_test_id("preset").select_option("box_blur")
     wait_new_output(page, before)
+
+
+def test_downloads_carry_the_output(page):
+    open_playground(page)
+    with page.expect_download() as png:
+        page.get_by_test_id("download-png").click()
+    path = png.value.path()
+    assert png.value.suggested_filename.endswith(".png")
+    with Image.open(path) as img:
+        assert img.size == (1024, 768)
+    with page.expect_download() as npy:
+        page.get_by_test_id("download-npy").click()
+    assert npy.value.suggested_filename.endswith(".npy")
+    values = np.load(npy.value.path())
+    assert values.shape[-2:] == (768, 1024) or values.shape[:2] == (768, 1024)
