@@ -1,7 +1,7 @@
 // The kernel playground: controls <-> state, one convolve request per edit (never stale),
 // the pixel inspector, downloads and the shareable link.
 import { ApiError, convolve, getJson, inspect } from "./api.js";
-import { withImage } from "./source.js";
+import { currentImage, withImage } from "./source.js";
 import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";
@@ -51,7 +51,10 @@ export async function startPlayground(panel) {
     }
     if (CONV_KEYS.some((k) => changed.has(k)) || changed.has("preset")) syncControls();
     if (changed.has("image")) pair.setInput(`/api/images/${s.image}`);
-    if (changed.has("zoom")) pair.setZoom(s.zoom);
+    if (changed.has("zoom")) {
+      pair.setZoom(s.zoom);
+      if (shownFormat && previewFormat() !== shownFormat && !CONV_KEYS.some((k) => changed.has(k))) refresh();
+    }
     if (CONV_KEYS.some((k) => changed.has(k))) refresh();
   });
   if (state.image) pair.setInput(`/api/images/${state.image}`);
@@ -160,17 +163,27 @@ function syncControls() {
 const send = latestOnly(async (spec) => {
   const busy = setTimeout(() => { q("busy").hidden = false; }, 150);
   try {
-    // Lossless when the output is small enough to be looked at pixel by pixel.
-    const step = outputStep(state);
-    const pixels = summary ? (summary.input.width / step) * (summary.input.height / step) : Infinity;
-    const format = pixels <= 320 * 1024 ? "png" : "jpeg";
+    const format = previewFormat();
     const result = await withImage((id) => convolve(id, spec, { format }));
+    shownFormat = format;
     return { spec, ...result };
   } finally {
     clearTimeout(busy);
     q("busy").hidden = true;
   }
 });
+
+// JPEG's chroma subsampling smears single output pixels, so the preview is lossless PNG
+// whenever pixels can be told apart (a small output, or zoomed in); JPEG keeps big live
+// previews fast (a 1024x768 PNG costs the server ~50 ms more).
+let shownFormat = null;
+function previewFormat() {
+  const w = (summary && summary.input.width) || (currentImage() && currentImage().width);
+  const h = (summary && summary.input.height) || (currentImage() && currentImage().height);
+  if (!w || !h) return "png";
+  const step = outputStep(state);
+  return (w / step) * (h / step) <= 320 * 1024 || pair.scale() >= 2 ? "png" : "jpeg";
+}
 
 async function refresh() {
   for (const name of ["stride", "dilation"]) root.querySelector(`[data-out="${name}"]`).textContent = state[name];
@@ -228,10 +241,18 @@ async function download(format, as) {
 
 async function copyLink() {
   const url = shareUrl();
+  const done = "Link copied: it reproduces this photo, kernel and every setting.";
   try {
     await navigator.clipboard.writeText(url);
-    showStatus("Link copied: it reproduces this photo, kernel and every setting.");
-  } catch {
-    window.prompt("Copy this link:", url);
-  }
+    showStatus(done);
+    return;
+  } catch { /* no clipboard API (plain http on another host) or no permission */ }
+  const area = Object.assign(document.createElement("textarea"), { value: url, readOnly: true });
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand && document.execCommand("copy");
+  area.remove();
+  showStatus(copied ? done : `Copy this link by hand: ${url}`);
 }
