@@ -25,7 +25,7 @@ export function renderInspector(root, info, pinned) {
     : `Output pixel (${info.x}, ${info.y}) ${pinned ? "(pinned: click another to move)" : ""}`;
   parts.push(line(where, "inspector-where"));
   parts.push(line(`Input window: columns ${info.window.x0} to ${info.window.x1}, rows ${info.window.y0} to ${info.window.y1}` +
-    (info.dilation > 1 ? `, every ${info.dilation}th pixel (dilation)` : "") +
+    (info.dilation > 1 ? `, taps ${info.dilation} pixels apart (dilation ${info.dilation})` : "") +
     (info.window.x0 < 0 || info.window.y0 < 0 ? " (negative positions are padding)" : "")));
   const big = info.kernel[0].length * info.kernel[0][0].length > 49;
   info.channels.forEach((name, c) => {

@@ -26,6 +26,7 @@ export class KernelGrid {
       const { c, i, j } = input.dataset;
       const v = slices[c][i][j];
       if (document.activeElement !== input) input.value = Number.isFinite(v) ? num(v, 3) : input.value;
+      input.title = Number.isFinite(v) ? String(v) : "not a number";
       input.style.background = tint(v, peak);
       input.classList.toggle("invalid", !Number.isFinite(v));
     });
@@ -37,7 +38,12 @@ export class KernelGrid {
     if (count === 3) box.append(Object.assign(document.createElement("span"), { className: "slice-label", textContent: "RGB"[c] }));
     const grid = document.createElement("div");
     grid.className = "cells";
-    grid.style.gridTemplateColumns = `repeat(${slice[0].length}, minmax(3.1rem, 3.8rem))`;
+    // Up to five columns get roomy cells; wider kernels shrink to fit the controls column.
+    const cols = slice[0].length;
+    grid.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
+    grid.style.maxWidth = `${cols * 3.9}rem`;
+    grid.classList.toggle("dense", cols > 5);
+    grid.classList.toggle("tiny", cols > 9);
     slice.forEach((row, i) => row.forEach((_, j) => {
       const input = Object.assign(document.createElement("input"), { type: "text", inputMode: "decimal" });
       Object.assign(input.dataset, { c, i, j });
