@@ -198,3 +198,38 @@ def test_downloads_carry_the_output(page):
     assert npy.value.suggested_filename.endswith(".npy")
     values = np.load(npy.value.path())
     assert values.shape[-2:] == (768, 1024) or values.shape[:2] == (768, 1024)
+
+
+def test_hover_follows_the_kernel_and_a_click_pins_it(page):
+    open_playground(page)
+    page.get_by_test_id("zoom").fill("1")  # 100%: one output pixel per screen pixel
+    box = page.get_by_test_id("output-viewport").bounding_box()
+
+    def boxes():
+        return page.evaluate("() => ['pixel-box', 'patch-box'].map(id => {"
+                             " const b = document.querySelector(`[data-testid=${id}]`);"
+                             " return b.hidden ? null : [b.style.left, b.style.top]; })")
+
+    page.mouse.move(box["x"] + 60, box["y"] + 50)
+    page.wait_for_function("() => !document.querySelector('[data-testid=pixel-box]').hidden")
+    page.get_by_test_id("inspector-sum-0").wait_for()
+    first = boxes()
+    assert None not in first
+    page.mouse.move(box["x"] + 120, box["y"] + 90)
+    page.wait_for_function("old => { const b = document.querySelector('[data-testid=pixel-box]');"
+                           " return b.style.left !== old; }", arg=first[0][0])
+    page.mouse.click(box["x"] + 120, box["y"] + 90)
+    page.wait_for_function("() => document.querySelector('[data-testid=inspector-where]')"
+                           ".textContent.includes('pinned')")
+    pinned = page.get_by_test_id("inspector-where").inner_text()
+    page.mouse.move(box["x"] + 30, box["y"] + 30)
+    page.wait_for_timeout(400)
+    assert page.get_by_test_id("inspector-where").inner_text() == pinned
+
+
+def test_arrow_keys_move_between_kernel_cells(page):
+    open_playground(page)
+    page.get_by_test_id("kernel-cell-0-0").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.testid") == "kernel-cell-1-1"

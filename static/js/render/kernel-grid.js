@@ -66,7 +66,10 @@ export class KernelGrid {
 
   move(e, input, rows, cols) {
     const d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
-    if (!d || (d[1] && input.selectionStart !== input.selectionEnd)) return;
+    if (!d) return;
+    // Left/right move the caret inside a number first; they leave the cell at its edge.
+    if (d[1] < 0 && input.selectionStart !== 0) return;
+    if (d[1] > 0 && input.selectionEnd !== input.value.length) return;
     const i = Number(input.dataset.i) + d[0];
     const j = Number(input.dataset.j) + d[1];
     if (i < 0 || j < 0 || i >= rows || j >= cols) return;
