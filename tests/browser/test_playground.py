@@ -106,7 +106,8 @@ def test_copied_link_reproduces_the_kernel(page):
 
 def test_dog_photo_is_shown_on_first_load(page):
     open_playground(page)
-    assert "active" in (page.get_by_test_id("sample-dog_german_shepherd").get_attribute("class") or "")
+    dog = page.get_by_test_id("sample-dog_german_shepherd")
+    assert "active" in (dog.get_attribute("class") or "")
     assert page.get_by_test_id("input-size").inner_text() == "1024×768"
     assert page.get_by_test_id("preset").input_value() == "sobel_x"
     page.screenshot(path=str(SHOTS / "playground-first-load.png"))
@@ -141,7 +142,8 @@ def test_rgb_kernel_from_a_link_is_summed_over_channels(page):
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
     equation = page.get_by_test_id("inspector-sum-0")
     equation.wait_for()
-    total, bias, value = (float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", equation.inner_text())[:3])
+    numbers = re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", equation.inner_text())
+    total, bias, value = (float(v) for v in numbers[:3])
     assert total + bias == pytest.approx(value, abs=1e-3)
     # Three products tables (R, G, B), whose entries add up to the sum shown.
     products = [float(td) for td in page.locator(".products td").all_inner_texts()]
