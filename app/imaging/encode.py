@@ -84,6 +84,9 @@ def to_display(values: np.ndarray, mode: DisplayMode,
         out = (v - low) * (255.0 / (high - low)) if high > low else np.zeros_like(v)
     elif mode == "diverging":
         scale = 127.5 / high if high > 0 else 0.0
+        # Values beyond the robust peak saturate at full blue or red: clip first, since
+        # convertScaleAbs would fold them back (abs) and uint8 would wrap them.
+        v = np.clip(v, -high, high) if high > 0 else v
         if v.ndim == 2:
             # One OpenCV pass each for scaling and colouring: ~3x faster than NumPy.
             index = cv2.convertScaleAbs(v, alpha=scale, beta=127.5)

@@ -27,6 +27,19 @@ def test_diverging_maps_zero_to_white_and_signs_to_blue_and_red():
     assert rgb[0, 0, 2] > rgb[0, 0, 0] and rgb[0, 2, 0] > rgb[0, 2, 2]  # blue, red
 
 
+@pytest.mark.parametrize("shape", [(100, 100), (100, 100, 3)])
+def test_values_beyond_the_peak_saturate_instead_of_wrapping(shape):
+    v = np.ones(shape, np.float32)
+    v[0, 0] = 1e6  # far above the robust peak (1.0): full red, not wrapped
+    v[0, 1] = -1e6  # far below: full blue, not folded back to white
+    out = to_display(v, "diverging").astype(int)
+    if len(shape) == 2:
+        assert out[0, 0].tolist() == DIVERGING_LUT[255].tolist()
+        assert out[0, 1].tolist() == DIVERGING_LUT[0].tolist()
+    else:
+        assert out[0, 0].tolist() == [255, 255, 255] and out[0, 1].tolist() == [0, 0, 0]
+
+
 def test_diverging_scale_ignores_a_few_outliers():
     v = np.ones((100, 100), np.float32)
     v[0, 0] = 1e6
