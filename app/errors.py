@@ -13,7 +13,9 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.imaging.convolve import ConvParamError
 from app.imaging.decode import DecodeError
@@ -95,24 +97,77 @@ def _respond(status: int, code: str, message: str, details: dict | None = None,
                         headers=headers)
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+               413: "request_too_large"}
 _DECODE_CODES = {
     "too_large": (413, "image_too_large"),
     "unsupported": (415, "unsupported_image_type"),
     "corrupt": (422, "invalid_image"),
 }
+_INVALID_IMAGE = (422, "invalid_image")  # any other DecodeError kind
+
+# Pydantic names the branch of a union (``int``, ``list[...]``, ``function-after[...]``)
+# in an error's location; the client never wrote those, so they are left out.
+_UNION_TAGS = {"int", "float", "str", "bool", "none", "list", "dict", "literal"}
+# When a value fits no branch of a union, these say only "not this branch"; a more
+# specific problem (not finite, out of range) is the one worth reporting first.
+_BRANCH_MISMATCH = {"int_type", "int_from_float", "float_type", "list_type", "dict_type",
+                    "model_type", "literal_error", "string_type", "bool_type", "none_required"}
+_MAX_FIELD = 80  # characters of a field path: extra keys are client-chosen and unbounded
 
 
 def _field_path(loc: tuple) -> str:
     # Drop FastAPI's "body"/"query" prefix so the field reads as the client wrote it.
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
-    return ".".join(parts) or "request"
+    parts = [p for p in parts if not ("[" in p or "(" in p or p.lower() in _UNION_TAGS)]
+    return _short_text(".".join(parts) or "request", _MAX_FIELD)
+
+
+def _short_text(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short(value: Any, limit: int = 60) -> str:
     """A bounded rendering of an input value: errors never echo a whole request back."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if isinstance(value, str | bytes) and len(value) > limit:
+        value = value[:limit]  # repr of a huge string costs as much memory again
+    try:
+        text = repr(value)
+    except RecursionError:  # deeply nested JSON
+        text = f"<{type(value).__name__}>"
+    return _short_text(text, limit)
+
+
+class _OversizedBody:
+    """Outermost layer: a request whose Content-Length is over the body limit gets the
+    envelope at once. Starlette's own limiter answers those with a bare text/plain 413
+    (it replaces whatever response the handlers send), so it must never see them.
+    Bodies without a Content-Length are cut off by Starlette while they stream, and
+    that 413 reaches ``_http`` below."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = getattr(self.fastapi_app, "max_body_size", None)
+        if scope["type"] == "http" and limit is not None:
+            headers = Headers(scope=scope)
+            length = headers.get("content-length", "")
+            if length.strip().isdigit() and int(length) > limit:
+                response = _too_large(self.fastapi_app, headers.get("content-type", ""),
+                                      {"connection": "close"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _too_large(app: FastAPI, content_type: str, headers: dict[str, str] | None = None
+               ) -> JSONResponse:
+    code = "image_too_large" if content_type.startswith("multipart/") else "request_too_large"
+    limit = app.state.services.settings.max_upload_bytes
+    message = f"The request is larger than the {limit / 2**20:g} MiB upload limit."
+    return _respond(413, code, message, {"max_bytes": limit}, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -122,9 +177,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         return _respond(exc.status, exc.code, exc.message, exc.details, exc.headers or None)
 
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: _OversizedBody(build_stack(), app)  # type: ignore[method-assign]
+
     @app.exception_handler(DecodeError)
     async def _decode_error(_: Request, exc: DecodeError) -> JSONResponse:
-        status, code = _DECODE_CODES[exc.kind]
+        status, code = _DECODE_CODES.get(exc.kind, _INVALID_IMAGE)
         return _respond(status, code, exc.message, exc.details)
 
     @app.exception_handler(ConvParamError)
@@ -141,11 +199,15 @@ def install_error_handlers(app: FastAPI) -> None:
             item = {"field": field, "problem": err.get("msg", "invalid")}
             if "input" in err and err.get("type") != "missing":
                 item["got"] = _short(err["input"])
+            item["type"] = err.get("type", "")
             problems.append(item)
-        first = problems[0] if problems else {"field": "request", "problem": "invalid"}
+        specific = [p for p in problems if p["type"] not in _BRANCH_MISMATCH]
+        first = (specific or problems or [{"field": "request", "problem": "invalid"}])[0]
+        for item in problems:
+            item.pop("type", None)
         kernel_problem = first["field"].startswith("kernel")
         code = "invalid_kernel" if kernel_problem else "invalid_parameter"
-        message = f"{first['field']}: {first['problem']}"
+        message = f"{first['field']}: {_short_text(str(first['problem']), 200)}"
         return _respond(422, code, message, {"errors": problems})
 
     @app.exception_handler(StarletteHTTPException)
@@ -156,10 +218,9 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "There is nothing at this address."
         elif exc.status_code == 413:
             # Starlette's body limit fired while the request was still arriving.
-            limit_mib = request.app.state.services.settings.max_upload_bytes / 2**20
-            if request.headers.get("content-type", "").startswith("multipart/"):
-                code = "image_too_large"
-            message = f"The request is larger than the {limit_mib:g} MiB upload limit."
+            return _too_large(request.app, request.headers.get("content-type", ""),
+                              getattr(exc, "headers", None))
+        message = _short_text(message, 300)
         return _respond(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
