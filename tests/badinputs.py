@@ -6,6 +6,7 @@ Run ``python -m tests.badinputs OUTDIR`` to write the files out for manual pokin
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import sys
@@ -71,6 +72,41 @@ def jpeg_declaring(width: int, height: int) -> bytes:
     return b"\xff\xd8" + b"\xff\xc0" + struct.pack(">H", len(sof) + 2) + sof + b"\xff\xd9"
 
 
+def gif_frame_beyond_screen(width: int, height: int) -> bytes:
+    """A GIF whose 10x10 screen is small but whose first frame declares a huge size."""
+    screen = struct.pack("<HHBBB", 10, 10, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+    frame = b"," + struct.pack("<HHHHB", 0, 0, width, height, 0) + b"\x02\x02\x44\x01\x00"
+    return b"GIF89a" + screen + frame + b";"
+
+
+def _riff_webp(chunk_kind: bytes, body: bytes) -> bytes:
+    chunk = chunk_kind + struct.pack("<I", len(body)) + body
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def webp_vp8x_declaring(width: int, height: int) -> bytes:
+    """An extended WebP whose VP8X canvas declares a size (up to 2**24 a side)."""
+    body = bytes([0x10, 0, 0, 0]) + (width - 1).to_bytes(3, "little") + (
+        height - 1).to_bytes(3, "little")
+    return _riff_webp(b"VP8X", body)
+
+
+def webp_black(width: int, height: int) -> bytes:
+    """A real lossless WebP of black pixels, any size up to 16384 a side, in 34 bytes.
+
+    The bitstream after the size header is what libwebp writes for one flat colour,
+    so the file decodes (to a lot of pixels) unless the declared size is refused first.
+    """
+    bits = (width - 1) | ((height - 1) << 14)
+    return _riff_webp(b"VP8L", b"\x2f" + struct.pack("<I", bits)
+                      + b"\x07\x10\x11\xfd\x0fDD\xff\x03")
+
+
+def png_with_chunk(png: bytes, kind: bytes, body: bytes) -> bytes:
+    """Insert an ancillary chunk right after IHDR."""
+    return png[:33] + _png_chunk(kind, body) + png[33:]
+
+
 def corpus() -> list[Case]:
     png = encoded("PNG")
     jpeg = encoded("JPEG")
@@ -116,6 +152,80 @@ def corpus() -> list[Case]:
         Case("gif_declares_65535x65535", gif_declaring(65535, 65535), 413, "image_too_large"),
         Case("bmp_declares_huge", bmp_declaring(60000, 60000), 413, "image_too_large"),
         Case("jpeg_declares_65000x65000", jpeg_declaring(65000, 65000), 413, "image_too_large"),
+        *_more_cases(png, jpeg),
+    ]
+
+
+def _more_cases(png: bytes, jpeg: bytes) -> list[Case]:
+    unsupported, invalid, too_large = "unsupported_image_type", "invalid_image", "image_too_large"
+    text_bomb = zlib.compress(b"\0" * 20_000_000, 9)  # 20 MB of text in ~20 KB
+    gif, bmp, webp = encoded("GIF"), encoded("BMP"), encoded("WEBP")
+    return [
+        # Families refused by name or as "not an image", whatever the filename says.
+        Case("tiff_big_endian", b"MM\x00*" + b"\0" * 20, 415, unsupported),
+        Case("bigtiff", b"II+\x00" + b"\0" * 20, 415, unsupported),
+        Case("eps_binary_header", b"\xc5\xd0\xd3\xc6" + b"\0" * 28, 415, unsupported),
+        Case("pfm_gray", b"Pf\n2 2\n-1.0\n" + b"\0" * 16, 415, unsupported),
+        Case("pgm", encoded("PPM", mode="L"), 415, unsupported),
+        Case("pam", b"P7\nWIDTH 2\nHEIGHT 2\nDEPTH 3\nMAXVAL 255\nENDHDR\n" + b"\0" * 12, 415,
+             unsupported),
+        Case("hdr_rgbe", b"#?RGBE\n\n-Y 1 +X 1\n\0\0\0\0", 415, unsupported),
+        Case("psd", b"8BPS" + b"\0" * 40, 415, unsupported),
+        Case("pcx", encoded("PCX"), 415, unsupported),
+        Case("tga", encoded("TGA"), 415, unsupported),
+        Case("jpeg2000", b"\x00\x00\x00\x0cjP  \r\n\x87\n" + b"\0" * 40, 415, unsupported),
+        Case("avif", b"\x00\x00\x00\x1cftypavif" + b"\0" * 40, 415, unsupported),
+        Case("heic", b"\x00\x00\x00\x18ftypheic" + b"\0" * 40, 415, unsupported),
+        Case("qoi", b"qoif" + struct.pack(">II", 4, 4) + b"\x04\x00" + b"\0" * 20, 415,
+             unsupported),
+        Case("xbm", b"#define x_width 1\n#define x_height 1\nstatic char x_bits[] = {0};", 415,
+             unsupported),
+        Case("xpm", b'/* XPM */\nstatic char *x[] = {"1 1 1 1", "a c #000000", "a"};', 415,
+             unsupported),
+        Case("dicom", b"\0" * 128 + b"DICM" + b"\0" * 20, 415, unsupported),
+        Case("wmf", b"\xd7\xcd\xc6\x9a" + b"\0" * 40, 415, unsupported),
+        Case("riff_wave_not_webp", b"RIFF\x24\0\0\0WAVEfmt " + b"\0" * 16, 415, unsupported),
+        Case("json", b'{"image": "cat.png"}', 415, unsupported),
+        Case("single_byte", b"\x89", 415, unsupported),
+        Case("utf8_bom_html", b"\xef\xbb\xbf<!DOCTYPE html><html></html>", 415, unsupported),
+        Case("svg_after_whitespace", b"\n\n   <svg xmlns='http://www.w3.org/2000/svg'/>", 415,
+             unsupported),
+        # Polyglots: another format on the outside, a real image inside.
+        Case("polyglot_html_then_png", b"<html><!-- " + png + b" --></html>", 415, unsupported),
+        Case("polyglot_svg_embedding_png",
+             b"<svg><image href='data:image/png;base64," + base64.b64encode(png) + b"'/></svg>",
+             415, unsupported),
+        Case("polyglot_postscript_then_jpeg", b"%!PS-Adobe-3.0\n" + jpeg, 415, unsupported),
+        Case("polyglot_zip_then_png", b"PK\x03\x04" + b"\0" * 26 + png, 415, unsupported),
+        Case("polyglot_gif_javascript", b"GIF89a/*\x00\x00\x00\x00*/=1;alert(1);", 422, invalid),
+        # Truncated or corrupt files of the accepted families: 422 saying so.
+        Case("png_signature_only", b"\x89PNG\r\n\x1a\n", 422, invalid),
+        Case("png_bad_zlib", png_declaring(16, 16, b"\x78\x9c" + b"\xff" * 30), 422, invalid),
+        Case("png_ztxt_bomb", png_with_chunk(png, b"zTXt", b"k\0\0" + text_bomb), 422, invalid),
+        Case("png_iccp_bomb", png_with_chunk(png, b"iCCP", b"p\0\0" + text_bomb), 422, invalid),
+        Case("jpeg_three_bytes", b"\xff\xd8\xff", 422, invalid),
+        Case("jpeg_declares_zero_height", jpeg_declaring(100, 0), 422, invalid),
+        Case("cmyk_jpeg_truncated", encoded("JPEG", mode="CMYK")[:300], 422, invalid),
+        Case("gif_screen_only", gif[:13], 422, invalid),
+        Case("gif_truncated", gif[: len(gif) // 2], 422, invalid),
+        Case("bmp_pixels_missing", bmp[:80], 422, invalid),
+        Case("webp_truncated", webp[: len(webp) // 2], 422, invalid),
+        Case("webp_riff_size_lies", b"RIFF\xff\xff\xff\xffWEBP" + webp[12:], 422, invalid),
+        Case("webp_header_without_bitstream", webp_black(100, 100)[:25], 422, invalid),
+        # Declared sizes refused before a pixel is decoded.
+        Case("png_declares_2^31_square", png_declaring(2**31 - 1, 2**31 - 1), 413, too_large),
+        Case("png_declares_8193x100", png_declaring(8193, 300), 413, too_large),
+        Case("gif_frame_beyond_screen", gif_frame_beyond_screen(60000, 60000), 413, too_large),
+        Case("gif_frame_5000x5000", gif_frame_beyond_screen(5000, 5000), 413, too_large),
+        Case("bmp_top_down_100x60000", bmp_declaring(100, -60000), 413, too_large),
+        Case("bmp_declares_5000x5000", bmp_declaring(5000, 5000), 413, too_large),
+        Case("webp_vp8x_declares_16000", webp_vp8x_declaring(16000, 16000), 413, too_large),
+        Case("webp_black_16384x16384", webp_black(16384, 16384), 413, too_large),
+        Case("webp_black_5000x5000", webp_black(5000, 5000), 413, too_large),
+        Case("webp_black_8200x100", webp_black(8200, 100), 413, too_large),
+        Case("webp_black_4100x4100", webp_black(4100, 4100), 413, too_large),
+        Case("webp_black_3000x60_thin", webp_black(3000, 60), 422, invalid),
+        Case("jpeg_declares_5000x5000", jpeg_declaring(5000, 5000), 413, too_large),
     ]
 
 

@@ -107,8 +107,11 @@ def check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
             width=width, height=height, max_side=limits.max_side)
     if width * height > limits.max_pixels:
         raise ImageTooLarge(
-            f"The image has {width * height / 1e6:.1f} megapixels; at most "
-            f"{limits.max_pixels / 1e6:.1f} are accepted. Downscale it and try again.",
+            # Two decimals: 4100x4100 (16.81 MP) against 4096x4096 (16.78 MP) read
+            # "16.8 megapixels; at most 16.8" with one.
+            f"The image is {width}x{height} pixels ({width * height / 1e6:.2f} megapixels); "
+            f"at most {limits.max_pixels / 1e6:.2f} megapixels are accepted. "
+            "Downscale it and try again.",
             width=width, height=height, max_pixels=limits.max_pixels)
     aspect = max(width, height) / min(width, height)
     if aspect > limits.max_aspect:
