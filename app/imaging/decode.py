@@ -9,6 +9,7 @@ it costs memory.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -146,7 +147,15 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarr
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooLarge("The image declares more pixels than we accept.") from exc
+        # Pillow's guard fired inside open(), before our check saw the size; its message
+        # names the pixel count ("Image size (N pixels) exceeds ...").
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found.group(1)) if found else None
+        declared = f"{pixels / 1e6:,.0f} megapixels" if pixels else "more pixels than that"
+        raise ImageTooLarge(
+            f"The image declares {declared}; at most {limits.max_pixels / 1e6:.2f} megapixels "
+            "are accepted. Downscale it and try again.",
+            pixels=pixels, max_pixels=limits.max_pixels) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptImage(
             f"The {fmt} file is truncated or corrupt and could not be decoded; "

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import io
+import random
+import tracemalloc
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from app.imaging.decode import (
     CorruptImage,
+    DecodeError,
     DecodeLimits,
     ImageTooLarge,
     UnsupportedFormat,
+    check_dimensions,
     decode_image,
     sniff_format,
 )
-from tests.badinputs import corpus, png_declaring
+from tests.badinputs import corpus, png_declaring, webp_black, zero_bomb_png
 
 
 def save(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -100,3 +104,170 @@ def test_corrupt_files(case):
     with pytest.raises(CorruptImage) as err:
         decode_image(case.data)
     assert err.value.message
+
+
+# --- Declared sizes, exact limits, and what "before decoding" means -------------------
+
+@pytest.mark.parametrize("size,error", [
+    ((1, 1), None), ((4096, 4096), None), ((8192, 256), None), ((256, 8192), None),
+    ((4097, 4096), ImageTooLarge), ((8193, 300), ImageTooLarge), ((300, 8193), ImageTooLarge),
+    ((8192, 255), CorruptImage), ((0, 5), CorruptImage), ((5, 0), CorruptImage),
+    ((-1, 10), CorruptImage),
+])
+def test_dimension_limits_at_their_edges(size, error):
+    if error is None:
+        check_dimensions(*size, DecodeLimits())
+    else:
+        with pytest.raises(error) as exc:
+            check_dimensions(*size, DecodeLimits())
+        assert f"{size[0]}x{size[1]}" in exc.value.message
+
+
+def test_limit_messages_tell_near_misses_apart():
+    with pytest.raises(ImageTooLarge) as exc:
+        check_dimensions(4100, 4100, DecodeLimits())
+    assert "16.81" in exc.value.message and "16.78" in exc.value.message
+
+
+@pytest.fixture
+def no_pixel_decoding(monkeypatch):
+    """Fail the test if any pixel data is decoded (only headers may be read)."""
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"{self.format} pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+
+
+@pytest.mark.parametrize("case", [c for c in corpus() if c.status == 413], ids=lambda c: c.name)
+def test_declared_size_bombs_are_refused_from_the_header(case, no_pixel_decoding):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImageTooLarge):
+            decode_image(case.data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.1f} MiB allocated for a refused file"
+
+
+def test_zero_bomb_png_is_tiny_on_disk_and_refused():
+    data = zero_bomb_png()
+    assert len(data) < 2 * 2**20  # a 20000x20000 picture (1.2 GB of RGB) in a small file
+    with pytest.raises(ImageTooLarge) as exc:
+        decode_image(data)
+    assert exc.value.details["pixels"] == 400_000_000  # Pillow's own guard, our message
+    assert "400 megapixels" in exc.value.message
+
+
+def test_a_real_webp_at_the_pixel_limit_decodes_to_the_working_size():
+    out = decode_image(webp_black(4096, 4096))
+    assert out.shape == (1024, 1024, 3) and not out.any()
+    with pytest.raises(ImageTooLarge):
+        decode_image(webp_black(4097, 4096))
+
+
+# --- Accepted modes and formats ------------------------------------------------------
+
+@pytest.mark.parametrize("fmt,mode", [
+    ("PNG", "LA"), ("PNG", "1"), ("WEBP", "RGBA"), ("WEBP", "L"), ("BMP", "P"), ("BMP", "L"),
+    ("BMP", "1"), ("GIF", "L"), ("JPEG", "L"), ("PNG", "I;16"),
+])
+def test_more_format_and_mode_pairs(fmt, mode):
+    img = RGB.convert("L").convert("I;16") if mode == "I;16" else RGB.convert(mode)
+    out = decode_image(save(img, fmt))
+    assert out.shape == (20, 30, 3) and out.dtype == np.uint8 and out.flags.c_contiguous
+
+
+def test_gray_becomes_three_equal_channels():
+    out = decode_image(save(RGB.convert("L"), "PNG"))
+    assert (out[..., 0] == out[..., 1]).all() and (out[..., 1] == out[..., 2]).all()
+    assert np.array_equal(out[..., 0], np.asarray(RGB.convert("L")))
+
+
+def test_half_transparent_alpha_is_blended_with_white():
+    la = Image.new("LA", (3, 3), (0, 128))
+    value = decode_image(save(la, "PNG"))[0, 0, 0]
+    assert 125 <= value <= 130
+
+
+def test_gif_transparency_becomes_white():
+    img = Image.new("P", (6, 6), 1)
+    img.putpalette([0, 0, 0, 200, 10, 10] + [0] * 762)
+    img.putpixel((0, 0), 0)
+    out = decode_image(save(img, "GIF", transparency=0))
+    assert out[0, 0].tolist() == [255, 255, 255] and out[3, 3].tolist() == [200, 10, 10]
+
+
+def test_cmyk_jpeg_colours_survive():
+    cmyk = Image.new("RGB", (16, 16), (200, 30, 30)).convert("CMYK")
+    r, g, b = decode_image(save(cmyk, "JPEG", quality=95))[8, 8].tolist()
+    assert r > 150 and g < 80 and b < 80
+
+
+def test_animated_webp_and_apng_use_the_first_frame():
+    frames = [Image.new("RGB", (8, 8), c) for c in [(255, 0, 0), (0, 0, 255)]]
+    for fmt in ("WEBP", "PNG"):
+        data = save(frames[0], fmt, save_all=True, append_images=frames[1:], lossless=True)
+        r, _, b = decode_image(data)[4, 4].tolist()
+        assert r > 200 and b < 50, fmt
+
+
+# Orientation -> where the stored top-left pixel is shown (row, col as fractions of size).
+@pytest.mark.parametrize("orientation,swapped,corner", [
+    (1, False, (0, 0)), (2, False, (0, 1)), (3, False, (1, 1)), (4, False, (1, 0)),
+    (5, True, (0, 0)), (6, True, (0, 1)), (7, True, (1, 1)), (8, True, (1, 0)),
+])
+def test_every_exif_orientation(orientation, swapped, corner):
+    img = Image.new("RGB", (30, 20), (0, 0, 0))
+    img.paste((255, 255, 255), (0, 0, 3, 3))  # a white mark at the stored top-left
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = decode_image(save(img, "PNG", exif=exif))
+    assert out.shape == ((30, 20, 3) if swapped else (20, 30, 3))
+    h, w = out.shape[:2]
+    row, col = corner[0] * (h - 1), corner[1] * (w - 1)
+    assert out[row, col].tolist() == [255, 255, 255]
+
+
+def exif_of(**tags: object) -> Image.Exif:
+    exif = Image.Exif()
+    for name, value in tags.items():
+        exif[{"orientation": 0x0112, "make": 0x010F}[name]] = value
+    return exif
+
+
+def test_broken_exif_does_not_break_the_photo():
+    data = bytearray(save(RGB, "JPEG", exif=exif_of(orientation=6, make="Cam")))
+    start = data.index(b"Exif\0\0")
+    data[start + 10:start + 30] = b"\xff" * 20  # scramble the IFD offsets and counts
+    try:
+        out = decode_image(bytes(data))
+    except CorruptImage:
+        return
+    assert out.ndim == 3 and out.shape[2] == 3
+
+
+# --- Whatever the bytes, only a DecodeError or a picture comes out ---------------------
+
+def test_mutated_files_fail_only_with_decode_errors():
+    rng = random.Random(1234)
+    seeds = [save(RGB, f) for f in ("PNG", "JPEG", "WEBP", "BMP", "GIF")] + [
+        save(RGB.convert("RGBA"), "PNG"), save(RGB.convert("CMYK"), "JPEG"),
+        save(RGB, "JPEG", exif=exif_of(orientation=6)), save(RGB.convert("P"), "BMP")]
+    for _ in range(1500):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.6:
+                data[at] = rng.randrange(256)
+            elif rng.random() < 0.5:
+                data[at:at + 4] = rng.choice([b"\xff\xff\xff\xff", b"\0\0\0\0", b"\x7f\xff"])
+            else:
+                del data[at:at + rng.randint(1, 32)]
+        try:
+            out = decode_image(bytes(data))
+        except DecodeError as exc:
+            assert exc.kind in ("too_large", "unsupported", "corrupt") and exc.message
+        else:
+            assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
+            assert max(out.shape[:2]) <= DecodeLimits().working_side
