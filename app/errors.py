@@ -109,6 +109,7 @@ _INVALID_IMAGE = (422, "invalid_image")  # any other DecodeError kind
 # Pydantic names the branch of a union (``int``, ``list[...]``, ``function-after[...]``)
 # in an error's location; the client never wrote those, so they are left out.
 _UNION_TAGS = {"int", "float", "str", "bool", "none", "list", "dict", "literal"}
+_TAG_PREFIXES = ("constrained-", "function-", "lax-or-strict", "json-or-python", "tagged-union")
 # When a value fits no branch of a union, these say only "not this branch"; a more
 # specific problem (not finite, out of range) is the one worth reporting first.
 _BRANCH_MISMATCH = {"int_type", "int_from_float", "float_type", "list_type", "dict_type",
@@ -119,7 +120,8 @@ _MAX_FIELD = 80  # characters of a field path: extra keys are client-chosen and 
 def _field_path(loc: tuple) -> str:
     # Drop FastAPI's "body"/"query" prefix so the field reads as the client wrote it.
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
-    parts = [p for p in parts if not ("[" in p or "(" in p or p.lower() in _UNION_TAGS)]
+    parts = [p for p in parts if not ("[" in p or "(" in p or p.lower() in _UNION_TAGS
+                                      or p.startswith(_TAG_PREFIXES))]
     return _short_text(".".join(parts) or "request", _MAX_FIELD)
 
 

@@ -109,3 +109,148 @@ def test_image_bytes_with_a_lying_name_are_judged_by_content(client):
     __import__("PIL.Image").Image.new("RGB", (5, 5)).save(data, "GIF")
     r = client.post("/api/images", files={"file": ("evil.svg", data.getvalue(), "image/svg+xml")})
     assert r.status_code == 201
+
+
+def test_corpus_through_the_project_upload_too(client):
+    """Adding a photo to a project decodes with the same checks and codes."""
+    pid = client.post("/api/projects").json()["id"]
+    cid = client.post(f"/api/projects/{pid}/classes", json={"name": "cats"}).json()["id"]
+    for case in CASES:
+        r = client.post(f"/api/projects/{pid}/classes/{cid}/images",
+                        files={"file": ("cat.jpg", case.data, "image/jpeg")})
+        assert_error(r, case.status, case.code)
+
+
+def test_content_length_over_the_limit_gets_the_envelope(client):
+    """Starlette's own limiter answers text/plain; the API promises its JSON envelope."""
+    big = b"\x89PNG\r\n\x1a\n" + b"\0" * (11 * 2**20)
+    err = assert_error(client.post("/api/images", files={"file": ("a.png", big)}),
+                       413, "image_too_large")
+    assert err["details"]["max_bytes"] == 10 * 2**20
+    r = client.post("/api/images/x/convolve", content=b"[" + b"1," * (6 * 2**20) + b"1]",
+                    headers={"Content-Type": "application/json"})
+    assert_error(r, 413, "request_too_large")
+
+
+def test_a_file_just_over_the_byte_limit_is_413_with_the_sizes(client):
+    data = b"\x89PNG\r\n\x1a\n" + b"\0" * (10 * 2**20 - 7)
+    err = assert_error(client.post("/api/images", files={"file": ("a.png", data)}),
+                       413, "image_too_large")
+    assert "10 MiB" in err["message"]
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"kernel": [[1]], "k" * 1_000_000: 1}, "kkk"),
+    ({"kernel": [[1]], "pool": {"z" * 200_000: 1}}, "pool.zzz"),
+    ({"kernel": [["9" * 1_000_000]]}, "kernel"),
+    ({"kernel": [[1]], "border": "w" * 500_000}, "border"),
+    ({"kernel": [[1]], "padding": "p" * 500_000}, "padding"),
+])
+def test_large_names_and_values_are_never_echoed(client, image_id, body, field):
+    r = client.post(f"/api/images/{image_id}/convolve", json=body)
+    err = assert_error(r, 422, "invalid_kernel" if field == "kernel" else "invalid_parameter")
+    assert err["message"].startswith(field)
+    assert len(r.content) < 3000
+
+
+@pytest.mark.parametrize("raw,field", [
+    (b'{"kernel": [[1e309]]}', "kernel.0.0"),
+    (b'{"kernel": [[-1e309, 1]]}', "kernel.0.0"),
+    (b'{"kernel": [[1, NaN]]}', "kernel.0.1"),
+    (b'{"kernel": [[[1]], [[1]], [[Infinity]]], "channels": "rgb"}', "kernel.2.0.0"),
+    (b'{"kernel": [[1]], "bias": -Infinity}', "bias"),
+    (b'{"kernel": [[1]], "bias": 1e7}', "bias"),
+    (b'{"kernel": [[1]], "bias": true}', "bias"),
+    (b'{"kernel": [[1]], "bias": "1"}', "bias"),
+    (b'{"kernel": [[1]], "stride": 1.5}', "stride"),
+    (b'{"kernel": [[1]], "stride": -3}', "stride"),
+    (b'{"kernel": [[1]], "stride": 1e400}', "stride"),
+    (b'{"kernel": [[1]], "dilation": 0}', "dilation"),
+    (b'{"kernel": [[1]], "padding": 65}', "padding"),
+    (b'{"kernel": [[1]], "padding": 2.0}', "padding"),
+    (b'{"kernel": [[1]], "pool": {"size": 0}}', "pool.size"),
+    (b'{"kernel": [[1]], "pool": {"stride": 9}}', "pool.stride"),
+    (b'{"kernel": [[1]], "pool": {"kind": "min"}}', "pool.kind"),
+    (b'{"kernel": [[1]], "pool": []}', "pool"),
+    (b'{"kernel": [[1]], "relu": [true]}', "relu"),
+    (b'{"kernel": [[1]], "display": null}', "display"),
+])
+def test_abused_parameters_name_the_field_cleanly(client, image_id, raw, field):
+    r = client.post(f"/api/images/{image_id}/convolve", content=raw,
+                    headers={"Content-Type": "application/json"})
+    code = "invalid_kernel" if field.startswith("kernel") else "invalid_parameter"
+    err = assert_error(r, 422, code)
+    assert err["message"].startswith(field + ":"), err["message"]
+    assert "[" not in err["message"].split(":")[0]  # no pydantic union tags in the path
+    if any(word in raw for word in (b"e309", b"NaN", b"Infinity")):
+        assert "finite" in err["message"]
+
+
+@pytest.mark.parametrize("kernel,words", [
+    ([[1] * 16], "16"), ([[1]] * 16, "16"), ([[1001]], "1000"), ([[-1000.5]], "1000"),
+    ([[[1, 2]], [[1, 2]], [[1]]], "ragged"), ([[[1]], [[1]], [[1]], [[1]]], "3 slices"),
+    ([[]], "non-empty"), ([[1], []], "ragged"),
+])
+def test_kernel_shape_and_range_messages(client, image_id, kernel, words):
+    body = {"kernel": kernel, "channels": "rgb"}
+    err = assert_error(client.post(f"/api/images/{image_id}/convolve", json=body),
+                       422, "invalid_kernel")
+    assert words in err["message"]
+
+
+@pytest.mark.parametrize("body", [
+    {"kernel": [[1] * 15] * 15, "padding": "valid", "stride": 8,
+     "pool": {"kind": "max", "size": 8, "stride": 8}},
+    {"kernel": [[1] * 15] * 15, "padding": 2, "dilation": 4},
+    {"kernel": [[1]], "padding": "valid", "pool": {"size": 8, "stride": 8}, "stride": 8},
+])
+def test_layers_that_leave_no_output_are_422(client, image_id, body):
+    err = assert_error(client.post(f"/api/images/{image_id}/convolve", json=body),
+                       422, "invalid_parameter")
+    assert "output" in err["message"]
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 5000 + b"]" * 5000,  # nesting deeper than the JSON parser's recursion limit
+    b'{"kernel": [[1' + b"0" * 5000 + b"]]}",  # an integer longer than Python will parse
+])
+def test_unparseable_json_is_400_bad_request(client, image_id, raw):
+    r = client.post(f"/api/images/{image_id}/convolve", content=raw,
+                    headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "bad_request")
+
+
+@pytest.mark.parametrize("content,ctype", [
+    (b"garbage", "multipart/form-data; boundary=zz"),
+    (b"garbage", "multipart/form-data"),
+    (b"file=abc", "application/x-www-form-urlencoded"),
+    (b'{"file": 1}', "application/json"),
+    (b"", "image/png"),
+])
+def test_malformed_upload_requests_are_4xx_envelopes(client, content, ctype):
+    r = client.post("/api/images", content=content, headers={"Content-Type": ctype})
+    assert 400 <= r.status_code < 500 and set(r.json()) == {"error"}
+    assert r.json()["error"]["status"] == r.status_code
+
+
+def test_an_unknown_decode_error_kind_is_still_a_422(client, monkeypatch):
+    from app import ingest
+    from app.imaging.decode import DecodeError
+
+    def fail(*_args, **_kwargs):
+        raise DecodeError("The file could not be read.")
+
+    monkeypatch.setattr(ingest, "decode_image", fail)
+    r = client.post("/api/images", files={"file": ("a.png", make_image(4, 4))})
+    assert_error(r, 422, "invalid_image")
+
+
+def test_every_error_body_is_finite_json(client, image_id):
+    strict = {"parse_constant": lambda name: pytest.fail(f"{name} in a response")}
+    for body in ({"kernel": [[1]], "bias": 1e6}, {"kernel": [[1000] * 15] * 15, "bias": -1e6},
+                 {"kernel": [[1e-300]]}, {"kernel": [[1000, -1000]], "relu": True}):
+        r = client.post(f"/api/images/{image_id}/convolve?as=json", json=body)
+        assert r.status_code == 200
+        json.loads(r.text, **strict)
+        r = client.post(f"/api/images/{image_id}/inspect", json={**body, "x": 1, "y": 1})
+        json.loads(r.text, **strict)
