@@ -22,6 +22,7 @@ let grid;
 let pair;
 let pinned = null;   // {x, y} the user clicked, re-explained after every edit
 let summary = null;
+let summaryKey = "";  // the request body (as JSON) that produced `summary`
 const q = (id) => root.querySelector(`[data-testid="${id}"]`);
 const field = (name) => root.querySelector(`[data-field="${name}"]`);
 const is3d = (k) => Array.isArray(k[0][0]);
@@ -156,7 +157,7 @@ function syncControls() {
   field("display").value = s.display;
   grid.render(s.kernel);
   const sum = kernelSum(s.kernel);
-  q("kernel-sum").textContent = Number.isFinite(sum) ? `sum ${num(sum, 4)}` : "sum: fix the red cells";
+  q("kernel-sum").textContent = Number.isFinite(sum) ? `sum ${num(sum, 4)}` : "sum ?";
 }
 
 // One request in flight at most; edits made meanwhile collapse into the newest.
@@ -196,6 +197,7 @@ async function refresh() {
     const result = await send(specFromState(state));
     if (!result) return; // superseded by a newer edit
     summary = result.summary;
+    summaryKey = JSON.stringify(result.spec);
     pair.setOutput(result.blob, outputGeometry(summary));
     q("input-size").textContent = `${summary.input.width}×${summary.input.height}`;
     q("output-size").textContent = `${summary.output.width}×${summary.output.height}`;
@@ -210,13 +212,17 @@ async function refresh() {
 
 const explainLatest = latestOnly((spec) => withImage((id) => inspect(id, spec)));
 
+// Explain output pixel p of the output on screen. While an edit is on its way the shown
+// output (and so p) belongs to the previous settings: wait, refresh() explains the pin then.
+const showsCurrentState = () => isValidKernel(state.kernel) && JSON.stringify(specFromState(state)) === summaryKey;
+
 async function explain(p) {
-  if (!summary || !isValidKernel(state.kernel)) return;
+  if (!summary || !showsCurrentState()) return;
   const x = Math.min(p.x, summary.output.width - 1);
   const y = Math.min(p.y, summary.output.height - 1);
   try {
     const info = await explainLatest({ ...specFromState(state), x, y });
-    if (!info) return;
+    if (!info || !showsCurrentState()) return;
     pair.mark({ x, y }, info.window);
     renderInspector(q("inspector-body"), info, Boolean(pinned));
   } catch (err) {

@@ -52,10 +52,28 @@ export class ImagePair {
     this.layout();
   }
 
+  // Screen pixels per input pixel: the zoom, or (zoom 0) whatever fits the viewport.
   scale() {
-    const w = this.geometry ? this.geometry.inWidth : this.input.naturalWidth;
-    if (!w) return 1;
-    return this.zoom || Math.max(0.05, (this.inView.clientWidth - 4) / w);
+    if (this.zoom) return this.zoom;
+    const b = this.bounds();
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    if (!w || !h) return 1;
+    const maxHeight = parseFloat(getComputedStyle(this.inView).maxHeight) || Infinity;
+    return Math.max(0.05, Math.min((this.inView.clientWidth - 4) / w, (maxHeight - 4) / h));
+  }
+
+  // The region both viewports show, in input pixels: the input plus wherever the output
+  // reaches beyond it (padding wider than "same" puts output pixels over the padding).
+  bounds() {
+    const g = this.geometry;
+    const inW = g ? g.inWidth : this.input.naturalWidth;
+    const inH = g ? g.inHeight : this.input.naturalHeight;
+    if (!g) return { x0: 0, y0: 0, x1: inW, y1: inH };
+    return {
+      x0: Math.min(0, g.offsetX), y0: Math.min(0, g.offsetY),
+      x1: Math.max(inW, g.offsetX + g.width * g.step), y1: Math.max(inH, g.offsetY + g.height * g.step),
+    };
   }
 
   layout() {
@@ -63,17 +81,21 @@ export class ImagePair {
     this.zoomOut.textContent = `${Math.round(z * 100)}%${this.zoom ? "" : " (fit)"}`;
     if (!this.zoom) this.zoomInput.value = String(Math.min(8, Math.max(0.25, z)));
     const g = this.geometry;
+    const b = this.bounds();
     const inW = g ? g.inWidth : this.input.naturalWidth;
     const inH = g ? g.inHeight : this.input.naturalHeight;
-    Object.assign(this.input.style, { width: `${inW * z}px`, height: `${inH * z}px` });
+    Object.assign(this.input.style, {
+      width: `${inW * z}px`, height: `${inH * z}px`, marginLeft: `${-b.x0 * z}px`, marginTop: `${-b.y0 * z}px`,
+    });
+    for (const layer of [this.input.parentElement, this.output.parentElement]) {
+      Object.assign(layer.style, { width: `${(b.x1 - b.x0) * z}px`, height: `${(b.y1 - b.y0) * z}px` });
+    }
     if (!g) return;
     const px = g.step * z;
     Object.assign(this.output.style, {
       width: `${g.width * px}px`, height: `${g.height * px}px`,
-      marginLeft: `${g.offsetX * z}px`, marginTop: `${g.offsetY * z}px`,
+      marginLeft: `${(g.offsetX - b.x0) * z}px`, marginTop: `${(g.offsetY - b.y0) * z}px`,
     });
-    this.output.parentElement.style.width = `${inW * z}px`;
-    this.output.parentElement.style.height = `${inH * z}px`;
     this.refreshBoxes();
   }
 
@@ -93,18 +115,20 @@ export class ImagePair {
   refreshBoxes() {
     if (!this.marked || !this.geometry) return;
     const z = this.scale();
+    const b = this.bounds();
+    const g = this.geometry;
     const { p, window } = this.marked;
-    const px = this.geometry.step * z;
+    const px = g.step * z;
     const side = Math.max(px, 8); // an output pixel can be under a screen pixel when zoomed out
     const grow = (side - px) / 2;
     Object.assign(this.pixelBox.style, {
-      left: `${this.geometry.offsetX * z + p.x * px - grow}px`, top: `${this.geometry.offsetY * z + p.y * px - grow}px`,
+      left: `${(g.offsetX - b.x0) * z + p.x * px - grow}px`, top: `${(g.offsetY - b.y0) * z + p.y * px - grow}px`,
       width: `${side}px`, height: `${side}px`,
     });
     this.pixelBox.hidden = false;
     if (window) {
       Object.assign(this.patchBox.style, {
-        left: `${window.x0 * z}px`, top: `${window.y0 * z}px`,
+        left: `${(window.x0 - b.x0) * z}px`, top: `${(window.y0 - b.y0) * z}px`,
         width: `${Math.max(6, (window.x1 - window.x0 + 1) * z)}px`, height: `${Math.max(6, (window.y1 - window.y0 + 1) * z)}px`,
       });
       this.patchBox.hidden = false;
