@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { kernelFromText, kernelSum, kernelToText, normalise, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 import { latestOnly } from "../../static/js/lib/latest.js";
-import { isValidKernel, outputGeometry, outputStep, pixelAt, specFromState } from "../../static/js/lib/spec.js";
+import { isValidKernel, outputGeometry, outputStep, pixelAt, specFromState, viewBounds } from "../../static/js/lib/spec.js";
 import { range2d, viridis } from "../../static/js/lib/colormap.js";
 import { num, pct } from "../../static/js/lib/format.js";
 
@@ -109,4 +109,14 @@ test("output geometry centres each output pixel on the input it came from", () =
   const h = outputGeometry(summary(3, 1, 2, { size: 2, stride: 2 }));
   assert.equal(h.step, 4);
   assert.equal(h.offsetX, -0.5);
+});
+
+test("the view covers the input and any output over the padding", () => {
+  const g = (offsetX, width, step = 1) => ({ offsetX, offsetY: 0, width, height: Math.floor(5 / step), step, inWidth: 6, inHeight: 5 });
+  // 'same': the output lies on the input.
+  assert.deepEqual(viewBounds(g(0, 6)), { x0: 0, y0: 0, x1: 6, y1: 5 });
+  // 3x3 kernel, explicit padding 3: 10 output columns from input column -2.
+  assert.deepEqual(viewBounds(g(-2, 10)), { x0: -2, y0: 0, x1: 8, y1: 5 });
+  // 'valid' at stride 2: the output sits inside the input.
+  assert.deepEqual(viewBounds(g(0.5, 2, 2)), { x0: 0, y0: 0, x1: 6, y1: 5 });
 });

@@ -52,3 +52,12 @@ export function outputGeometry(summary) {
     inWidth: summary.input.width, inHeight: summary.input.height,
   };
 }
+
+// The region both viewports show, in input pixels: the input plus wherever the output
+// reaches beyond it (padding wider than "same" puts output pixels over the padding).
+export function viewBounds(g) {
+  return {
+    x0: Math.min(0, g.offsetX), y0: Math.min(0, g.offsetY),
+    x1: Math.max(g.inWidth, g.offsetX + g.width * g.step), y1: Math.max(g.inHeight, g.offsetY + g.height * g.step),
+  };
+}

@@ -1,6 +1,6 @@
 // Input and output side by side at one zoom; the output is scaled so that each output
 // pixel sits over the input pixels it was computed from. Owns both viewports.
-import { pixelAt } from "../lib/spec.js";
+import { pixelAt, viewBounds } from "../lib/spec.js";
 
 export class ImagePair {
   constructor(root, { onHover, onPick }) {
@@ -63,17 +63,9 @@ export class ImagePair {
     return Math.max(0.05, Math.min((this.inView.clientWidth - 4) / w, (maxHeight - 4) / h));
   }
 
-  // The region both viewports show, in input pixels: the input plus wherever the output
-  // reaches beyond it (padding wider than "same" puts output pixels over the padding).
   bounds() {
-    const g = this.geometry;
-    const inW = g ? g.inWidth : this.input.naturalWidth;
-    const inH = g ? g.inHeight : this.input.naturalHeight;
-    if (!g) return { x0: 0, y0: 0, x1: inW, y1: inH };
-    return {
-      x0: Math.min(0, g.offsetX), y0: Math.min(0, g.offsetY),
-      x1: Math.max(inW, g.offsetX + g.width * g.step), y1: Math.max(inH, g.offsetY + g.height * g.step),
-    };
+    if (this.geometry) return viewBounds(this.geometry);
+    return { x0: 0, y0: 0, x1: this.input.naturalWidth, y1: this.input.naturalHeight };
   }
 
   layout() {
