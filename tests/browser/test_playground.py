@@ -235,3 +235,57 @@ def test_arrow_keys_move_between_kernel_cells(page):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
     assert page.evaluate("document.activeElement.dataset.testid") == "kernel-cell-1-1"
+
+
+def test_the_playground_fits_when_opened_from_another_tab(page):
+    page.goto(page.base + "/#tab=cnn")
+    wait_new_output(page, "")  # drawn while its panel was hidden
+    page.wait_for_function("() => document.querySelector('[data-testid=input-image]').complete")
+    page.wait_for_timeout(300)
+    page.get_by_test_id("tab-playground").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=output-image]')"
+                           ".getBoundingClientRect().width > 200")
+    assert "(fit)" in page.get_by_test_id("zoom-out").inner_text()
+
+
+def test_output_over_wide_padding_is_shown_beside_the_input(page):
+    open_playground(page)
+    buf = io.BytesIO()
+    Image.fromarray(np.full((5, 6, 3), 200, np.uint8)).save(buf, "PNG")
+    before = output_src(page)
+    page.get_by_test_id("file-input").set_input_files(
+        files=[{"name": "tiny.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    before = wait_new_output(page, before)
+    page.get_by_test_id("padding").select_option("explicit")
+    page.get_by_test_id("padding-number").fill("3")
+    wait_new_output(page, before)
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
+                           ".textContent === '10×9'")  # 6 + 2·3 − 2 by 5 + 2·3 − 2
+    out = page.get_by_test_id("output-image").bounding_box()
+    inp = page.get_by_test_id("input-image").bounding_box()
+    view = page.get_by_test_id("output-viewport").bounding_box()
+    assert out["width"] == pytest.approx(inp["width"] * 10 / 6, rel=0.02)
+    assert out["x"] >= view["x"] - 1  # the columns over the left padding are not cut off
+    # Output column 2 lies over input column 0 in the other viewport.
+    assert out["x"] - view["x"] + 2 * out["width"] / 10 == pytest.approx(
+        inp["x"] - page.get_by_test_id("input-viewport").bounding_box()["x"], abs=2)
+
+
+def test_a_pinned_pixel_survives_pooling_that_shrinks_the_output(page):
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    before = open_playground(page)
+    box = page.get_by_test_id("output-image").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9)
+    page.get_by_test_id("inspector-sum-0").wait_for()
+    # Two quick edits: the first one's output arrives while the second waits its turn.
+    page.get_by_test_id("stride").fill("2")
+    page.get_by_test_id("pool").select_option("max")
+    wait_new_output(page, before)
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
+                           ".textContent === '256×192'")
+    page.get_by_test_id("inspector-pool").wait_for()
+    assert "error" not in (page.get_by_test_id("status").get_attribute("class") or "")
+    assert failed == []  # no inspection of the old, larger output with the new settings
+    x, y = (int(v) for v in re.findall(r"\d+", page.get_by_test_id("inspector-where").inner_text())[:2])
+    assert x < 256 and y < 192

@@ -21,7 +21,14 @@ export class ImagePair {
     this.output.addEventListener("mousemove", (e) => { const p = this.pointAt(e); if (p) onHover(p); });
     this.output.addEventListener("click", (e) => { const p = this.pointAt(e); if (p) onPick(p); });
     this.input.addEventListener("load", () => this.layout());
-    window.addEventListener("resize", () => this.layout());
+    // Re-fit whenever the viewport's width changes: a window resize, or the tab being shown
+    // again (a hidden viewport is 0 pixels wide, and "fit" computed then is useless).
+    let width = -1;
+    new ResizeObserver(() => {
+      if (this.inView.clientWidth === width) return;
+      width = this.inView.clientWidth;
+      this.layout();
+    }).observe(this.inView);
   }
 
   syncScroll(from, to) {
