@@ -105,8 +105,7 @@ function bindControls() {
   on("poolstride", "input", (e) => update({ poolStride: clampInt(e.target.value, 1, 8) }));
   on("display", "change", (e) => update({ display: e.target.value }));
   root.querySelector('[data-action="normalise"]').addEventListener("click", () => {
-    const k = state.kernel;
-    update({ preset: "", kernel: is3d(k) ? k.map(normalise) : normalise(k) });
+    update({ preset: "", kernel: normalise(state.kernel) });
   });
   root.querySelector('[data-action="transpose"]').addEventListener("click", () => {
     const k = state.kernel;

@@ -120,3 +120,21 @@ test("the view covers the input and any output over the padding", () => {
   // 'valid' at stride 2: the output sits inside the input.
   assert.deepEqual(viewBounds(g(0.5, 2, 2)), { x0: 0, y0: 0, x1: 6, y1: 5 });
 });
+
+test("normalise divides an R, G, B kernel by its total", () => {
+  assert.deepEqual(normalise([[[1, 1]], [[1, 0]], [[0, 1]]]), [[[0.25, 0.25]], [[0.25, 0]], [[0, 0.25]]]);
+});
+
+test("latestOnly passes a queued call's failure to its caller", async () => {
+  let release;
+  const task = latestOnly(async (x) => {
+    if (x === 1) await new Promise((r) => { release = r; });
+    if (x === 2) throw new Error("bad request");
+    return x;
+  });
+  const first = task(1);
+  const second = task(2);
+  release();
+  assert.equal(await first, 1);
+  await assert.rejects(second, /bad request/);
+});

@@ -38,8 +38,11 @@ export function transpose(kernel) {
   return kernel[0].map((_, j) => kernel.map((row) => row[j]));
 }
 
+// Divide every entry by the sum (over all slices of an R, G, B kernel, whose products are
+// summed into one output), so a flat region keeps its brightness.
 export function normalise(kernel) {
   const s = kernelSum(kernel);
   if (!s) return kernel;
-  return kernel.map((row) => row.map((v) => Math.round((v / s) * 1e6) / 1e6));
+  const scale = (x) => (Array.isArray(x) ? x.map(scale) : Math.round((x / s) * 1e6) / 1e6);
+  return kernel.map(scale);
 }

@@ -4,7 +4,7 @@
 
 export function latestOnly(task) {
   let running = false;
-  let pending = null; // {args, resolve} of the newest call waiting to run
+  let pending = null; // {args, resolve, reject} of the newest call waiting to run
 
   async function pump(args) {
     running = true;
@@ -15,7 +15,7 @@ export function latestOnly(task) {
       if (pending) {
         const next = pending;
         pending = null;
-        pump(next.args).then(next.resolve, next.resolve);
+        pump(next.args).then(next.resolve, next.reject);
       }
     }
   }
@@ -23,6 +23,6 @@ export function latestOnly(task) {
   return function submit(...args) {
     if (!running) return pump(args);
     if (pending) pending.resolve(undefined); // superseded: its caller gets nothing
-    return new Promise((resolve) => { pending = { args, resolve }; });
+    return new Promise((resolve, reject) => { pending = { args, resolve, reject }; });
   };
 }
