@@ -223,7 +223,7 @@ async function explain(p) {
     const info = await explainLatest({ ...specFromState(state), x, y });
     if (!info || !showsCurrentState()) return;
     pair.mark({ x, y }, info.window);
-    renderInspector(q("inspector-body"), info, Boolean(pinned));
+    renderInspector(q("inspector-body"), { ...info, flip: state.flip }, Boolean(pinned));
   } catch (err) {
     showError(err);
   }

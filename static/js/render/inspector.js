@@ -1,13 +1,18 @@
 // One output pixel explained: patch x kernel, element by element, summed.
 import { num } from "../lib/format.js";
 
-function table(title, grid, className = "") {
+// Small weights (a Gaussian's 0.004) keep three decimals; pixel values and products two.
+function table(title, grid, className = "", digits = 2) {
   const t = document.createElement("table");
   t.className = `numbers ${className}`;
   t.append(Object.assign(document.createElement("caption"), { textContent: title }));
   for (const row of grid) {
     const tr = t.insertRow();
-    for (const v of row) tr.insertCell().textContent = num(v, 2);
+    for (const v of row) {
+      const td = tr.insertCell();
+      td.textContent = num(v, digits);
+      td.title = String(v);
+    }
   }
   return t;
 }
@@ -38,7 +43,7 @@ export function renderInspector(root, info, pinned) {
       const row = document.createElement("div");
       row.className = "dot-row";
       row.append(table("patch", info.patch[c]), Object.assign(document.createElement("span"), { className: "op", textContent: "×" }),
-        table("kernel", info.kernel[c]), Object.assign(document.createElement("span"), { className: "op", textContent: "=" }),
+        table(info.flip ? "kernel (flipped)" : "kernel", info.kernel[c], "kernel", 4), Object.assign(document.createElement("span"), { className: "op", textContent: "=" }),
         table("products", info.products[c], "products"));
       box.append(row);
     }
