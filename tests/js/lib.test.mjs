@@ -138,3 +138,10 @@ test("latestOnly passes a queued call's failure to its caller", async () => {
   assert.equal(await first, 1);
   await assert.rejects(second, /bad request/);
 });
+
+test("a hand-edited link with an unknown choice keeps the default", () => {
+  const defaults = { tab: "playground", border: "reflect101", display: "diverging", pool: "", stride: 1 };
+  assert.deepEqual(hashToState("#tab=nope&border=wrap&display=rainbow&pool=min", defaults), defaults);
+  assert.equal(hashToState("#pool=avg&tab=cnn", defaults).pool, "avg");
+  assert.equal(hashToState("#pool=avg&tab=cnn", defaults).tab, "cnn");
+});

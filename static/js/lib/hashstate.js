@@ -5,6 +5,14 @@ import { kernelFromText, kernelToText } from "./kernel.js";
 const NUMBER_KEYS = ["stride", "dilation", "bias", "poolSize", "poolStride", "zoom"];
 const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "project"];
 const BOOL_KEYS = ["flip", "relu"];
+// Keys with a fixed set of values: anything else in a hand-edited link keeps the default.
+const CHOICES = {
+  tab: ["playground", "cnn", "teach"],
+  border: ["zero", "replicate", "reflect", "reflect101"],
+  channels: ["gray", "rgb"],
+  pool: ["", "max", "avg"],
+  display: ["clip", "abs", "minmax", "diverging"],
+};
 
 export function stateToHash(state) {
   const p = new URLSearchParams();
@@ -19,7 +27,9 @@ export function stateToHash(state) {
 export function hashToState(hash, defaults) {
   const p = new URLSearchParams(String(hash).replace(/^#/, ""));
   const out = { ...defaults };
-  for (const k of TEXT_KEYS) if (p.has(k)) out[k] = p.get(k);
+  for (const k of TEXT_KEYS) {
+    if (p.has(k) && (!CHOICES[k] || CHOICES[k].includes(p.get(k)))) out[k] = p.get(k);
+  }
   for (const k of NUMBER_KEYS) {
     if (p.has(k) && Number.isFinite(Number(p.get(k)))) out[k] = Number(p.get(k));
   }
