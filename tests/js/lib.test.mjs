@@ -22,7 +22,15 @@ test("kernel text round-trips 2-D and 3-D kernels", () => {
 
 test("kernel arithmetic", () => {
   assert.equal(kernelSum([[1, 2], [3, 4]]), 10);
-  assert.deepEqual(resizeKernel([[1, 2], [3, 4]], 3, 1), [[1], [3], [0]]);
+  assert.deepEqual(resizeKernel([[1, 2], [3, 4]], 3, 1), [[0], [1], [3]]);
+  const sobel = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]];
+  const big = resizeKernel(sobel, 15, 15);
+  assert.equal(big[7][8], 2);  // the centre stays the centre
+  assert.deepEqual(resizeKernel(big, 3, 3), sobel);
+  const four = resizeKernel(sobel, 4, 4);
+  assert.deepEqual(resizeKernel(four, 3, 3), sobel);   // one step back undoes it
+  assert.deepEqual(resizeKernel(four, 5, 5), resizeKernel(sobel, 5, 5));  // 3 -> 4 -> 5 is centred
+  assert.deepEqual(resizeKernel(resizeKernel(sobel, 5, 5), 4, 4).flat().filter((v) => v === 2).length, 1);
   assert.deepEqual(transpose([[1, 2, 3]]), [[1], [2], [3]]);
   assert.deepEqual(normalise([[1, 1], [1, 1]]), [[0.25, 0.25], [0.25, 0.25]]);
   assert.deepEqual(normalise([[1, -1]]), [[1, -1]]);  // sum 0: unchanged

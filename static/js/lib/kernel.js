@@ -28,10 +28,17 @@ export function kernelSum(kernel) {
   return kernel.flat(2).reduce((a, b) => a + b, 0);
 }
 
+// Grow or shrink around the centre, filling with zeros: a 3x3 Sobel grown to 15x15 stays
+// in the middle (at the top-left it would shift the output by 6 pixels). One step at a time
+// alternates the side, so 3 -> 4 -> 5 is centred again and every step can be undone.
 export function resizeKernel(kernel, rows, cols) {
-  // Keep the overlapping top-left values, fill the rest with zeros.
-  return Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: cols }, (_, j) => (kernel[i] && kernel[i][j] !== undefined ? kernel[i][j] : 0)));
+  const shift = (from, to) => (from % 2 ? Math.floor((to - from) / 2) : Math.ceil((to - from) / 2));
+  const di = shift(kernel.length, rows);
+  const dj = shift(kernel[0].length, cols);
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => {
+    const row = kernel[i - di];
+    return row && row[j - dj] !== undefined ? row[j - dj] : 0;
+  }));
 }
 
 export function transpose(kernel) {
