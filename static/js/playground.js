@@ -148,6 +148,7 @@ function syncControls() {
     // An R, G, B kernel needs the three colour channels; a preset brings back a 2-D one.
     radio.disabled = radio.value === "gray" && is3d(s.kernel);
     radio.parentElement.title = radio.disabled ? "This kernel has one slice per colour channel: pick a preset to go back to grayscale" : "";
+    if (radio.value === "rgb") radio.nextSibling.textContent = is3d(s.kernel) ? " R, G, B summed into one output" : " R, G, B separately";
   }
   put(field("bias"), s.bias);
   field("pool").value = s.pool;
