@@ -287,5 +287,6 @@ def test_a_pinned_pixel_survives_pooling_that_shrinks_the_output(page):
     page.get_by_test_id("inspector-pool").wait_for()
     assert "error" not in (page.get_by_test_id("status").get_attribute("class") or "")
     assert failed == []  # no inspection of the old, larger output with the new settings
-    x, y = (int(v) for v in re.findall(r"\d+", page.get_by_test_id("inspector-where").inner_text())[:2])
+    where = page.get_by_test_id("inspector-where").inner_text()
+    x, y = (int(v) for v in re.findall(r"\d+", where)[:2])
     assert x < 256 and y < 192
