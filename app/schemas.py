@@ -1,8 +1,9 @@
 """Request and response models of the HTTP API.
 
 Types do the first line of validation: numbers must be finite JSON numbers
-(never booleans or strings), enums are closed, sizes are bounded. Domain
-rules that need arithmetic (does any output remain?) live in ``imaging``.
+(never booleans or strings), switches must be JSON ``true``/``false`` (never
+"yes" or 1), enums are closed, sizes are bounded. Domain rules that need
+arithmetic (does any output remain?) live in ``imaging``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+)
 
 from app.imaging.convolve import KERNEL_MAX_ABS, KERNEL_MAX_SIDE, ConvSpec, PoolSpec
 
@@ -91,8 +100,8 @@ class ConvRequest(_Strict):
     dilation: Annotated[StrictInt, Field(ge=1, le=4)] = 1
     bias: Annotated[Number, Field(ge=-1e6, le=1e6)] = 0.0
     channels: Literal["gray", "rgb"] = "gray"
-    flip: bool = False
-    relu: bool = False
+    flip: StrictBool = False
+    relu: StrictBool = False
     pool: PoolRequest | None = None
     display: Literal["clip", "abs", "minmax", "diverging"] = "diverging"
 
@@ -125,7 +134,7 @@ class ClassCreate(_Strict):
 
 class TrainRequest(_Strict):
     epochs: Annotated[StrictInt, Field(ge=1, le=500)] = 100
-    augment: bool = True
+    augment: StrictBool = True
     seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
 
 

@@ -98,7 +98,8 @@ def test_non_finite_numbers_are_refused(client, image_id, raw):
     ({"dilation": 9}, "dilation"), ({"padding": -1}, "padding"), ({"padding": "full"}, "padding"),
     ({"border": "wrap"}, "border"), ({"channels": "hsv"}, "channels"),
     ({"pool": {"kind": "max", "size": 99}}, "pool.size"), ({"display": "x"}, "display"),
-    ({"unknown": 1}, "unknown"),
+    ({"unknown": 1}, "unknown"), ({"flip": "yes"}, "flip"), ({"relu": 1}, "relu"),
+    ({"relu": "false"}, "relu"),
 ])
 def test_bad_parameters_name_their_field(client, image_id, change, field):
     r = client.post(f"/api/images/{image_id}/convolve", json={"kernel": SOBEL_X, **change})

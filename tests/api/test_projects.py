@@ -129,6 +129,9 @@ def test_project_errors(app_client):
     assert_error(c.post(f"/api/projects/{pid}/train", json={}), 422, "invalid_parameter")
     assert_error(c.post(f"/api/projects/{pid}/train", json={"epochs": 0}), 422,
                  "invalid_parameter")
+    err = assert_error(c.post(f"/api/projects/{pid}/train", json={"augment": "yes"}), 422,
+                       "invalid_parameter")
+    assert "augment" in err["message"]
     assert_error(c.post(f"/api/projects/{pid}/classes/{cid}/images",
                         json={"image_id": "0" * 32}), 404, "image_not_found")
     assert_error(c.post(f"/api/projects/{pid}/classes/zzz/images",
