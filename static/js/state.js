@@ -30,6 +30,14 @@ export const state = hashToState(location.hash, DEFAULTS);
 // Whether the opening link spelled out a kernel (a hand-written link may name only a preset).
 export const linkHadKernel = new URLSearchParams(location.hash.slice(1)).has("k");
 
+// The link carries the last kernel whose cells were all numbers: a cell being typed
+// ("-", "abc") would otherwise write NaN into it, and that link reloads a default kernel.
+let linkKernel = state.kernel;
+function currentHash() {
+  if (state.kernel.flat(2).every(Number.isFinite)) linkKernel = state.kernel;
+  return stateToHash({ ...state, kernel: linkKernel });
+}
+
 export function subscribe(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
@@ -40,7 +48,7 @@ export function update(change) {
   const changed = Object.keys(change).filter((k) => JSON.stringify(state[k]) !== JSON.stringify(change[k]));
   if (!changed.length) return;
   Object.assign(state, change);
-  history.replaceState(null, "", stateToHash(state));
+  history.replaceState(null, "", currentHash());
   for (const fn of listeners) fn(state, new Set(changed));
 }
 
@@ -51,5 +59,5 @@ if (typeof window !== "undefined") {
 }
 
 export function shareUrl() {
-  return location.origin + location.pathname + stateToHash(state);
+  return location.origin + location.pathname + currentHash();
 }

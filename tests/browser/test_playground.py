@@ -161,8 +161,12 @@ def test_a_cell_that_is_not_a_number_is_marked_and_not_sent(page):
                            ".classList.contains('invalid')")
     page.wait_for_timeout(500)
     assert output_src(page) == before
+    # The link keeps the last kernel that was all numbers (Sobel x), never NaN.
+    link = page.evaluate("location.hash")
+    assert "NaN" not in link and "k=-1%2C0%2C1%3B-2%2C0%2C2%3B-1%2C0%2C1" in link
     cell.fill("2")
     wait_new_output(page, before)
+    assert "k=2%2C0%2C1%3B" in page.evaluate("location.hash")
 
 
 def test_a_hash_typed_into_the_address_bar_is_followed(page):
