@@ -294,3 +294,17 @@ def test_a_pinned_pixel_survives_pooling_that_shrinks_the_output(page):
     where = page.get_by_test_id("inspector-where").inner_text()
     x, y = (int(v) for v in re.findall(r"\d+", where)[:2])
     assert x < 256 and y < 192
+
+
+def test_a_slow_answer_shows_updating_until_it_arrives(page):
+    before = open_playground(page)
+    held = []
+    page.route("**/convolve*", lambda route: held.append(route))
+    page.get_by_test_id("kernel-cell-1-1").fill("1")
+    busy = page.get_by_test_id("busy")
+    busy.wait_for(state="visible")  # shown once the answer takes longer than 150 ms
+    assert len(held) == 1 and output_src(page) == before
+    held[0].continue_()
+    page.unroute("**/convolve*")
+    wait_new_output(page, before)
+    busy.wait_for(state="hidden")
