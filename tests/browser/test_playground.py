@@ -32,6 +32,19 @@ def open_playground(page) -> str:
     return wait_new_output(page, "")
 
 
+def upload_png(page, arr: np.ndarray, name: str) -> None:
+    """Send ``arr`` through the file input as a PNG and wait for its output and size."""
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    before = output_src(page)
+    page.get_by_test_id("file-input").set_input_files(
+        files=[{"name": name, "mimeType": "image/png", "buffer": buf.getvalue()}])
+    wait_new_output(page, before)
+    h, w = arr.shape[:2]
+    page.wait_for_function("size => document.querySelector('[data-testid=input-size]')"
+                           ".textContent === size", arg=f"{w}×{h}")
+
+
 def test_sobel_edit_and_inspect(page):
     first = open_playground(page)
     page.get_by_test_id("sample-dog_german_shepherd").click()
@@ -77,14 +90,7 @@ def test_upload_a_png_through_the_file_input(page):
     open_playground(page)
     arr = np.zeros((60, 80, 3), np.uint8)
     arr[:, 40:] = 255
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, "PNG")
-    before = output_src(page)
-    page.get_by_test_id("file-input").set_input_files(
-        files=[{"name": "edge.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
-    wait_new_output(page, before)
-    page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
-                           ".textContent === '80×60'")
+    upload_png(page, arr, "edge.png")
 
 
 def test_copied_link_reproduces_the_kernel(page):
@@ -117,14 +123,7 @@ def test_reload_keeps_an_uploaded_photo(page):
     open_playground(page)
     arr = np.zeros((50, 70, 3), np.uint8)
     arr[10:40, 20:50] = (255, 128, 0)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, "PNG")
-    before = output_src(page)
-    page.get_by_test_id("file-input").set_input_files(
-        files=[{"name": "square.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
-    wait_new_output(page, before)
-    page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
-                           ".textContent === '70×50'")
+    upload_png(page, arr, "square.png")
     page.reload()
     wait_new_output(page, "")
     page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
@@ -254,12 +253,8 @@ def test_the_playground_fits_when_opened_from_another_tab(page):
 
 def test_output_over_wide_padding_is_shown_beside_the_input(page):
     open_playground(page)
-    buf = io.BytesIO()
-    Image.fromarray(np.full((5, 6, 3), 200, np.uint8)).save(buf, "PNG")
+    upload_png(page, np.full((5, 6, 3), 200, np.uint8), "tiny.png")
     before = output_src(page)
-    page.get_by_test_id("file-input").set_input_files(
-        files=[{"name": "tiny.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
-    before = wait_new_output(page, before)
     page.get_by_test_id("padding").select_option("explicit")
     page.get_by_test_id("padding-number").fill("3")
     wait_new_output(page, before)
