@@ -110,7 +110,8 @@ class ProjectStore:
             project = self._projects.get(project_id)
             if project is None:
                 raise NotFound(f"There is no project {project_id[:40]!r} (projects live in "
-                               "server memory and are dropped when the server restarts).")
+                               "the memory of one server process: a restart drops them, and "
+                               "other worker processes do not see them).")
             self._projects.move_to_end(project_id)
             return project
 
