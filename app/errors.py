@@ -97,6 +97,11 @@ def _respond(status: int, code: str, message: str, details: dict | None = None,
                         headers=headers)
 
 
+def error_response(exc: AppError) -> JSONResponse:
+    """The envelope response for ``exc`` (also for code that runs outside the handlers)."""
+    return _respond(exc.status, exc.code, exc.message, exc.details, exc.headers or None)
+
+
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "request_too_large"}
 _DECODE_CODES = {
@@ -177,7 +182,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return _respond(exc.status, exc.code, exc.message, exc.details, exc.headers or None)
+        return error_response(exc)
 
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: _OversizedBody(build_stack(), app)  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from app.api import health, images, kernels, model, projects
 from app.config import ROOT, Settings
 from app.deps import Services
 from app.errors import install_error_handlers
+from app.jobs import AdmissionLimit
 from app.web import pages
 from app.web.assets import Assets, VersionedStaticFiles
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.gate.reserve_threads()
         if settings.load_model and services.model is None:
             from models.probe import ModelService  # torch is imported only when needed
 
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     app.state.assets = Assets(ROOT / "static")
     install_error_handlers(app)
+    app.add_middleware(AdmissionLimit, gate=services.gate)
     app.include_router(health.router)
     app.include_router(images.router)
     app.include_router(kernels.router)

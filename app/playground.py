@@ -7,13 +7,34 @@ and reuses the prepared float image across edits, so a kernel edit costs one
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Literal
+
 import cv2
 import numpy as np
 
 from app.deps import Services, StoredImage
-from app.imaging.convolve import ConvResult, ConvSpec, convolve, inspect_pixel, prepare_input
-from app.imaging.encode import value_range
+from app.imaging.convolve import ConvResult, convolve, inspect_pixel, prepare_input
+from app.imaging.encode import (
+    ImageFormat,
+    display_range,
+    encode,
+    encode_npy,
+    to_display,
+    value_range,
+)
 from app.schemas import ConvRequest, InspectRequest
+
+OutputKind = Literal["image", "json", "npy"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One convolution as the client asked for it."""
+
+    summary: str  # JSON: shapes, formulas with the numbers, statistics, display scale
+    body: bytes  # the encoded picture, the ``.npy`` file, or the summary again
 
 
 def _prepared(services: Services, image: StoredImage, channels: str) -> np.ndarray:
@@ -22,10 +43,22 @@ def _prepared(services: Services, image: StoredImage, channels: str) -> np.ndarr
         ("prepared", image.id, channels), lambda: prepare_input(image.rgb, channels))
 
 
-def run_convolution(services: Services, image: StoredImage, spec: ConvSpec) -> ConvResult:
-    """Convolve under the job gate (503 ``busy`` past the queue)."""
+def render(services: Services, image: StoredImage, request: ConvRequest, kind: OutputKind,
+           fmt: ImageFormat) -> Rendered:
+    """Convolve and encode under one job slot (503 ``busy`` past the queue): the encode
+    costs more than the convolution, so it is bounded too."""
+    spec = request.to_spec()
     with services.gate.slot():
-        return convolve(_prepared(services, image, spec.channels), spec)
+        result = convolve(_prepared(services, image, spec.channels), spec)
+        limits = display_range(result.values, request.display)
+        summary = json.dumps(conv_summary(result, request, limits))
+        if kind == "json":
+            body = summary.encode()
+        elif kind == "npy":
+            body = encode_npy(result.values)
+        else:
+            body = encode(to_display(result.values, request.display, limits), fmt)
+    return Rendered(summary, body)
 
 
 def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]) -> dict:

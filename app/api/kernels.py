@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.responses import Format, image_response, npy_response
+from app.api.responses import Format, bytes_response, npy_file_response
 from app.deps import ServicesDep, StoredImageDep
-from app.imaging.encode import display_range, to_display
 from app.imaging.presets import PRESETS
-from app.playground import conv_summary, explain_pixel, run_convolution
+from app.playground import OutputKind, explain_pixel, render
 from app.schemas import ConvRequest, InspectRequest
 
 router = APIRouter(prefix="/api", tags=["kernels"])
 
-As = Literal["image", "json", "npy"]
 _IMAGE = {200: {"content": {"image/jpeg": {}, "image/png": {}, "application/x-npy": {}},
                 "description": "The display image, or JSON / .npy with ?as="}}
 
@@ -30,19 +27,16 @@ def list_presets() -> dict[str, dict]:
              summary="Convolve a stored image with a kernel")
 def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvRequest,
                    fmt: Annotated[Format, Query(alias="format")] = "jpeg",
-                   as_: Annotated[As, Query(alias="as")] = "image") -> Response:
+                   as_: Annotated[OutputKind, Query(alias="as")] = "image") -> Response:
     """The display image (JPEG by default: fastest to encode), or ``?as=json|npy``."""
-    result = run_convolution(services, image, spec.to_spec())
-    limits = display_range(result.values, spec.display)
-    summary = json.dumps(conv_summary(result, spec, limits))
+    out = render(services, image, spec, as_, fmt)
     if as_ == "json":
-        return Response(summary, media_type="application/json")
+        return Response(out.body, media_type="application/json")
     if as_ == "npy":
-        return npy_response(result.values, f"convlens-{image.id[:8]}")
-    response = image_response(to_display(result.values, spec.display, limits), fmt,
-                              filename="convlens-output" if fmt == "png" else None)
+        return npy_file_response(out.body, f"convlens-{image.id[:8]}")
+    response = bytes_response(out.body, fmt, filename="convlens-output" if fmt == "png" else None)
     # One round trip per edit: the numbers the UI shows ride along with the picture.
-    response.headers["X-Conv-Summary"] = summary
+    response.headers["X-Conv-Summary"] = out.summary
     return response
 
 

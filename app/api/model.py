@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from app import inspector
-from app.api.responses import bytes_response, npy_response
+from app.api.responses import HeatmapViewDep, bytes_response, heatmap_response, npy_response
 from app.deps import ServicesDep, StoredImageDep
 from app.imaging.encode import encode
 
@@ -90,17 +90,13 @@ def pooled(image: StoredImageDep, services: ServicesDep) -> dict:
 @router.get("/images/{image_id}/gradcam", responses=_PNG, response_class=Response,
             summary="Where the model looks for a class, at a stage")
 def gradcam(image: StoredImageDep, services: ServicesDep,
+            view: HeatmapViewDep,
             target: Annotated[str, Query(alias="class", max_length=40,
                                          description="class index 0-999 or a group: dog")] = "top",
-            stage: Annotated[str, Query(max_length=40)] = "stage7",
-            as_: Annotated[Literal["overlay", "heatmap", "npy"], Query(alias="as")] = "overlay",
-            opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
+            ) -> Response:
     resolved = inspector.resolve_target(services, image, target)
-    cam = inspector.gradcam(services, image, resolved, stage)
-    if as_ == "npy":
-        return npy_response(cam, f"gradcam-{stage}")
-    crop = inspector.analysis(services, image).crop if as_ == "overlay" else None
-    return bytes_response(inspector.heatmap_png(cam, crop, opacity), "png")
+    cam = inspector.gradcam(services, image, resolved, view.stage)
+    return heatmap_response(services, image, cam, view)
 
 
 @router.get("/images/{image_id}/attribution", summary="Channels that drive a class most")

@@ -9,11 +9,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from app import inspector, projects, teach
-from app.api.responses import npy_response
+from app import projects, teach
+from app.api.responses import HeatmapViewDep, heatmap_response
 from app.deps import Services, ServicesDep, StoredImage, lookup_image, stored_image
 from app.errors import InvalidParameter
-from app.imaging.encode import MEDIA_TYPES
 from app.ingest import ingest
 from app.schemas import ClassCreate, ImageRef, TrainRequest
 
@@ -118,16 +117,10 @@ def predict(pid: Id, body: ImageRef, services: ServicesDep) -> dict:
             summary="Where the new head looks: Grad-CAM overlay (or ?as=npy)")
 def gradcam(pid: Id, services: ServicesDep,
             image_id: Annotated[str, Query(max_length=64)],
-            class_id: Annotated[str, Query(max_length=40)],
-            stage: Annotated[str, Query(max_length=40)] = "stage7",
-            as_: Annotated[Literal["overlay", "heatmap", "npy"], Query(alias="as")] = "overlay",
-            opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
+            class_id: Annotated[str, Query(max_length=40)], view: HeatmapViewDep) -> Response:
     image = lookup_image(services, image_id)
-    cam = teach.gradcam(services, _project(services, pid), image, class_id, stage)
-    if as_ == "npy":
-        return npy_response(cam, f"gradcam-{stage}")
-    crop = inspector.analysis(services, image).crop if as_ == "overlay" else None
-    return Response(inspector.heatmap_png(cam, crop, opacity), media_type=MEDIA_TYPES["png"])
+    cam = teach.gradcam(services, _project(services, pid), image, class_id, view.stage)
+    return heatmap_response(services, image, cam, view)
 
 
 @router.get("/{pid}/export", responses=_FILE, response_class=Response,

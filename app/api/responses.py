@@ -1,39 +1,70 @@
-"""Responses shared by every router: pictures, NumPy arrays, cache headers."""
+"""Responses shared by every router: pictures, NumPy arrays, Grad-CAM views, cache headers."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import numpy as np
-from fastapi import Response
+from fastapi import Depends, Query, Response
 
-from app.imaging.encode import MEDIA_TYPES, encode, encode_npy
+from app import inspector
+from app.deps import Services, StoredImage
+from app.imaging.encode import MEDIA_TYPES, encode_npy
 
 # Every URL that serves derived data names its inputs (content id + parameters),
 # so a response never changes: let browsers and proxies keep it.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 Format = Literal["png", "jpeg", "webp", "bmp"]
+HeatmapAs = Literal["overlay", "heatmap", "npy"]
 
 
-def image_response(pixels: np.ndarray, fmt: Format, filename: str | None = None) -> Response:
-    """Encode ``(H, W[, 3]) uint8`` RGB pixels and answer with them."""
+def bytes_response(content: bytes, fmt: Format, filename: str | None = None) -> Response:
+    """Already-encoded image bytes; ``filename`` makes it a download."""
     headers = dict(IMMUTABLE)
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}.{_ext(fmt)}"'
-    return Response(encode(pixels, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return Response(content, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-def bytes_response(content: bytes, fmt: Format) -> Response:
-    """Already-encoded image bytes."""
-    return Response(content, media_type=MEDIA_TYPES[fmt], headers=IMMUTABLE)
+def npy_file_response(content: bytes, filename: str) -> Response:
+    """An encoded ``.npy`` file, as a download."""
+    headers = dict(IMMUTABLE)
+    headers["Content-Disposition"] = f'attachment; filename="{filename}.npy"'
+    return Response(content, media_type="application/x-npy", headers=headers)
 
 
 def npy_response(values: np.ndarray, filename: str) -> Response:
     """Raw float32 values as a downloadable ``.npy`` file."""
-    headers = dict(IMMUTABLE)
-    headers["Content-Disposition"] = f'attachment; filename="{filename}.npy"'
-    return Response(encode_npy(values), media_type="application/x-npy", headers=headers)
+    return npy_file_response(encode_npy(values), filename)
+
+
+@dataclass(frozen=True)
+class HeatmapView:
+    """How a Grad-CAM map is asked for: at which stage, in which form."""
+
+    stage: str
+    as_: HeatmapAs
+    opacity: float
+
+
+async def heatmap_view(stage: Annotated[str, Query(max_length=40)] = "stage7",
+                       as_: Annotated[HeatmapAs, Query(alias="as")] = "overlay",
+                       opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> HeatmapView:
+    return HeatmapView(stage, as_, opacity)
+
+
+HeatmapViewDep = Annotated[HeatmapView, Depends(heatmap_view)]
+
+
+def heatmap_response(services: Services, image: StoredImage, cam: np.ndarray,
+                     view: HeatmapView) -> Response:
+    """A raw Grad-CAM map ``(h, w)`` as ``.npy``, a heatmap, or blended over the crop."""
+    if view.as_ == "npy":
+        return npy_response(cam, f"gradcam-{view.stage}")
+    crop = inspector.analysis(services, image).crop if view.as_ == "overlay" else None
+    return bytes_response(inspector.heatmap_png(cam, crop, view.opacity), "png")
 
 
 def _ext(fmt: Format) -> str:
