@@ -36,10 +36,6 @@ class AppError(Exception):
         self.details = details
 
 
-class BadRequest(AppError):
-    status, code = 400, "bad_request"
-
-
 class NotFound(AppError):
     status, code = 404, "not_found"
 
@@ -177,6 +173,14 @@ def _too_large(app: FastAPI, content_type: str, headers: dict[str, str] | None =
     return _respond(413, code, message, {"max_bytes": limit}, headers)
 
 
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
+def _invalid_json(reason: str) -> JSONResponse:
+    return _respond(400, "invalid_json", f"The request body is not valid JSON ({reason}); "
+                    'send an object such as {"kernel": [[0, 1, 0], [1, -4, 1], [0, 1, 0]]}.')
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through the one envelope."""
 
@@ -200,8 +204,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            # Pydantic reports a syntax error at "field" <character offset>: say what it is.
+            reason = str((errors[0].get("ctx") or {}).get("error", "not JSON"))
+            where = [p for p in errors[0].get("loc", ()) if isinstance(p, int)]
+            at = f" at character {where[0]}" if where else ""
+            return _invalid_json(f"{_short_text(reason, 80)}{at}")
         problems = []
-        for err in exc.errors()[:10]:
+        for err in errors[:10]:
             field = _field_path(tuple(err.get("loc", ())))
             item = {"field": field, "problem": err.get("msg", "invalid")}
             if "input" in err and err.get("type") != "missing":
@@ -223,6 +234,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
+        elif (exc.status_code == 400 and message == _FASTAPI_BODY_ERROR
+              and "json" in request.headers.get("content-type", "")):
+            # FastAPI's answer when the JSON parser itself raised (not a syntax error).
+            return _invalid_json("nested too deeply, a number too long, or not UTF-8")
         elif exc.status_code == 413:
             # Starlette's body limit fired while the request was still arriving.
             return _too_large(request.app, request.headers.get("content-type", ""),

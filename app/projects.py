@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from app.errors import Busy, Conflict, InvalidParameter, NotFound
+from app.imaging.encode import encode
 
 MAX_PROJECTS = 32
 MAX_CLASSES = 8
@@ -145,10 +146,9 @@ def add_class(project: Project, name: str) -> ProjectClass:
 
 
 def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:
+    """A small JPEG of the crop the model saw, for the class list."""
     small = cv2.resize(crop_u8, (side, side), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, 85])
-    return buf.tobytes()
+    return encode(small, "jpeg", quality=85)
 
 
 def add_photo(project: Project, class_id: str, photo: Photo) -> None:

@@ -14,10 +14,11 @@ RESIZE_TO = 256
 CROP = 224
 
 
-def centre_crop(rgb_u8: np.ndarray) -> np.ndarray:
-    """``(H, W, 3) uint8`` -> the ``(224, 224, 3) uint8`` crop the model is shown."""
+def centre_crop(rgb_u8: np.ndarray, resize_to: int = RESIZE_TO) -> np.ndarray:
+    """``(H, W, 3) uint8`` -> the ``(224, 224, 3) uint8`` crop the model is shown: the
+    shorter side scaled to ``resize_to`` (a larger value zooms in), then the centre."""
     h, w = rgb_u8.shape[:2]
-    scale = RESIZE_TO / min(h, w)
+    scale = resize_to / min(h, w)
     size = (max(CROP, round(w * scale)), max(CROP, round(h * scale)))  # cv2 wants (w, h)
     # INTER_AREA averages when shrinking (no aliasing); bilinear when enlarging.
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR

@@ -15,7 +15,7 @@ import torch
 
 from models import labels
 from models.efficientnet_lite0 import STAGE_IDS, EfficientNetLite0, load_pretrained
-from models.preprocess import CROP, to_model_input, to_tensor
+from models.preprocess import to_model_input, to_tensor
 from models.stage_table import build_stage_table
 
 Target = int | str  # a class index, or a group name from ``labels.GROUPS``
@@ -146,7 +146,3 @@ class ModelService:
         Raw conv weights: batch norm is applied after them and is not folded in,
         so the patterns are exact and the scale is the conv's own."""
         return self.model.stem.conv.weight.detach().numpy().copy()
-
-    @property
-    def input_size(self) -> int:
-        return CROP

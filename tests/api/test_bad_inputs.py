@@ -210,14 +210,18 @@ def test_layers_that_leave_no_output_are_422(client, image_id, body):
     assert "output" in err["message"]
 
 
-@pytest.mark.parametrize("raw", [
-    b"[" * 5000 + b"]" * 5000,  # nesting deeper than the JSON parser's recursion limit
-    b'{"kernel": [[1' + b"0" * 5000 + b"]]}",  # an integer longer than Python will parse
+@pytest.mark.parametrize("raw,words", [
+    (b"[" * 5000 + b"]" * 5000, "nested"),  # deeper than the JSON parser's recursion limit
+    (b'{"kernel": [[1' + b"0" * 5000 + b"]]}", "too long"),  # longer than Python will parse
+    (b'{"kernel": [[1]]', "at character 16"),
+    (b"kernel=1", "at character 0"),
+    (b'{"kernel": [[1]]}\xff', "UTF-8"),
 ])
-def test_unparseable_json_is_400_bad_request(client, image_id, raw):
+def test_unparseable_json_is_400_invalid_json(client, image_id, raw, words):
     r = client.post(f"/api/images/{image_id}/convolve", content=raw,
                     headers={"Content-Type": "application/json"})
-    assert_error(r, 400, "bad_request")
+    err = assert_error(r, 400, "invalid_json")
+    assert words in err["message"] and '{"kernel"' in err["message"]
 
 
 @pytest.mark.parametrize("content,ctype", [

@@ -109,7 +109,9 @@ def test_class_search(cnn):
 @pytest.mark.parametrize("url,status,code", [
     ("/stages/stage9", 404, "not_found"),
     ("/stages/stage2/channels/24", 404, "not_found"),
-    ("/stages/stage2/channels/-1", 422, "invalid_parameter"),
+    ("/stages/stage2/channels/-1", 404, "not_found"),
+    ("/stages/stage2/channels/99999999999999999999", 404, "not_found"),
+    ("/stages/stage2/channels/two", 422, "invalid_parameter"),
     ("/gradcam?class=1000", 422, "invalid_parameter"),
     ("/gradcam?class=-3", 422, "invalid_parameter"),
     ("/gradcam?class=unicorn", 422, "invalid_parameter"),
