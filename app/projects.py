@@ -60,9 +60,11 @@ class Run:
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in (
-            "id", "status", "progress", "losses", "accuracy", "confusion", "classes",
-            "warnings", "error", "seconds", "epochs", "augment", "seed", "extra")}
+        # Copies: the training thread appends to the lists while a request reads them.
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in (
+            (k, getattr(self, k)) for k in (
+                "id", "status", "progress", "losses", "accuracy", "confusion", "classes",
+                "warnings", "error", "seconds", "epochs", "augment", "seed", "extra"))}
 
 
 @dataclass
@@ -200,18 +202,20 @@ def _train(project: Project, run: Run, feats: list[np.ndarray], labels: np.ndarr
 
     t0 = time.perf_counter()
     run.status = "running"
+    n = len(run.classes)
+    k = len(transfer.folds(labels, run.seed))
+    cv_share = k / (k + 1)  # k cross-validation trainings, then the final one
     try:
-        n = len(run.classes)
         run.accuracy, run.confusion = transfer.cross_validate(
-            feats, labels, n, run.epochs, run.seed, run.augment)
+            feats, labels, n, run.epochs, run.seed, run.augment,
+            progress=lambda done: setattr(run, "progress", cv_share * done))
         if run.accuracy is None:
             run.warnings.append("Every class needs at least 2 photos to estimate accuracy "
                                 "on held-out photos.")
-        run.progress = 0.5
         x, y = transfer.stack(feats, labels, np.arange(len(labels)), run.augment)
 
         def progress(epoch: int, loss: float) -> None:
-            run.progress = 0.5 + 0.5 * epoch / run.epochs
+            run.progress = cv_share + (1 - cv_share) * epoch / run.epochs
             run.losses.append(loss)
 
         result = transfer.train_head(x, y, n, run.epochs, run.seed, progress)

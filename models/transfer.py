@@ -86,18 +86,25 @@ def folds(y: np.ndarray, seed: int) -> list[np.ndarray]:
 
 
 def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epochs: int,
-                   seed: int, augment: bool) -> tuple[float | None, list[list[int]]]:
+                   seed: int, augment: bool, progress: Callable[[float], None] | None = None
+                   ) -> tuple[float | None, list[list[int]]]:
     """Accuracy and confusion matrix (rows: true, columns: predicted) over held-out folds.
     ``feats[i]`` holds photo i's views; held-out photos are judged on their plain view only,
-    and a photo's augmented views never leak into the fold that tests it."""
+    and a photo's augmented views never leak into the fold that tests it. ``progress``
+    hears the fraction of the folds' epochs done so far (0-1)."""
     parts = folds(y, seed)
     confusion = np.zeros((n_classes, n_classes), dtype=int)
     if not parts:
         return None, confusion.tolist()
-    for held in parts:
+    for k, held in enumerate(parts):
         train = np.setdiff1d(np.arange(len(y)), held)
         x, t = stack(feats, y, train, augment)
-        head = train_head(x, t, n_classes, epochs, seed).head
+
+        def epoch_done(epoch: int, _loss: float, k: int = k) -> None:
+            if progress:
+                progress((k + epoch / epochs) / len(parts))
+
+        head = train_head(x, t, n_classes, epochs, seed, epoch_done).head
         pred = predict_probs(head, np.stack([feats[i][0] for i in held])).argmax(1)
         for truth, guess in zip(y[held], pred, strict=True):
             confusion[truth, guess] += 1
