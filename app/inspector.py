@@ -161,20 +161,29 @@ def pooled_vector(services: Services, image: StoredImage) -> dict:
 
 
 def parse_target(raw: str) -> int | str:
-    """A class index 0-999 or a group name such as ``dog`` (422 otherwise)."""
+    """A class index 0-999, a group such as ``dog``, or a class name that names one class
+    (``tabby``, ``German shepherd``); 422 otherwise, with candidates when it is ambiguous."""
     from models import labels
 
     text = raw.strip().lower()
+    allowed = (f"class must be 0-{len(labels.NAMES) - 1}, a class name, or a group "
+               f"({', '.join(labels.GROUPS)})")
     if text.lstrip("-").isdigit():
         index = int(text)
         if not 0 <= index < len(labels.NAMES):
-            raise InvalidParameter(f"class must be 0-{len(labels.NAMES) - 1} or a group "
-                                   f"({', '.join(labels.GROUPS)}), not {index}", field="class")
+            raise InvalidParameter(f"{allowed}, not {index}", field="class")
         return index
     if text in labels.GROUPS:
         return text
-    raise InvalidParameter(f"class must be 0-{len(labels.NAMES) - 1} or a group "
-                           f"({', '.join(labels.GROUPS)})", field="class")
+    hits = labels.find(text) if text else []
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        named = ", ".join(f"{labels.NAMES[i]} (#{i})" for i in hits[:4])
+        raise InvalidParameter(f"{raw.strip()[:40]!r} fits {len(hits)} classes, e.g. {named}: "
+                               "type more of the name, or the number", field="class",
+                               candidates=hits[:20])
+    raise InvalidParameter(f"{allowed}; no class is called {raw.strip()[:40]!r}", field="class")
 
 
 def explanation(services: Services, image: StoredImage, target: int | str, stage: str):

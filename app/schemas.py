@@ -20,6 +20,7 @@ from pydantic import (
     StrictInt,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.imaging.convolve import KERNEL_MAX_ABS, KERNEL_MAX_SIDE, ConvSpec, PoolSpec
 
@@ -129,7 +130,14 @@ class InspectRequest(ConvRequest):
 
 
 class ClassCreate(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=40, pattern=r"\S")]
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, name: str) -> str:
+        if not name.strip():
+            raise PydanticCustomError("blank", "a class needs a name, not only spaces")
+        return name
 
 
 class TrainRequest(_Strict):

@@ -101,7 +101,8 @@ def import_head(project: Project, data: bytes) -> None:
     try:
         head, names = transfer.load_head(data)
     except BadHeadFile as exc:
-        raise InvalidParameter(f"{exc}; export one with ?format=head", field="file") from None
+        raise InvalidParameter(f"{exc}: load a head saved with 'Download the head' (GET "
+                               "/api/projects/{id}/export?format=head)", field="file") from None
     from app.projects import add_class
 
     with project.lock:

@@ -34,3 +34,11 @@ def search(query: str) -> list[tuple[int, str]]:
         return list(enumerate(NAMES))
     hits = [(i, NAMES[i]) for i, s in enumerate(SYNONYMS) if q in s.lower()]
     return sorted(hits, key=lambda hit: (not hit[1].lower().startswith(q), hit[1].lower()))
+
+
+def find(name: str) -> list[int]:
+    """Classes called ``name``: those with it as a name or synonym (case-insensitive),
+    else every class whose names contain it."""
+    q = name.strip().lower()
+    exact = [i for i, s in enumerate(SYNONYMS) if q in (p.strip().lower() for p in s.split(","))]
+    return exact or [i for i, _ in search(q)]

@@ -64,7 +64,11 @@ def heatmap_response(services: Services, image: StoredImage, cam: np.ndarray,
     if view.as_ == "npy":
         return npy_response(cam, f"gradcam-{view.stage}")
     crop = inspector.analysis(services, image).crop if view.as_ == "overlay" else None
-    return bytes_response(inspector.heatmap_png(cam, crop, view.opacity), "png")
+    response = bytes_response(inspector.heatmap_png(cam, crop, view.opacity), "png")
+    # An all-zero map (common at early stages: the ReLU removes it) draws as a flat
+    # colour; the peak lets the page say so instead of showing "evidence" that is not there.
+    response.headers["X-Gradcam-Max"] = f"{float(cam.max()):.6g}"
+    return response
 
 
 def _ext(fmt: Format) -> str:

@@ -191,7 +191,7 @@ def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
             raise ConvParamError("pool", "pool size and stride must be between 1 and 8")
         if p.size > conv_h or p.size > conv_w:
             raise ConvParamError(
-                "pool", f"a {p.size}x{p.size} pool does not fit the {conv_h}x{conv_w} "
+                "pool", f"the {p.size}x{p.size} pool does not fit the {conv_h}x{conv_w} "
                         f"convolution output: use a smaller pool size")
         out_h, out_w = (conv_h - p.size) // p.stride + 1, (conv_w - p.size) // p.stride + 1
         for axis, n, out in (("height", conv_h, out_h), ("width", conv_w, out_w)):

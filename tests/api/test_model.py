@@ -100,6 +100,31 @@ def test_stem_filters_json_and_png(cnn):
     assert png(cnn.get("/api/model/filters/stem?as=image")).size[0] > 100
 
 
+@pytest.mark.parametrize("name,index", [("tabby", 281), ("German shepherd", 235),
+                                        ("  alsatian ", 235), ("macaw", 88)])
+def test_gradcam_for_a_class_named_in_words(cnn, dog_id, name, index):
+    by_name = cnn.get(f"/api/images/{dog_id}/gradcam", params={"class": name, "as": "npy"})
+    by_index = cnn.get(f"/api/images/{dog_id}/gradcam?class={index}&as=npy")
+    assert by_name.status_code == 200
+    assert np.array_equal(np.load(io.BytesIO(by_name.content)),
+                          np.load(io.BytesIO(by_index.content)))
+
+
+def test_gradcam_pictures_say_their_peak(cnn, dog_id):
+    late = cnn.get(f"/api/images/{dog_id}/gradcam?class=235&stage=stage7")
+    cam = np.load(io.BytesIO(cnn.get(f"/api/images/{dog_id}/gradcam?class=235&stage=stage7"
+                                     "&as=npy").content))
+    assert float(late.headers["X-Gradcam-Max"]) == pytest.approx(float(cam.max()), rel=1e-5)
+    assert float(late.headers["X-Gradcam-Max"]) > 0
+
+
+def test_an_ambiguous_class_name_lists_candidates(cnn, dog_id):
+    err = assert_error(cnn.get(f"/api/images/{dog_id}/gradcam?class=terrier"), 422,
+                       "invalid_parameter")
+    assert "classes" in err["message"] and "#" in err["message"]
+    assert len(err["details"]["candidates"]) > 1
+
+
 def test_class_search(cnn):
     r = cnn.get("/api/model/classes?q=shepherd").json()
     assert any(c["index"] == 235 for c in r["classes"])

@@ -124,6 +124,9 @@ def test_project_errors(app_client):
     pid = c.post("/api/projects").json()["id"]
     assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": ""}), 422,
                  "invalid_parameter")
+    err = assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": "   "}), 422,
+                       "invalid_parameter")
+    assert err["message"] == "name: a class needs a name, not only spaces"
     cid = c.post(f"/api/projects/{pid}/classes", json={"name": "a"}).json()["id"]
     assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": "A"}), 409, "conflict")
     assert_error(c.post(f"/api/projects/{pid}/train", json={}), 422, "invalid_parameter")
