@@ -128,7 +128,7 @@ def test_convolving_an_unknown_image_is_404(client):
     assert_error(r, 404, "image_not_found")
 
 
-def test_malformed_json_is_422(client, image_id):
+def test_malformed_json_is_400_invalid_json(client, image_id):
     r = client.post(f"/api/images/{image_id}/convolve", content=b"{not json",
                     headers={"Content-Type": "application/json"})
-    assert r.status_code == 422 and "error" in r.json()
+    assert "at character 1" in assert_error(r, 400, "invalid_json")["message"]
