@@ -68,6 +68,12 @@ export async function getBlob(url) {
   return (await call(url)).blob();
 }
 
+// A picture and the headers that describe it (e.g. X-Gradcam-Max).
+export async function getBlobWithHeaders(url) {
+  const response = await call(url);
+  return { blob: await response.blob(), headers: response.headers };
+}
+
 export async function postFile(url, blob, name = "upload") {
   const form = new FormData();
   form.append("file", blob, name);

@@ -1,6 +1,6 @@
 // The "Inside the CNN" tab: predictions, stage strip, feature maps, pooling, Grad-CAM, filters.
 // Every view is cut from one cached forward pass on the server; this module only asks and draws.
-import { ApiError, getBlob, getJson, postJson } from "./api.js";
+import { ApiError, getBlob, getBlobWithHeaders, getJson, postJson } from "./api.js";
 import { withImage } from "./source.js";
 import { state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
@@ -18,7 +18,8 @@ const PART_NOTES = {
 
 let root = null;
 let model = null;     // GET /api/model
-let shownFor = "";    // image id the views were built for
+let shownFor = "";    // image id the views on screen were built for
+let generation = 0;   // bumped by every refresh: answers for an older photo are dropped
 let images = {};      // object URLs we own, by slot, revoked on replace
 let channelValues = null;
 const q = (id) => root.querySelector(`[data-testid="${id}"]`);
@@ -29,12 +30,12 @@ function setImage(slot, img, blob) {
   img.src = images[slot];
 }
 
-// Show progress only for waits a person notices (> 200 ms).
+// Show progress only for waits a person notices (> 200 ms); errors go to the status line.
 async function progress(message, task) {
   const timer = setTimeout(() => showStatus(message), 200);
   try {
     const result = await task();
-    showStatus("");
+    clearStatus(message);
     return result;
   } catch (err) {
     if (err instanceof ApiError) showError(err); else throw err;
@@ -44,7 +45,14 @@ async function progress(message, task) {
   }
 }
 
-const api = (path) => `/api/images/${state.image}${path}`;
+function clearStatus(message) {
+  const line = document.querySelector('[data-testid="status"]');
+  if (line.textContent === message) showStatus("");
+}
+
+// Every view is of the current photo; an evicted photo is sent again (withImage).
+const imageJson = (path) => withImage((id) => getJson(`/api/images/${id}${path}`));
+const imageBlob = (path) => withImage((id) => getBlob(`/api/images/${id}${path}`));
 
 export async function start(panel) {
   root = panel;
@@ -56,17 +64,22 @@ export async function start(panel) {
 }
 
 async function refresh() {
+  const mine = ++generation;
+  const current = () => mine === generation;
   if (!model) model = await progress("Loading the model description...", () => getJson("/api/model"));
-  if (!model) return;
+  if (!model || !current()) return;
+  let predicted = "";
   const prediction = await progress("Running the CNN on this photo...",
-    () => withImage((id) => postJson(`/api/images/${id}/predict`)));
-  if (!prediction || shownFor === state.image) return;
-  shownFor = state.image;
+    () => withImage((id) => { predicted = id; return postJson(`/api/images/${id}/predict`); }));
+  if (!prediction || !current() || shownFor === predicted) return;
+  shownFor = predicted;
+  q("gradcam-all").replaceChildren(); // the side-by-side strip was of the previous photo
   renderPredictions(q("predictions"), q("group-answer"), prediction);
-  const crop = await getBlob(prediction.crop);
+  const views = await progress("Reading the stages...", () => Promise.all([imageBlob("/crop"), imageJson("/stages")]));
+  if (!views || !current()) return;
+  const [crop, strengths] = views;
   for (const slot of ["cnn-crop", "gradcam-photo", "channel-photo"]) setImage(slot, q(slot), crop);
   fillSelects();
-  const strengths = await getJson(api("/stages"));
   drawStrip(strengths.stages);
   await Promise.all([openLayer(state.stage || "stage3"), showGradcam(), showGap(), showFilters()]);
 }
@@ -86,23 +99,28 @@ function fillSelects() {
     }
   }
   layer.replaceChildren(...options);
-  q("gradcam-stage").replaceChildren(...stageRows().map((row) => new Option(row.id, row.id)));
-  q("gradcam-stage").value = "stage7";
+  const stage = q("gradcam-stage");
+  const chosen = stage.value || "stage7"; // a new photo keeps the stage the user picked
+  stage.replaceChildren(...stageRows().map((row) => new Option(row.id, row.id)));
+  stage.value = chosen;
 }
 
 let lastStrengths = [];
-function drawStrip(strengths = lastStrengths) {
+function drawStrip(strengths = lastStrengths, selected = (state.stage || "stage3").split(".")[0]) {
   lastStrengths = strengths;
-  const selected = (state.stage || "stage3").split(".")[0];
-  renderStrip(q("stage-strip"), model.stages, strengths, selected, (id) => openLayer(id));
-  q("sharing").textContent = sharingLesson(model.stages.find((r) => r.id === selected));
+  // The classifier has no feature maps to open: picking it shows its parameter lesson only.
+  const pick = (id) => (id === "classifier" ? drawStrip(lastStrengths, id) : openLayer(id));
+  renderStrip(q("stage-strip"), model.stages, strengths, selected, pick);
+  q("sharing").textContent = sharingLesson(model.stages.find((r) => r.id === selected), model.stages);
 }
 
 let layerInfo = null;
 async function openLayer(layer) {
   const order = q("fm-order").value;
-  const info = await progress("Tiling the feature maps...", () => getJson(api(`/stages/${layer}?order=${order}`)));
-  if (!info) return;
+  const shown = await progress("Tiling the feature maps...", () => Promise.all([
+    imageJson(`/stages/${layer}?order=${order}`), imageBlob(`/stages/${layer}/atlas?order=${order}`)]));
+  if (!shown) return;
+  const [info, atlas] = shown;
   layerInfo = info;
   update({ stage: layer });
   q("fm-layer").value = layer;
@@ -110,7 +128,7 @@ async function openLayer(layer) {
   const part = layer.split(".")[2];
   q("fm-explain").textContent = PART_NOTES[part] || "";
   q("fm-caption").textContent = `${shape(info.shape)} · mean ${num(info.strength.mean)} · ${pct(info.strength.active)} of values above zero · strongest channels ${info.top.slice(0, 5).join(", ")}`;
-  setImage("atlas", q("atlas"), await getBlob(api(`/stages/${layer}/atlas?order=${order}`)));
+  setImage("atlas", q("atlas"), atlas);
   await openChannel(layer, info.top[0]);
 }
 
@@ -127,7 +145,7 @@ function tileAt(event) {
 }
 
 async function openChannel(layer, channel) {
-  const detail = await progress("Reading the channel...", () => getJson(api(`/stages/${layer}/channels/${channel}`)));
+  const detail = await progress("Reading the channel...", () => imageJson(`/stages/${layer}/channels/${channel}`));
   if (!detail) return;
   channelValues = detail.values;
   q("channel-title").textContent = `${layer} #${channel} (${shape(detail.shape)})`;
@@ -142,13 +160,24 @@ async function openChannel(layer, channel) {
 async function showGradcam() {
   const stage = q("gradcam-stage").value || "stage7";
   const target = parseClass(q("gradcam-class").value);
-  const heat = await progress("Computing Grad-CAM...",
-    () => getBlob(api(`/gradcam?class=${encodeURIComponent(target)}&stage=${stage}&as=heatmap`)));
-  if (!heat) return;
-  setImage("gradcam-image", q("gradcam-image"), heat);
-  const what = target === "top" ? "the top class" : /^\d+$/.test(target) ? `class #${target}` : `the ${target} group`;
-  q("gradcam-caption").textContent = `Grad-CAM for ${what} at ${stage}: red is where the evidence for it lies.`;
-  const attribution = await getJson(api(`/attribution?class=${encodeURIComponent(target)}&stage=${stage}`));
+  const query = `class=${encodeURIComponent(target)}&stage=${stage}`;
+  const box = q("gradcam-box");
+  box.classList.add("stale"); // until the new map arrives, or for good if it fails
+  const shown = await progress("Computing Grad-CAM...", () => Promise.all([
+    withImage((id) => getBlobWithHeaders(`/api/images/${id}/gradcam?${query}&as=heatmap`)),
+    imageJson(`/attribution?${query}`)]));
+  if (!shown) {
+    q("gradcam-caption").textContent = "No Grad-CAM for that class (see the message above): the map shown is the previous one.";
+    return;
+  }
+  const [heat, attribution] = shown;
+  box.classList.remove("stale");
+  setImage("gradcam-image", q("gradcam-image"), heat.blob);
+  const what = target === "top" ? "the top class" : /^\d+$/.test(target) ? `class #${target}` : `"${target}"`;
+  q("gradcam-caption").textContent = Number(heat.headers.get("X-Gradcam-Max")) > 0
+    ? `Grad-CAM for ${what} at ${stage}: red is where the evidence for it lies.`
+    : `Grad-CAM for ${what} at ${stage} is zero everywhere: no map there adds evidence for it once the ` +
+      "gradient weights are applied (common at early stages). Try a later stage.";
   renderAttribution(q("attribution"), attribution, (layer, c) => openLayer(layer).then(() => openChannel(layer, c)));
 }
 
@@ -159,7 +188,7 @@ async function showAllStages() {
   await progress("Computing Grad-CAM at every stage...", async () => {
     // Stem first: its backward pass yields every later stage too (cached on the server).
     for (const row of stageRows()) {
-      const blob = await getBlob(api(`/gradcam?class=${encodeURIComponent(target)}&stage=${row.id}&as=overlay`));
+      const blob = await imageBlob(`/gradcam?class=${encodeURIComponent(target)}&stage=${row.id}&as=overlay`);
       const fig = document.createElement("figure");
       const img = document.createElement("img");
       img.src = URL.createObjectURL(blob);
@@ -182,7 +211,8 @@ let searchTimer = null;
 function searchClasses(text) {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(async () => {
-    const found = await getJson(`/api/model/classes?q=${encodeURIComponent(text)}`);
+    const found = await progress("Searching the class names...", () => getJson(`/api/model/classes?q=${encodeURIComponent(text)}`));
+    if (!found) return;
     q("gradcam-class").list.replaceChildren(
       ...found.groups.map((g) => new Option(`${g} (every ${g} class)`, g)),
       ...found.classes.map((c) => new Option(`${c.label} (#${c.index})`)));
@@ -190,18 +220,21 @@ function searchClasses(text) {
 }
 
 async function showGap() {
-  renderGap(q("gap-vector"), await getJson(api("/pooled")));
+  const pooled = await progress("Reading the pooled vector...", () => imageJson("/pooled"));
+  if (pooled) renderGap(q("gap-vector"), pooled);
 }
 
 let filtersShown = false;
 async function showFilters() {
   if (filtersShown) return;
-  const f = await getJson("/api/model/filters/stem");
+  const f = await progress("Reading the learned filters...", () => getJson("/api/model/filters/stem"));
+  if (!f) return;
   filtersShown = true;
   renderFilters(q("stem-filters"), f.filters, (i, kernel) => {
     update({ kernel, channels: "rgb", preset: "", display: "diverging", pool: "", tab: "playground" });
-    document.querySelector('[data-testid="tab-playground"]').click();
-    showStatus(`Learned stem filter ${i} is now the playground's kernel: one 3×3 slice per R, G, B channel, summed.`);
+    window.scrollTo({ top: 0 }); // the playground's images, not wherever the filters were
+    showStatus(`Learned stem filter ${i} is now the playground's kernel: one 3×3 slice per R, G, B channel, ` +
+      "summed. Pick the Sobel x preset to compare it with a hand-made edge detector.");
   });
 }
 

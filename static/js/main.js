@@ -31,8 +31,18 @@ function markSample() {
 
 async function main() {
   installSourceControls(document);
-  for (const button of document.querySelectorAll("[data-tab]")) {
+  const tabs = [...document.querySelectorAll("[data-tab]")];
+  for (const button of tabs) {
+    button.setAttribute("aria-controls", `panel-${button.dataset.tab}`);
     button.addEventListener("click", () => update({ tab: button.dataset.tab }));
+    // The tab list's keyboard pattern: left/right move to the neighbouring tab.
+    button.addEventListener("keydown", (e) => {
+      const step = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
+      if (!step) return;
+      const next = tabs[(tabs.indexOf(button) + step + tabs.length) % tabs.length];
+      next.focus();
+      update({ tab: next.dataset.tab });
+    });
   }
   subscribe((s, changed) => {
     if (changed.has("tab")) showTab(s.tab);

@@ -3,7 +3,7 @@
 import { ApiError, convolve, getJson, inspect } from "./api.js";
 import { currentImage, withImage } from "./source.js";
 import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
-import { showError, showStatus } from "./status.js";
+import { clearError, showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";
 import { kernelSum, kernelToText, normalise, resizeKernel, transpose } from "./lib/kernel.js";
 import { isValidKernel, outputGeometry, outputStep, specFromState } from "./lib/spec.js";
@@ -95,6 +95,10 @@ function bindControls() {
   };
   on("padmode", "change", padding);
   on("padnum", "input", padding);
+  // Out-of-range numbers are clamped as typed; on leaving the field it shows the value used.
+  on("padnum", "change", () => { if (typeof state.padding === "number") field("padnum").value = state.padding; });
+  on("poolsize", "change", () => { field("poolsize").value = state.poolSize; });
+  on("poolstride", "change", () => { field("poolstride").value = state.poolStride; });
   on("border", "change", (e) => update({ border: e.target.value }));
   for (const radio of root.querySelectorAll('[data-field="channels"]')) {
     radio.addEventListener("change", (e) => update({ channels: e.target.value }));
@@ -116,6 +120,22 @@ function bindControls() {
   q("download-png").addEventListener("click", () => download("png", "image"));
   q("download-npy").addEventListener("click", () => download("jpeg", "npy"));
   q("copy-link").addEventListener("click", copyLink);
+  // Keyboard: focus the output, then arrow keys walk the pinned pixel (Escape unpins).
+  const output = q("output-image");
+  output.tabIndex = 0;
+  output.setAttribute("aria-label", "convolution output: arrow keys choose the pixel to explain");
+  output.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { pinned = null; return; }
+    const d = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[e.key];
+    if (!d || !summary) return;
+    e.preventDefault();
+    const at = pinned || { x: Math.floor(summary.output.width / 2), y: Math.floor(summary.output.height / 2) };
+    pinned = {
+      x: Math.min(summary.output.width - 1, Math.max(0, at.x + d[0])),
+      y: Math.min(summary.output.height - 1, Math.max(0, at.y + d[1])),
+    };
+    explain(pinned);
+  });
 }
 
 function clampInt(v, lo, hi) {
@@ -179,8 +199,11 @@ const send = latestOnly(async (spec) => {
 // previews fast (a 1024x768 PNG costs the server ~50 ms more).
 let shownFormat = null;
 function previewFormat() {
-  const w = (summary && summary.input.width) || (currentImage() && currentImage().width);
-  const h = (summary && summary.input.height) || (currentImage() && currentImage().height);
+  // The photo just chosen has its size from the upload; the last summary may be another photo's.
+  const img = currentImage();
+  const size = img && img.id === state.image && img.width ? img : summary && summary.input;
+  const w = size && size.width;
+  const h = size && size.height;
   if (!w || !h) return "png";
   const step = outputStep(state);
   return (w / step) * (h / step) <= 320 * 1024 || pair.scale() >= 2 ? "png" : "jpeg";
@@ -190,12 +213,13 @@ async function refresh() {
   for (const name of ["stride", "dilation"]) root.querySelector(`[data-out="${name}"]`).textContent = state[name];
   if (!state.image) return;
   if (!isValidKernel(state.kernel)) {
-    showStatus("Some kernel cells are not numbers; fix the red ones.");
+    showError(new Error("Some kernel cells are not numbers (a decimal such as -0.5, or a fraction such as 1/9); fix the red ones."));
     return;
   }
   try {
     const result = await send(specFromState(state));
     if (!result) return; // superseded by a newer edit
+    markStale(false);
     summary = result.summary;
     summaryKey = JSON.stringify(result.spec);
     pair.setOutput(result.blob, outputGeometry(summary));
@@ -203,11 +227,20 @@ async function refresh() {
     q("output-size").textContent = `${summary.output.width}×${summary.output.height}`;
     renderArithmetic(root, summary);
     renderLegend(q("legend"), summary.display);
-    showStatus("");
+    clearError();
     if (pinned) explain(pinned);
   } catch (err) {
+    // A setting that leaves no output (422): the picture and numbers on screen are the
+    // previous settings', so they are greyed out and say so until an edit works again.
+    if (err instanceof ApiError && err.status === 422) markStale(true);
     showError(err instanceof ApiError ? err : new Error(String(err)));
   }
+}
+
+function markStale(stale) {
+  q("output-stale").hidden = !stale;
+  q("output-viewport").closest("figure").classList.toggle("stale", stale);
+  root.querySelector(".explain").classList.toggle("stale", stale);
 }
 
 const explainLatest = latestOnly((spec) => withImage((id) => inspect(id, spec)));

@@ -54,7 +54,8 @@ export async function chooseFile(file) {
 
 // Run fn(imageId); if the server no longer has the image, send it again once and retry.
 export async function withImage(fn) {
-  if (!current) await restore();
+  // A link typed into the address bar may name another (or a vanished) image.
+  if (!current || current.id !== state.image) await restore();
   try {
     return await fn(current.id);
   } catch (err) {
@@ -79,8 +80,9 @@ async function stillStored(id) {
 
 // On page load: the id in the URL if the server still has it, else the sample, else the dog.
 export async function restore() {
-  if (state.image && await stillStored(state.image)) {
-    current = { id: state.image };
+  const named = state.image;
+  if (named && await stillStored(named)) {
+    current = { id: named };
     return current;
   }
   try {
@@ -90,6 +92,12 @@ export async function restore() {
     current = await loadSample("dog_german_shepherd");
   }
   update({ image: current.id });
+  // Ids are content hashes: a sample sent again keeps its id, so a different id means the
+  // link named a photo (someone's upload) that the server has since dropped.
+  if (named && current.id !== named && !lastUpload) {
+    showStatus("The photo this link names is no longer on the server (uploads are kept for a while, not for ever), " +
+      `so ${state.sample ? "a built-in sample" : "the German shepherd"} is shown instead; upload the photo again to go on.`);
+  }
   return current;
 }
 

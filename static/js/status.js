@@ -14,3 +14,10 @@ export function showError(err) {
   node.classList.add("error");
   node.dataset.code = (err && err.code) || "";
 }
+
+// Clear the line only if it shows an error: an edit that works again removes its own
+// error, but never a message another part of the page has just put there.
+export function clearError() {
+  const node = el();
+  if (node.classList.contains("error")) showStatus("");
+}

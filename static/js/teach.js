@@ -2,12 +2,13 @@
 // Grad-CAM through the new head, the spurious-feature lesson, export and import.
 import { ApiError, deleteResource, getBlob, getJson, postFile, postJson } from "./api.js";
 import { withImage } from "./source.js";
-import { state, update } from "./state.js";
+import { state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 import { num, pct } from "./lib/format.js";
 
 let root = null;
 let project = null;  // GET /api/projects/{id}
+let previous = null; // the user's own project while the lesson (or an import) replaced it
 let polling = null;
 const q = (id) => root.querySelector(`[data-testid="${id}"]`);
 const el = (tag, props = {}, children = []) => {
@@ -35,7 +36,13 @@ export async function start(panel) {
   q("teach-predict").addEventListener("click", () => guard(tryCurrentPhoto));
   q("export-head").addEventListener("click", () => guard(() => download("head")));
   q("export-torchscript").addEventListener("click", () => guard(() => download("torchscript")));
-  q("import-head").addEventListener("change", (e) => guard(() => importHead(e.target.files[0])));
+  q("import-head").addEventListener("change", (e) => {
+    guard(() => importHead(e.target.files[0]));
+    e.target.value = ""; // the same file may be chosen again
+  });
+  q("back-to-project").addEventListener("click", () => guard(backToProject));
+  // A prediction is of one photo: choosing another clears it rather than leave it captioned wrongly.
+  subscribe((_, changed) => { if (changed.has("image")) clearTry(); });
   if (state.project) {
     const existing = await guard(() => getJson(`/api/projects/${state.project}`));
     if (existing) return show(existing);
@@ -47,7 +54,25 @@ async function newProject() {
   const { id } = await postJson("/api/projects", {});
   update({ project: id });
   q("demo-result").hidden = true;
+  previous = null;
   show(await getJson(`/api/projects/${id}`));
+}
+
+// Leave the user's project for another (the lesson, an imported head) without losing it:
+// it stays on the server, and "Back to your project" returns to it.
+function keepCurrent() {
+  if (project && project.classes.some((c) => c.count) && !(project.run && project.run.extra && project.run.extra.lesson)) {
+    previous = project.id;
+  }
+}
+
+async function backToProject() {
+  if (!previous) return;
+  const p = await getJson(`/api/projects/${previous}`);
+  update({ project: p.id });
+  previous = null;
+  q("demo-result").hidden = true;
+  show(p);
 }
 
 async function reload() {
@@ -57,12 +82,17 @@ async function reload() {
 function show(p) {
   project = p;
   q("project-id").textContent = `project ${p.id}`;
+  q("back-to-project").hidden = !previous || previous === p.id;
   q("classes").replaceChildren(...p.classes.map(classCard));
   showRun(p.run);
+  if (!p.run && p.trained) {
+    q("train-status").textContent = `a loaded head (classes ${p.head_classes.map((c) => c.name).join(", ")}): ` +
+      "ready to classify; add photos to its classes to train it here";
+  }
 }
 
 function classCard(c) {
-  const files = el("input", { type: "file", multiple: true, accept: "image/*", hidden: true });
+  const files = el("input", { type: "file", multiple: true, accept: "image/*", className: "visually-hidden" });
   files.setAttribute("data-testid", `class-files-${c.name}`);
   files.addEventListener("change", () => guard(() => addFiles(c, [...files.files])));
   const thumbs = c.images.map((imageId) => {
@@ -107,15 +137,22 @@ async function addClass() {
 }
 
 async function addFiles(cls, files) {
+  const failed = [];
   for (const [i, file] of files.entries()) {
     showStatus(`Adding ${file.name} to ${cls.name} (${i + 1} of ${files.length})...`);
     try {
       await postFile(url(`/classes/${cls.id}/images`), file, file.name);
     } catch (err) {
-      showError(new ApiError(err.status, err.code, `${file.name}: ${err.message}`));
+      if (!(err instanceof ApiError)) throw err;
+      failed.push(`${file.name}: ${err.message}`);
     }
   }
-  if (files.length) showStatus("");
+  if (failed.length) {
+    const added = files.length - failed.length;
+    showError(new ApiError(422, "invalid_image", `Added ${added} of ${files.length} photos. ${failed.join(" ")}`));
+  } else if (files.length) {
+    showStatus("");
+  }
   await reload();
 }
 
@@ -166,26 +203,51 @@ function drawLoss(losses) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (losses.length < 2) return;
   const hi = Math.max(...losses);
+  const left = 40;  // room for the loss scale
+  const bottom = canvas.height - 18;  // and for the epoch scale
+  ctx.strokeStyle = "#9aa3b1";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(left, 4);
+  ctx.lineTo(left, bottom);
+  ctx.lineTo(canvas.width - 4, bottom);
+  ctx.stroke();
+  ctx.fillStyle = "#5a6472";
+  ctx.font = "11px sans-serif";
+  ctx.textAlign = "right";
+  ctx.fillText(num(hi, 2), left - 4, 12);
+  ctx.fillText("0", left - 4, bottom);
+  ctx.textAlign = "left";
+  ctx.fillText("epoch 1", left, canvas.height - 4);
+  ctx.textAlign = "right";
+  ctx.fillText(String(losses.length), canvas.width - 4, canvas.height - 4);
   ctx.strokeStyle = "#3b6fd8";
   ctx.lineWidth = 2;
   ctx.beginPath();
   losses.forEach((l, i) => {
-    const x = 4 + (i / (losses.length - 1)) * (canvas.width - 8);
-    const y = canvas.height - 4 - (l / hi) * (canvas.height - 8);
+    const x = left + (i / (losses.length - 1)) * (canvas.width - 4 - left);
+    const y = bottom - (l / hi) * (bottom - 6);
     if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
   });
   ctx.stroke();
 }
 
+function clearTry() {
+  q("teach-probs").replaceChildren();
+  q("teach-gradcam").hidden = true;
+  q("teach-gradcam-caption").textContent = "";
+}
+
 async function tryCurrentPhoto() {
-  const result = await withImage((id) => postJson(url("/predict"), { image_id: id }));
+  let imageId = "";
+  const result = await withImage((id) => { imageId = id; return postJson(url("/predict"), { image_id: id }); });
   q("teach-probs").replaceChildren(...result.probs.map((p) => el("li", {}, [
     el("span", { className: "label", textContent: p.name }),
     el("span", { className: "bar" }, el("span", { style: `width:${(p.prob * 100).toFixed(1)}%` })),
     el("span", { className: "prob", textContent: pct(p.prob) }),
   ])));
   const top = result.probs[0];
-  const blob = await getBlob(url(`/gradcam?image_id=${state.image}&class_id=${top.class_id}`));
+  const blob = await getBlob(url(`/gradcam?image_id=${imageId}&class_id=${top.class_id}`));
   const img = q("teach-gradcam");
   img.src = URL.createObjectURL(blob);
   img.hidden = false;
@@ -193,11 +255,23 @@ async function tryCurrentPhoto() {
 }
 
 async function runDemo() {
-  showStatus("Making the lesson's photos and training on them...");
-  const { id } = await postJson("/api/projects/demo", {});
-  update({ project: id });
-  show(await getJson(`/api/projects/${id}`));
-  poll();
+  keepCurrent();
+  const bar = q("train-progress");
+  const button = q("teach-demo");
+  bar.removeAttribute("value"); // indeterminate: the server is drawing and embedding 48 photos
+  q("train-status").textContent = "making the lesson's 48 photos (about 5 s)...";
+  button.disabled = true;
+  showStatus("Making the lesson's photos: discs on mountains and squares under the sky...");
+  try {
+    const { id } = await postJson("/api/projects/demo", {});
+    update({ project: id });
+    show(await getJson(`/api/projects/${id}`));
+    showStatus("Training on the lesson's photos...");
+    poll();
+  } finally {
+    button.disabled = false;
+    if (!bar.hasAttribute("value")) bar.value = 0;
+  }
 }
 
 async function showDemo(extra) {
@@ -229,8 +303,10 @@ async function download(format) {
 async function importHead(file) {
   if (!file) return;
   const { id } = await postJson("/api/projects", {});
+  // Only a head that loads replaces the project on screen; a bad file leaves it as it was.
+  const loaded = await postFile(`/api/projects/${id}/head`, file, file.name);
+  keepCurrent();
   update({ project: id });
-  project = { id };
-  show(await postFile(url("/head"), file, file.name));
+  show(loaded);
   showStatus(`Loaded a head with classes ${project.head_classes.map((c) => c.name).join(", ")}.`);
 }

@@ -2,7 +2,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 
-import { kernelFromText, kernelSum, kernelToText, normalise, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
+import { kernelFromText, kernelSum, kernelToText, normalise, parseCell, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 import { latestOnly } from "../../static/js/lib/latest.js";
 import { isValidKernel, outputGeometry, outputStep, pixelAt, specFromState, viewBounds } from "../../static/js/lib/spec.js";
@@ -82,6 +82,18 @@ test("colormap and formatting", () => {
   assert.equal(num(123456), "123456");
   assert.equal(num(1.5e-5), "1.50e-5");
   assert.equal(pct(0.974), "97.4%");
+  assert.equal(pct(0.9996), "100%");
+  assert.equal(pct(0.0004), "<0.1%");
+  assert.equal(pct(0.0007), "0.1%");
+  assert.equal(pct(0), "0%");
+});
+
+test("kernel cells take decimals and fractions, nothing else", () => {
+  for (const [text, v] of [["1", 1], [" -2 ", -2], [".5", 0.5], ["1e-3", 0.001], ["1/9", 1 / 9],
+    ["-2 / 16", -0.125], ["1/-4", -0.25], ["+3", 3]]) assert.equal(parseCell(text), v, text);
+  for (const text of ["", "-", "0x10", "Infinity", "1/0", "abc", "1//2", "1/2/3", "1,5", "e5"]) {
+    assert.ok(Number.isNaN(parseCell(text)), text);
+  }
 });
 
 test("an RGB kernel survives the URL hash", () => {

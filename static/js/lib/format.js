@@ -9,7 +9,8 @@ export function num(v, digits = 3) {
 }
 
 export function pct(p) {
-  return `${(p * 100).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1)}%`;
+  if (p > 0 && p < 0.0005) return "<0.1%"; // "0%" would claim the model ruled it out
+  return `${(p * 100).toFixed(p >= 0.995 || p === 0 ? 0 : 1)}%`;
 }
 
 export function shape(dims) {

@@ -53,3 +53,15 @@ export function normalise(kernel) {
   const scale = (x) => (Array.isArray(x) ? x.map(scale) : Math.round((x / s) * 1e6) / 1e6);
   return kernel.map(scale);
 }
+
+// What a person types into a kernel cell: a decimal ("-0.25", ".5", "1e-3") or a fraction
+// ("1/9", "-2/16", "1/-4"); NaN for anything else (hex, "Infinity", "", "-" while typing).
+const DECIMAL = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?`;
+const CELL = new RegExp(`^(${DECIMAL})(?:\\s*/\\s*(${DECIMAL}))?$`);
+
+export function parseCell(text) {
+  const m = CELL.exec(String(text).trim());
+  if (!m) return NaN;
+  const v = m[2] === undefined ? Number(m[1]) : Number(m[1]) / Number(m[2]);
+  return Number.isFinite(v) ? v : NaN;
+}

@@ -5,9 +5,10 @@ export function renderArithmetic(root, summary) {
   const q = (id) => root.querySelector(`[data-testid="${id}"]`);
   const pad = summary.padding;
   const k = summary.kernel;
-  const intro = `Input ${summary.input.height}×${summary.input.width} (height × width), kernel ${k.height}×${k.width}` +
-    (k.slices === 3 ? "×3 (R, G, B summed)" : "") +
-    `, padding ${pad.top}/${pad.bottom} (top/bottom) ${pad.left}/${pad.right} (left/right), ` +
+  // Pictures are width × height everywhere on the page; a kernel is rows × columns.
+  const intro = `Input ${summary.input.width}×${summary.input.height} (width × height), kernel ${k.height}×${k.width}` +
+    (k.slices === 3 ? "×3 (rows × columns × R, G, B summed)" : " (rows × columns)") +
+    `, padding top ${pad.top}, bottom ${pad.bottom}, left ${pad.left}, right ${pad.right}, ` +
     `stride ${summary.stride}, dilation ${summary.dilation}`;
   const rows = summary.formulas.map((f) => {
     const li = document.createElement("li");
@@ -22,7 +23,7 @@ export function renderArithmetic(root, summary) {
   q("formula").replaceChildren(Object.assign(document.createElement("p"), { textContent: intro }), general, list);
   q("warnings").replaceChildren(...summary.warnings.map((w) => Object.assign(document.createElement("li"), { textContent: w })));
   const o = summary.output;
-  q("stats").textContent = `Output ${o.height}×${o.width}${o.channels === 3 ? "×3" : ""}: min ${num(summary.stats.min)}, mean ${num(summary.stats.mean)}, max ${num(summary.stats.max)}`;
+  q("stats").textContent = `Output ${o.width}×${o.height}${o.channels === 3 ? "×3" : ""}: min ${num(summary.stats.min)}, mean ${num(summary.stats.mean)}, max ${num(summary.stats.max)}`;
 }
 
 export function renderLegend(root, display) {

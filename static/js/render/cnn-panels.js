@@ -32,26 +32,37 @@ export function renderStrip(strip, table, strengths, selected, onPick) {
   const peak = Math.max(1e-9, ...Object.values(byId).map((s) => Math.abs(s.mean)));
   strip.replaceChildren(...table.map((row) => {
     const s = byId[row.id];
+    // After global average pooling every output sees the whole input.
+    const rf = row.id === "classifier" ? "whole image" : `RF ${row.receptive_field}`;
+    const top = s ? s.top_channels.slice(0, 3).map((c) => `#${c.index}`).join(" ") : "";
     const button = el("button", {
       type: "button", className: "stage" + (row.id === selected ? " selected" : ""),
-      title: `receptive field ${row.receptive_field} px, stride ${row.stride}`,
+      title: row.id === "classifier" ? "the dense layer: 1280 pooled features to 1000 classes"
+        : `receptive field ${row.receptive_field} px, stride ${row.stride}; strongest channels ${top}`,
     }, [
       el("strong", { textContent: row.id }),
       el("span", { textContent: shape(row.out_shape) }),
-      el("span", { className: "small", textContent: `stride ${row.stride} · RF ${row.receptive_field}` }),
+      el("span", { className: "small", textContent: `stride ${row.stride} · ${rf}` }),
       el("span", { className: "small", textContent: `${count(row.params)} params · ${count(row.macs)} MACs` }),
+      el("span", { className: "small top", textContent: top ? `top ${top}` : "" }),
       el("span", { className: "strength" }, el("span", { style: `width:${s ? Math.abs(s.mean) / peak * 100 : 0}%` })),
     ]);
-    button.dataset.testid = `stage-${row.id}`;
     button.setAttribute("data-testid", `stage-${row.id}`);
-    if (row.id === "classifier") button.disabled = true;
-    else button.addEventListener("click", () => onPick(row.id));
+    button.addEventListener("click", () => onPick(row.id));
     return button;
   }));
 }
 
-export function sharingLesson(row) {
+export function sharingLesson(row, table = []) {
   if (!row || !row.in_shape) return "";
+  if (row.id === "classifier") {
+    const head = table.find((r) => r.id === "head");
+    const before = head ? head.out_shape.reduce((a, b) => a * b, 1) * row.out_shape[0] : 0;
+    return `classifier: ${shape(row.in_shape)} pooled features in, ${shape(row.out_shape)} class scores out. ` +
+      `This is the one dense layer: every input has its own weight to every output (${count(row.params)} ` +
+      "parameters, nothing shared). It is affordable because global average pooling first shrank the head's " +
+      `${head ? shape(head.out_shape) : ""} maps to one number each; a dense layer on the maps themselves would need ${count(before)}.`;
+  }
   return `${row.id}: ${shape(row.in_shape)} in, ${shape(row.out_shape)} out. ` +
     `A dense layer connecting every input value to every output value would need ` +
     `${count(row.dense_params)} weights; this ${row.id === "classifier" ? "layer" : "convolutional stage"} ` +

@@ -1,5 +1,6 @@
 // The kernel as a grid of number inputs (three grids for an R, G, B kernel).
 import { num } from "../lib/format.js";
+import { parseCell } from "../lib/kernel.js";
 
 const tint = (v, peak) => {
   if (!Number.isFinite(v) || !peak) return "";
@@ -58,8 +59,7 @@ export class KernelGrid {
   }
 
   edited(input) {
-    const text = input.value.trim();
-    const v = text === "" || text === "-" ? NaN : Number(text);
+    const v = parseCell(input.value);
     input.classList.toggle("invalid", !Number.isFinite(v));
     this.onChange(Number(input.dataset.c), Number(input.dataset.i), Number(input.dataset.j), v);
   }
