@@ -8,6 +8,7 @@ The front end branches on ``code``; ``message`` is for people.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -157,7 +158,7 @@ class _OversizedBody:
         if scope["type"] == "http" and limit is not None:
             headers = Headers(scope=scope)
             length = headers.get("content-length", "")
-            if length.strip().isdigit() and int(length) > limit:
+            if re.fullmatch(r"[0-9]+", length.strip()) and int(length) > limit:
                 response = _too_large(self.fastapi_app, headers.get("content-type", ""),
                                       {"connection": "close"})
                 await response(scope, receive, send)

@@ -9,6 +9,7 @@ the maps of every stage at once.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -168,7 +169,7 @@ def parse_target(raw: str) -> int | str:
     text = raw.strip().lower()
     allowed = (f"class must be 0-{len(labels.NAMES) - 1}, a class name, or a group "
                f"({', '.join(labels.GROUPS)})")
-    if text.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", text):  # ASCII digits: str.isdigit() also takes "²"
         index = int(text)
         if not 0 <= index < len(labels.NAMES):
             raise InvalidParameter(f"{allowed}, not {index}", field="class")

@@ -25,7 +25,8 @@ MAX_PROJECTS = 32
 MAX_CLASSES = 8
 MAX_PHOTOS_PER_CLASS = 60
 MIN_PHOTOS_ADVISED = 5
-MAX_PENDING_RUNS = 4
+MAX_PENDING_RUNS = 4  # trainings queued or running, in all projects
+_QUEUE_FULL = "Several trainings are already queued; try again in a few seconds."
 
 
 @dataclass
@@ -118,11 +119,22 @@ class ProjectStore:
             self._projects.move_to_end(project_id)
             return project
 
+    def discard(self, project_id: str) -> None:
+        """Forget a project (one whose creation failed half-way)."""
+        with self._lock:
+            self._projects.pop(project_id, None)
+
+    def check_room(self) -> None:
+        """503 ``busy`` now if a training could not be queued (before costly preparation)."""
+        with self._lock:
+            if self._pending >= MAX_PENDING_RUNS:
+                raise Busy(_QUEUE_FULL)
+
     def submit(self, job, *args) -> None:
         """Queue ``job(*args)`` on the training thread, or 503 when the queue is full."""
         with self._lock:
             if self._pending >= MAX_PENDING_RUNS:
-                raise Busy("Several trainings are already queued; try again in a few seconds.")
+                raise Busy(_QUEUE_FULL)
             self._pending += 1
 
         def run() -> None:
@@ -191,8 +203,13 @@ def start_run(store: ProjectStore, project: Project, epochs: int, augment: bool,
         run.warnings = [f"Only {len(c.photos)} photo(s) of {c.name!r}: the accuracy below is "
                         f"unreliable; add at least {MIN_PHOTOS_ADVISED} per class."
                         for c in usable if len(c.photos) < MIN_PHOTOS_ADVISED]
-        project.run = run
-    store.submit(_train, project, run, feats, labels, on_done)
+        previous, project.run = project.run, run
+    try:
+        store.submit(_train, project, run, feats, labels, on_done)
+    except Busy:
+        with project.lock:  # not queued: the project must not look as if it were training
+            project.run = previous
+        raise
     return run
 
 

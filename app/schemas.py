@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -24,8 +25,17 @@ from pydantic_core import PydanticCustomError
 
 from app.imaging.convolve import KERNEL_MAX_ABS, KERNEL_MAX_SIDE, ConvSpec, PoolSpec
 
+
+def _not_a_huge_int(value: object) -> object:
+    # Pydantic's finite check converts an int to float first, and 10**309 overflowed there
+    # (a 500); such an int is refused as what it is, a number too big to be finite.
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e300:
+        raise PydanticCustomError("finite_number", "Input should be a finite number")
+    return value
+
+
 # A JSON number: ints are fine, booleans and strings are not, NaN/Infinity/1e309 are not.
-Number = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False)]
+Number = Annotated[StrictFloat, BeforeValidator(_not_a_huge_int), Field(allow_inf_nan=False)]
 Row = list[Number]
 
 

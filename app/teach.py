@@ -11,7 +11,7 @@ import numpy as np
 
 from app import inspector
 from app.deps import Services, StoredImage, lookup_image
-from app.errors import InvalidParameter, NotFound
+from app.errors import Busy, InvalidParameter, NotFound
 from app.projects import Photo, Project, add_photo, thumbnail
 
 
@@ -126,6 +126,7 @@ def build_demo(services: Services) -> tuple[Project, str]:
     from app.imaging.decode import decode_image
     from app.projects import add_class, start_run
 
+    services.projects.check_room()  # say "busy" before seconds of drawing and embedding
     samples = services.settings.samples_dir
     bg = {k: decode_image((samples / f).read_bytes()) for k, f in DEMO_BACKGROUNDS.items()}
     project = services.projects.create()
@@ -163,5 +164,10 @@ def build_demo(services: Services) -> tuple[Project, str]:
             "swapped_background_accuracy": float(np.mean(results["swapped"])),
             "examples": examples, "classes": ids}
 
-    run = start_run(services.projects, project, epochs=100, augment=True, seed=0, on_done=score)
+    try:
+        run = start_run(services.projects, project, epochs=100, augment=True, seed=0,
+                        on_done=score)
+    except Busy:
+        services.projects.discard(project.id)  # an untrained lesson teaches nothing
+        raise
     return project, run.id

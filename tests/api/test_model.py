@@ -140,6 +140,9 @@ def test_class_search(cnn):
     ("/gradcam?class=1000", 422, "invalid_parameter"),
     ("/gradcam?class=-3", 422, "invalid_parameter"),
     ("/gradcam?class=unicorn", 422, "invalid_parameter"),
+    ("/gradcam?class=%C2%B2", 422, "invalid_parameter"),  # "²" is a digit to str.isdigit()
+    ("/attribution?class=-%E2%91%A0", 422, "invalid_parameter"),  # "-①"
+    ("/gradcam?class=%D9%A3", 422, "invalid_parameter"),  # Arabic-Indic 3 is not class 3
     ("/gradcam?class=235&stage=stage4.2", 404, "not_found"),
     ("/gradcam?opacity=2", 422, "invalid_parameter"),
 ])

@@ -156,3 +156,39 @@ def test_spurious_feature_demo_shows_the_background_shortcut(app_client):
     assert extra["same_background_accuracy"] >= 0.9
     assert extra["swapped_background_accuracy"] <= 0.3
     assert len(extra["examples"]) == 24
+
+
+def test_a_training_refused_as_busy_leaves_the_project_trainable(app_client):
+    """With the queue full, train (and the lesson) answer 503 at once and change nothing."""
+    import threading
+
+    from app.projects import MAX_PENDING_RUNS
+
+    c = app_client
+    pid = c.post("/api/projects").json()["id"]
+    for name, kind in (("disc", "disc"), ("square", "square")):
+        cid = c.post(f"/api/projects/{pid}/classes", json={"name": name}).json()["id"]
+        for seed in range(2):
+            c.post(f"/api/projects/{pid}/classes/{cid}/images",
+                   files={"file": ("p.png", shape_photo(kind, seed), "image/png")})
+    store = c.app.state.services.projects
+    release = threading.Event()
+    for _ in range(MAX_PENDING_RUNS):  # occupy the whole training queue
+        store.submit(release.wait, 30)
+    try:
+        r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
+        assert_error(r, 503, "busy")
+        assert c.get(f"/api/projects/{pid}").json()["run"] is None
+        before = len(store._projects)
+        assert_error(c.post("/api/projects/demo"), 503, "busy")
+        assert len(store._projects) == before  # no half-built lesson left behind
+    finally:
+        release.set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the blockers leave the queue
+        r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
+        if r.status_code != 503:
+            break
+        time.sleep(0.05)
+    assert r.status_code == 202
+    assert wait_for_run(c, pid)["status"] == "done"

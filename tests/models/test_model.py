@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from captum.attr import LayerGradCam
+from captum.attr import LayerGradCam, LayerGradientXActivation
 from PIL import Image
 
 from models import labels
@@ -102,7 +102,7 @@ def test_wrong_weights_file_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("stage", ["stem", "stage3", "stage4", "stage7", "head"])
-@pytest.mark.parametrize("target", [235, "dog"])
+@pytest.mark.parametrize("target", [235, "dog", 14])  # 14: a class whose stem map is not 0
 def test_gradcam_equals_captum(service, dog, stage, target):
     rgb, a = dog
     ours = service.explain(a.activations, target, stage).cams[stage]
@@ -118,9 +118,12 @@ def test_gradcam_equals_captum(service, dog, stage, target):
     theirs = LayerGradCam(wrapped, layer).attribute(x, target=0, relu_attributions=True)
     theirs = theirs[0, 0].detach().numpy()
     assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-4 * max(1.0, float(theirs.max())))
-    if stage in ("stage7", "head"):  # early layers can be all negative: ReLU leaves zeros
+    # Within 1e-4 absolutely, and within 1e-4 of the map's own peak (early maps are tiny).
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-4 * min(1.0, float(theirs.max())))
+    if stage in ("stage7", "head"):  # earlier, the ReLU may leave only zeros
         assert ours.max() > 0
+    if stage == "stem" and target == 14:  # the case where the stem map is not trivial
+        assert (ours > 0).mean() > 0.5
 
 
 def test_gradcam_sits_on_the_dog(service, dog):
@@ -132,11 +135,18 @@ def test_gradcam_sits_on_the_dog(service, dog):
     assert body > 2 * cam[:2, :3].mean() and body > 2 * cam[6].mean()
 
 
-def test_channel_scores_are_gradient_times_activation(service, dog):
-    _, a = dog
-    e = service.explain(a.activations, 235, "stage7")
-    assert e.channel_scores["stage7"].shape == (320,)
-    assert e.channel_scores["head"].shape == (1280,)
+@pytest.mark.parametrize("stage", ["stage5", "stage7", "head"])
+def test_channel_scores_are_gradient_times_activation(service, dog, stage):
+    """Against Captum's LayerGradientXActivation, summed over each channel's positions."""
+    rgb, a = dog
+    ours = service.explain(a.activations, 235, "stage5").channel_scores[stage]
+    _, x = to_model_input(rgb)
+    attr = LayerGradientXActivation(service.model, getattr(service.model, stage))
+    theirs = attr.attribute(x, target=235)[0].sum(dim=(1, 2)).detach().numpy()  # (C,)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=0,
+                               atol=1e-4 * max(1e-3, float(np.abs(theirs).max())))
+    assert np.abs(ours).max() > 0
 
 
 def test_stem_filters(service):
@@ -175,8 +185,12 @@ def test_concurrent_analyses_never_mix(service):
 def test_labels_search_and_groups():
     assert labels.NAMES[235] == "German shepherd"
     assert len(labels.GROUPS["dog"]) == 118
-    assert labels.search("shepherd")[0][1].lower().startswith("shepherd") or any(
-        i == 235 for i, _ in labels.search("shepherd"))
+    assert 235 in [i for i, _ in labels.search("shepherd")]  # "German shepherd" contains it
+    hits = [name.lower() for _, name in labels.search("cat")]
+    assert hits[0].startswith("cat") and "tabby" in hits  # prefix matches first, then synonyms
+    assert hits.index("tabby") > max(i for i, h in enumerate(hits) if h.startswith("cat"))
+    assert labels.find("german shepherd") == [235] and labels.find("alsatian") == [235]
+    assert len(labels.find("terrier")) > 10 and labels.find("unicorn") == []
     probs = np.zeros(1000, np.float32)
     probs[[151, 268]] = 0.5
     assert labels.group_probs(probs)["dog"] == pytest.approx(1.0)
