@@ -8,15 +8,12 @@ The front end branches on ``code``; ``message`` is for people.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.imaging.convolve import ConvParamError
 from app.imaging.decode import DecodeError
@@ -142,36 +139,24 @@ def _short(value: Any, limit: int = 60) -> str:
     return _short_text(text, limit)
 
 
-class _OversizedBody:
-    """Outermost layer: a request whose Content-Length is over the body limit gets the
-    envelope at once. Starlette's own limiter answers those with a bare text/plain 413
-    (it replaces whatever response the handlers send), so it must never see them.
-    Bodies without a Content-Length are cut off by Starlette while they stream, and
-    that 413 reaches ``_http`` below."""
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over its limit (``app.limits``): raised while the body streams in,
+    which FastAPI's body parser lets through as an HTTP exception."""
 
-    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
-        self.app = app
-        self.fastapi_app = fastapi_app
+    def __init__(self, code: str, limit: int, slack: int = 0, what: str = "request") -> None:
+        super().__init__(413, f"The {what} is larger than the {_size(limit)} it may be.")
+        self.code = code
+        self.limit = limit
+        self.hard_limit = limit + slack  # what is enforced: the limit plus framing
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = getattr(self.fastapi_app, "max_body_size", None)
-        if scope["type"] == "http" and limit is not None:
-            headers = Headers(scope=scope)
-            length = headers.get("content-length", "")
-            if re.fullmatch(r"[0-9]+", length.strip()) and int(length) > limit:
-                response = _too_large(self.fastapi_app, headers.get("content-type", ""),
-                                      {"connection": "close"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    def response(self, close: bool = False) -> JSONResponse:
+        """The envelope; ``close`` when the rest of the body will not be read."""
+        return _respond(413, self.code, self.detail, {"max_bytes": self.limit},
+                        {"connection": "close"} if close else None)
 
 
-def _too_large(app: FastAPI, content_type: str, headers: dict[str, str] | None = None
-               ) -> JSONResponse:
-    code = "image_too_large" if content_type.startswith("multipart/") else "request_too_large"
-    limit = app.state.services.settings.max_upload_bytes
-    message = f"The request is larger than the {limit / 2**20:g} MiB upload limit."
-    return _respond(413, code, message, {"max_bytes": limit}, headers)
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
 
 
 _FASTAPI_BODY_ERROR = "There was an error parsing the body"
@@ -189,8 +174,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         return error_response(exc)
 
-    build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: _OversizedBody(build_stack(), app)  # type: ignore[method-assign]
 
     @app.exception_handler(DecodeError)
     async def _decode_error(_: Request, exc: DecodeError) -> JSONResponse:
@@ -231,6 +214,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyTooLarge):
+            return exc.response(close=True)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and message == "Not Found":
@@ -239,10 +224,6 @@ def install_error_handlers(app: FastAPI) -> None:
               and "json" in request.headers.get("content-type", "")):
             # FastAPI's answer when the JSON parser itself raised (not a syntax error).
             return _invalid_json("nested too deeply, a number too long, or not UTF-8")
-        elif exc.status_code == 413:
-            # Starlette's body limit fired while the request was still arriving.
-            return _too_large(request.app, request.headers.get("content-type", ""),
-                              getattr(exc, "headers", None))
         message = _short_text(message, 300)
         return _respond(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 

@@ -14,14 +14,11 @@ from app.config import ROOT, Settings
 from app.deps import Services
 from app.errors import install_error_handlers
 from app.jobs import AdmissionLimit
+from app.limits import BodyLimit
 from app.web import pages
 from app.web.assets import Assets, VersionedStaticFiles
 
 log = logging.getLogger("convlens")
-
-# Multipart framing around a file is small; this slack keeps a file of exactly the
-# byte limit from being refused by the stream limit before its own clearer check.
-_MULTIPART_SLACK = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,12 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
 
     app = FastAPI(title="ConvLens", version="0.1.0", lifespan=lifespan,
-                  max_body_size=settings.max_upload_bytes + _MULTIPART_SLACK,
                   description="See what a convolution does and what a real CNN sees.")
     app.state.services = services
     app.state.assets = Assets(ROOT / "static")
     install_error_handlers(app)
     app.add_middleware(AdmissionLimit, gate=services.gate)
+    app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
     app.include_router(health.router)
     app.include_router(images.router)
     app.include_router(kernels.router)
