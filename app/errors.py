@@ -46,6 +46,10 @@ class ImageTooLarge(AppError):
     status, code = 413, "image_too_large"
 
 
+class RequestTooLarge(AppError):
+    status, code = 413, "request_too_large"
+
+
 class UnsupportedImageType(AppError):
     status, code = 415, "unsupported_image_type"
 

@@ -13,8 +13,8 @@ def ingest(services: Services, data: bytes) -> ImageRecord:
     """Check, decode and store an upload; the returned id names it from now on."""
     limit = services.settings.max_upload_bytes
     if len(data) > limit:
-        raise ImageTooLarge(f"The file is {len(data) / 2**20:.1f} MiB; at most "
-                            f"{limit / 2**20:g} MiB is accepted.", max_bytes=limit)
+        raise ImageTooLarge(f"The file is {len(data):,} bytes; at most {limit:,} "
+                            f"({limit / 2**20:g} MiB) are accepted.", max_bytes=limit)
     with services.gate.slot():
         rgb = decode_image(data, services.limits)
     return services.store.put(rgb)

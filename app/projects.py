@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -147,16 +148,49 @@ class ProjectStore:
         self._pool.submit(run)
 
 
-def add_class(project: Project, name: str) -> ProjectClass:
+def clean_class_name(name: str, field: str = "name") -> str:
+    """The name as shown: stripped; 422 if nothing visible is left or it hides characters
+    (control, zero-width, direction overrides: Unicode category C)."""
     name = name.strip()
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidParameter("a class name may not contain control or invisible characters",
+                               field=field)
+    if not name:
+        raise InvalidParameter("a class needs a name, not only spaces", field=field)
+    return name
+
+
+def _new_class(project: Project, name: str) -> ProjectClass:
+    """Add a class; the caller holds ``project.lock``."""
+    if len(project.classes) >= MAX_CLASSES:
+        raise InvalidParameter(f"a project has at most {MAX_CLASSES} classes", field="name")
+    if any(c.name.lower() == name.lower() for c in project.classes.values()):
+        raise Conflict(f"There is already a class called {name!r}.", field="name")
+    cls = ProjectClass(secrets.token_hex(4), name)
+    project.classes[cls.id] = cls
+    return cls
+
+
+def add_class(project: Project, name: str) -> ProjectClass:
+    name = clean_class_name(name)
     with project.lock:
-        if len(project.classes) >= MAX_CLASSES:
-            raise InvalidParameter(f"a project has at most {MAX_CLASSES} classes", field="name")
-        if any(c.name.lower() == name.lower() for c in project.classes.values()):
-            raise Conflict(f"There is already a class called {name!r}.", field="name")
-        cls = ProjectClass(secrets.token_hex(4), name)
-        project.classes[cls.id] = cls
-        return cls
+        return _new_class(project, name)
+
+
+def install_head(project: Project, head: object, names: list[str]) -> None:
+    """Give an empty project a loaded head and its classes, all or nothing."""
+    cleaned = [clean_class_name(n, field="file") for n in names]
+    if len(cleaned) > MAX_CLASSES:
+        raise InvalidParameter(f"this head has {len(cleaned)} classes; a project holds at "
+                               f"most {MAX_CLASSES}", field="file")
+    if len({n.lower() for n in cleaned}) < len(cleaned):
+        raise InvalidParameter("this head file names a class twice", field="file")
+    with project.lock:
+        if project.classes:
+            raise InvalidParameter("import a head into a new, empty project", field="project")
+        classes = [_new_class(project, n) for n in cleaned]
+        project.head = head
+        project.head_classes = [{"id": c.id, "name": c.name} for c in classes]
 
 
 def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:

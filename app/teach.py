@@ -11,8 +11,8 @@ import numpy as np
 
 from app import inspector
 from app.deps import Services, StoredImage, lookup_image
-from app.errors import Busy, InvalidParameter, NotFound
-from app.projects import Photo, Project, add_photo, thumbnail
+from app.errors import Busy, InvalidParameter, NotFound, RequestTooLarge
+from app.projects import Photo, Project, add_photo, install_head, thumbnail
 
 
 def photo_of(services: Services, image: StoredImage) -> Photo:
@@ -93,25 +93,22 @@ def export(services: Services, project: Project, fmt: str) -> bytes:
         return transfer.export_torchscript(model.model, head, names)
 
 
+HEAD_FILE_MAX_BYTES = 1 << 20  # a head of 8 classes is about 45 KB
+
+
 def import_head(project: Project, data: bytes) -> None:
     """Load a saved head into a project with no classes yet; its classes come with it."""
     from models import transfer
-    from models.transfer import BadHeadFile
 
+    if len(data) > HEAD_FILE_MAX_BYTES:
+        raise RequestTooLarge("A head file is at most 1 MiB; this is not one ConvLens saved.",
+                              max_bytes=HEAD_FILE_MAX_BYTES)
     try:
         head, names = transfer.load_head(data)
-    except BadHeadFile as exc:
+    except transfer.BadHeadFile as exc:
         raise InvalidParameter(f"{exc}: load a head saved with 'Download the head' (GET "
                                "/api/projects/{id}/export?format=head)", field="file") from None
-    from app.projects import add_class
-
-    with project.lock:
-        if project.classes:
-            raise InvalidParameter("import a head into a new, empty project", field="project")
-    classes = [add_class(project, n) for n in names]
-    with project.lock:
-        project.head = head
-        project.head_classes = [{"id": c.id, "name": c.name} for c in classes]
+    install_head(project, head, names)
 
 
 # The spurious-feature lesson: discs always on mountains, squares always under the sky.

@@ -147,6 +147,9 @@ def load_head(data: bytes) -> tuple[nn.Linear, list[str]]:
     if (not isinstance(classes, list) or not 2 <= len(classes) <= 32
             or not all(isinstance(c, str) and 0 < len(c) <= 40 for c in classes)):
         raise BadHeadFile("the head file's class names are missing or invalid")
+    if not isinstance(state, dict) or not all(
+            isinstance(v, torch.Tensor) and v.dtype == torch.float32 for v in state.values()):
+        raise BadHeadFile("the head file's weights must be float32 tensors")
     head = nn.Linear(FEATURES, len(classes))
     try:
         head.load_state_dict(state, strict=True)

@@ -13,3 +13,7 @@ router = APIRouter(prefix="/api", tags=["health"])
 def health(services: ServicesDep) -> dict:
     return {"status": "ok", "model_loaded": services.model is not None,
             "store": services.settings.store_backend}
+
+
+# Some load balancers probe with HEAD; it is the same check without a body.
+router.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)

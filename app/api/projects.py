@@ -136,5 +136,5 @@ def export(pid: Id, services: ServicesDep,
 @router.post("/{pid}/head", status_code=201, summary="Load a saved head into an empty project")
 def import_head(pid: Id, file: UploadFile, services: ServicesDep) -> JSONResponse:
     project = _project(services, pid)
-    teach.import_head(project, file.file.read(1 << 20))
+    teach.import_head(project, file.file.read(teach.HEAD_FILE_MAX_BYTES + 1))
     return JSONResponse(project.as_dict(), status_code=201)

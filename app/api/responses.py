@@ -51,7 +51,8 @@ class HeatmapView:
 
 async def heatmap_view(stage: Annotated[str, Query(max_length=40)] = "stage7",
                        as_: Annotated[HeatmapAs, Query(alias="as")] = "overlay",
-                       opacity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> HeatmapView:
+                       opacity: Annotated[float, Query(ge=0, le=1, allow_inf_nan=False)] = 0.5
+                       ) -> HeatmapView:
     return HeatmapView(stage, as_, opacity)
 
 

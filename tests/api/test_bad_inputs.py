@@ -149,6 +149,7 @@ def test_a_file_just_over_the_byte_limit_is_413_with_the_sizes(client):
     err = assert_error(client.post("/api/images", files={"file": ("a.png", data)}),
                        413, "image_too_large")
     assert "10 MiB" in err["message"]
+    assert f"{len(data):,} bytes" in err["message"]  # one byte over: the sizes tell apart
 
 
 @pytest.mark.parametrize("body,field", [

@@ -80,3 +80,9 @@ def test_upload_over_the_byte_limit_is_413(client):
 
 def test_missing_file_field_is_422(client):
     assert_error(client.post("/api/images", data={"nope": "1"}), 422, "invalid_parameter")
+
+
+def test_health_answers_get_and_head(client):
+    assert client.get("/api/health").json()["status"] == "ok"
+    head = client.head("/api/health")
+    assert head.status_code == 200 and head.content == b""

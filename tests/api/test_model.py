@@ -145,6 +145,7 @@ def test_class_search(cnn):
     ("/gradcam?class=%D9%A3", 422, "invalid_parameter"),  # Arabic-Indic 3 is not class 3
     ("/gradcam?class=235&stage=stage4.2", 404, "not_found"),
     ("/gradcam?opacity=2", 422, "invalid_parameter"),
+    ("/gradcam?opacity=nan", 422, "invalid_parameter"),
 ])
 def test_cnn_errors(cnn, dog_id, url, status, code):
     assert_error(cnn.get(f"/api/images/{dog_id}{url}"), status, code)

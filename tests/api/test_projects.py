@@ -192,3 +192,40 @@ def test_a_training_refused_as_busy_leaves_the_project_trainable(app_client):
         time.sleep(0.05)
     assert r.status_code == 202
     assert wait_for_run(c, pid)["status"] == "done"
+
+
+def _head_file(names: list[str], dtype=torch.float32) -> bytes:
+    from models import transfer
+
+    buf = io.BytesIO()
+    state = {"weight": torch.zeros(len(names), transfer.FEATURES, dtype=dtype),
+             "bias": torch.zeros(len(names), dtype=dtype)}
+    torch.save({"format": transfer.HEAD_FORMAT, "classes": names, "state_dict": state}, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data,status,words", [
+    (_head_file([f"c{i}" for i in range(9)]), 422, "at most 8"),
+    (_head_file(["dog", "Dog"]), 422, "twice"),
+    (_head_file(["  ", "\t"]), 422, "not only spaces"),
+    (_head_file(["a\u200bb", "c"]), 422, "invisible"),
+    (_head_file(["a", "b"], torch.complex64), 422, "float32"),
+    (_head_file(["a", "b"], torch.int64), 422, "float32"),
+    (b"\x00" * (1 << 20) + b"!", 413, "1 MiB"),
+])
+def test_a_head_that_does_not_fit_changes_nothing(app_client, data, status, words):
+    pid = app_client.post("/api/projects").json()["id"]
+    r = app_client.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", data)})
+    err = assert_error(r, status, "invalid_parameter" if status == 422 else "request_too_large")
+    assert words in err["message"]
+    assert app_client.get(f"/api/projects/{pid}").json()["classes"] == []  # nothing half-made
+    ok = app_client.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", _head_file(
+        ["cat", "dog"]))})
+    assert ok.status_code == 201 and [c["name"] for c in ok.json()["classes"]] == ["cat", "dog"]
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "\u202eevil", "\u200b"])
+def test_class_names_with_hidden_characters_are_refused(app_client, name):
+    pid = app_client.post("/api/projects").json()["id"]
+    assert_error(app_client.post(f"/api/projects/{pid}/classes", json={"name": name}), 422,
+                 "invalid_parameter")
