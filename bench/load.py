@@ -1,7 +1,9 @@
 """A bounded load test on loopback: N users editing kernels (and asking for analyses).
 
 Each simulated user loops: edit a kernel on its own photo, and every tenth step
-ask for a CNN analysis of it (when the server has its model). The run is bounded
+ask for a CNN analysis of it (when the server has its model): a Grad-CAM for a
+class it has not asked for before, so every analysis runs the network's backward
+pass (a repeated /predict would be answered from the cache). The run is bounded
 in time and in requests. It prints throughput, latency percentiles, errors and
 the server's peak resident memory; it asserts nothing.
 """
@@ -102,14 +104,17 @@ async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
     while time.monotonic() < stop and stats["count"] < MAX_REQUESTS:
         step += 1
         if stats["model"] and step % 10 == 0:
-            kind, path, payload = "analysis", f"/api/images/{image_id}/predict", b""
+            target = (n * 97 + step // 10) % 1000  # new for this photo: computed, not cached
+            kind, path = "analysis", f"/api/images/{image_id}/gradcam?class={target}&as=heatmap"
+            payload = b""
         else:
             kernel = [[-1, 0, 1], [-2, (step % 7) - 3, 2], [-1, 0, 1]]
             kind, path = "edit", f"/api/images/{image_id}/convolve"
             payload = json.dumps({"kernel": kernel}).encode()
         t0 = time.perf_counter()
         try:
-            status, _ = await conn.request("POST", path, payload)
+            status, _ = await conn.request("GET" if kind == "analysis" else "POST", path,
+                                           payload)
         except (OSError, asyncio.IncompleteReadError):
             status, conn = 0, _Connection(host, port)
         stats["lat"][kind].append((time.perf_counter() - t0) * 1000)
@@ -148,14 +153,16 @@ async def _run(base: str, pid: int) -> None:
 
 
 def main() -> None:
-    print("-- one worker, in-memory store")
-    with running_server(env={"CONVLENS_LOAD_MODEL": "1"}) as base:
-        asyncio.run(_run(base, _server_pid(base)))
-    print("-- two uvicorn workers sharing a Redis store")
-    with redis_server() as url, running_server(
-            env={"CONVLENS_LOAD_MODEL": "1", "CONVLENS_STORE_BACKEND": "redis",
-                 "CONVLENS_REDIS_URL": url}, workers=2) as base:
-        asyncio.run(_run(base, _server_pid(base)))
+    for model in ("1", "0"):
+        what = "edits + Grad-CAM analyses" if model == "1" else "edits only (no model)"
+        print(f"-- one worker, in-memory store, {what}")
+        with running_server(env={"CONVLENS_LOAD_MODEL": model}) as base:
+            asyncio.run(_run(base, _server_pid(base)))
+        print(f"-- two uvicorn workers sharing a Redis store, {what}")
+        with redis_server() as url, running_server(
+                env={"CONVLENS_LOAD_MODEL": model, "CONVLENS_STORE_BACKEND": "redis",
+                     "CONVLENS_REDIS_URL": url}, workers=2) as base:
+            asyncio.run(_run(base, _server_pid(base)))
 
 
 def _server_pid(base: str) -> int:

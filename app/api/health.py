@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 
 from app.deps import ServicesDep
@@ -11,8 +13,9 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 @router.get("/health", summary="Is this worker up, and is its model loaded?")
 def health(services: ServicesDep) -> dict:
+    # The process id tells an operator (and a test) which worker process answered.
     return {"status": "ok", "model_loaded": services.model is not None,
-            "store": services.settings.store_backend}
+            "store": services.settings.store_backend, "worker": os.getpid()}
 
 
 # Some load balancers probe with HEAD; it is the same check without a body.
