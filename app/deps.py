@@ -13,7 +13,8 @@ from app.config import Settings
 from app.errors import ImageNotFound
 from app.imaging.decode import DecodeLimits
 from app.jobs import JobGate
-from app.projects import ProjectStore
+from app.project_store import MemoryProjects, ProjectStore, RedisProjects
+from app.projects import TrainingQueue
 from app.store import ImageStore, LruCache, MemoryImageStore, RedisImageStore
 
 
@@ -42,8 +43,9 @@ class Services:
     store: ImageStore
     derived: LruCache[Any]  # recomputable results keyed by (kind, image id, ...)
     gate: JobGate
+    projects: ProjectStore  # transfer-learning projects (memory or Redis, like the images)
     model: Any = None  # models.probe.ModelService once loaded
-    projects: ProjectStore = field(default_factory=ProjectStore)  # transfer learning
+    training: TrainingQueue = field(default_factory=TrainingQueue)  # this process's trainer
     limits: DecodeLimits = field(init=False)
 
     def __post_init__(self) -> None:
@@ -56,12 +58,14 @@ class Services:
         if settings.store_backend == "redis":
             store: ImageStore = RedisImageStore(settings.redis_url, settings.redis_ttl_s,
                                                 settings.image_cache_bytes // 4)
+            projects: ProjectStore = RedisProjects(settings.redis_url, settings.redis_ttl_s)
         elif settings.store_backend == "memory":
             store = MemoryImageStore(settings.image_cache_bytes)
+            projects = MemoryProjects()
         else:
             raise ValueError(f"CONVLENS_STORE_BACKEND must be memory or redis, "
                              f"not {settings.store_backend!r}")
-        return cls(settings=settings, store=store,
+        return cls(settings=settings, store=store, projects=projects,
                    derived=LruCache(settings.analysis_cache_bytes, _nbytes),
                    gate=JobGate(settings.max_jobs, settings.max_queue, settings.queue_timeout_s))
 

@@ -12,7 +12,8 @@ import numpy as np
 from app import inspector
 from app.deps import Services, StoredImage, lookup_image
 from app.errors import Busy, InvalidParameter, NotFound, RequestTooLarge
-from app.projects import Photo, Project, add_photo, install_head, thumbnail
+from app.project_store import Photo
+from app.projects import add_class, add_photo, install_head, start_run, thumbnail
 
 
 def photo_of(services: Services, image: StoredImage) -> Photo:
@@ -26,31 +27,26 @@ def photo_of(services: Services, image: StoredImage) -> Photo:
     return Photo(image.id, feats, thumbnail(crops[0]))
 
 
-def add_image(services: Services, project: Project, class_id: str, image: StoredImage) -> None:
-    project.class_(class_id)  # 404 before spending a forward pass
-    add_photo(project, class_id, photo_of(services, image))
+def add_image(services: Services, project_id: str, class_id: str, image: StoredImage) -> None:
+    services.projects.read(project_id).class_(class_id)  # 404 before spending a forward pass
+    add_photo(services.projects, project_id, class_id, photo_of(services, image))
 
 
-def thumb(project: Project, image_id: str) -> bytes:
-    with project.lock:
-        for cls in project.classes.values():
-            if image_id in cls.photos:
-                return cls.photos[image_id].thumb
-    raise NotFound(f"This project has no photo {image_id[:40]!r}.")
-
-
-def _head(project: Project):
-    if project.head is None:
+def _head(services: Services, project_id: str) -> tuple[object, list[dict]]:
+    """The project's trained head and its classes, or 422 before training."""
+    project = services.projects.read(project_id)
+    head = services.projects.head(project_id) if project.head_classes else None
+    if head is None:
         raise InvalidParameter("this project has no trained head yet: train it first",
                                field="project")
-    return project.head, project.head_classes
+    return head, project.head_classes
 
 
-def predict(services: Services, project: Project, image: StoredImage) -> dict:
+def predict(services: Services, project_id: str, image: StoredImage) -> dict:
     """The new head's class probabilities for an image."""
     from models.transfer import predict_probs
 
-    head, classes = _head(project)
+    head, classes = _head(services, project_id)
     pooled = inspector.analysis(services, image).pooled  # (1280,)
     probs = predict_probs(head, pooled[None])[0]
     order = np.argsort(-probs, kind="stable")
@@ -58,33 +54,27 @@ def predict(services: Services, project: Project, image: StoredImage) -> dict:
                        "prob": float(probs[i])} for i in order]}
 
 
-def class_index(project: Project, class_id: str) -> int:
-    _, classes = _head(project)
-    for i, c in enumerate(classes):
-        if c["id"] == class_id:
-            return i
-    raise NotFound(f"The trained head has no class {class_id[:40]!r}.")
-
-
-def gradcam(services: Services, project: Project, image: StoredImage, class_id: str,
+def gradcam(services: Services, project_id: str, image: StoredImage, class_id: str,
             stage: str) -> np.ndarray:
     """Grad-CAM through the project's head (not cached: heads change when retrained)."""
     from models.efficientnet_lite0 import STAGE_IDS
 
     if stage not in STAGE_IDS:
         raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
-    head, _ = _head(project)
-    index = class_index(project, class_id)
+    head, classes = _head(services, project_id)
+    index = next((i for i, c in enumerate(classes) if c["id"] == class_id), None)
+    if index is None:
+        raise NotFound(f"The trained head has no class {class_id[:40]!r}.")
     a = inspector.analysis(services, image)
     model = inspector.model_service(services)
     with services.gate.slot():
         return model.explain(a.activations, index, stage, classifier=head).cams[stage]
 
 
-def export(services: Services, project: Project, fmt: str) -> bytes:
+def export(services: Services, project_id: str, fmt: str) -> bytes:
     from models import transfer
 
-    head, classes = _head(project)
+    head, classes = _head(services, project_id)
     names = [c["name"] for c in classes]
     if fmt == "head":
         return transfer.save_head(head, names)
@@ -96,7 +86,7 @@ def export(services: Services, project: Project, fmt: str) -> bytes:
 HEAD_FILE_MAX_BYTES = 1 << 20  # a head of 8 classes is about 45 KB
 
 
-def import_head(project: Project, data: bytes) -> None:
+def import_head(services: Services, project_id: str, data: bytes) -> None:
     """Load a saved head into a project with no classes yet; its classes come with it."""
     from models import transfer
 
@@ -108,7 +98,7 @@ def import_head(project: Project, data: bytes) -> None:
     except transfer.BadHeadFile as exc:
         raise InvalidParameter(f"{exc}: load a head saved with 'Download the head' (GET "
                                "/api/projects/{id}/export?format=head)", field="file") from None
-    install_head(project, head, names)
+    install_head(services.projects, project_id, head, names)
 
 
 # The spurious-feature lesson: discs always on mountains, squares always under the sky.
@@ -116,26 +106,26 @@ DEMO_BACKGROUNDS = {"mountains": "landscape_picos_de_europa.jpg", "sky": "vehicl
 DEMO_TRAIN, DEMO_TEST = 12, 6
 
 
-def build_demo(services: Services) -> tuple[Project, str]:
+def build_demo(services: Services) -> tuple[str, str]:
     """A project whose training photos confound shape with background, trained at once;
-    when the run ends it is scored on test photos with the same and with swapped backgrounds."""
+    when the run ends it is scored on test photos with the same and with swapped backgrounds.
+    Returns the project id and the run id."""
     from app.imaging.composite import scene
     from app.imaging.decode import decode_image
-    from app.projects import add_class, start_run
 
-    services.projects.check_room()  # say "busy" before seconds of drawing and embedding
+    services.training.check_room()  # say "busy" before seconds of drawing and embedding
     samples = services.settings.samples_dir
     bg = {k: decode_image((samples / f).read_bytes()) for k, f in DEMO_BACKGROUNDS.items()}
-    project = services.projects.create()
+    project_id = services.projects.create().id
     pairing = {"disc": "mountains", "square": "sky"}
     swapped = {"disc": "sky", "square": "mountains"}
     ids = {}
     for shape, where in pairing.items():
-        cls = add_class(project, shape)
+        cls = add_class(services.projects, project_id, shape)
         ids[shape] = cls.id
         for seed in range(DEMO_TRAIN):
             record = services.store.put(scene(bg[where], shape, seed))
-            add_image(services, project, cls.id, lookup_image(services, record.id))
+            add_image(services, project_id, cls.id, lookup_image(services, record.id))
     tests = []
     for setting, backgrounds in (("same", pairing), ("swapped", swapped)):
         for shape, where in backgrounds.items():
@@ -144,14 +134,14 @@ def build_demo(services: Services) -> tuple[Project, str]:
                 tests.append({"image_id": record.id, "truth": shape, "background": where,
                               "setting": setting})
 
-    def score(proj: Project, run) -> None:
+    def score(pid: str, run) -> None:
         results = {"same": [], "swapped": []}
         examples = []
         for t in tests:
             image = services.store.get(t["image_id"])
             if image is None:
                 continue  # evicted meanwhile: score what is left
-            best = predict(services, proj, StoredImage(t["image_id"], image))["probs"][0]
+            best = predict(services, pid, StoredImage(t["image_id"], image))["probs"][0]
             results[t["setting"]].append(best["name"] == t["truth"])
             examples.append({**t, "predicted": best["name"], "prob": best["prob"]})
         run.extra = {
@@ -162,9 +152,9 @@ def build_demo(services: Services) -> tuple[Project, str]:
             "examples": examples, "classes": ids}
 
     try:
-        run = start_run(services.projects, project, epochs=100, augment=True, seed=0,
-                        on_done=score)
+        run = start_run(services.projects, services.training, project_id, epochs=100,
+                        augment=True, seed=0, on_done=score)
     except Busy:
-        services.projects.discard(project.id)  # an untrained lesson teaches nothing
+        services.projects.discard(project_id)  # an untrained lesson teaches nothing
         raise
-    return project, run.id
+    return project_id, run.id

@@ -22,10 +22,6 @@ Id = Annotated[str, Path(max_length=40)]
 _FILE = {200: {"content": {"application/octet-stream": {}, "image/png": {}}}}
 
 
-def _project(services: Services, pid: str) -> projects.Project:
-    return services.projects.get(pid)
-
-
 @router.post("", status_code=201, summary="A new, empty project")
 def create_project(services: ServicesDep) -> dict:
     return {"id": services.projects.create().id}
@@ -34,24 +30,24 @@ def create_project(services: ServicesDep) -> dict:
 @router.post("/demo", status_code=201,
              summary="The spurious-feature lesson: a project built from generated photos")
 def create_demo(services: ServicesDep) -> dict:
-    project, run_id = teach.build_demo(services)
-    return {"id": project.id, "run_id": run_id}
+    project_id, run_id = teach.build_demo(services)
+    return {"id": project_id, "run_id": run_id}
 
 
 @router.get("/{pid}", summary="Classes with photo counts, and the latest training run")
 def get_project(pid: Id, services: ServicesDep) -> dict:
-    return _project(services, pid).as_dict()
+    return services.projects.read(pid).as_dict()
 
 
 @router.post("/{pid}/classes", status_code=201, summary="Add a class")
 def create_class(pid: Id, body: ClassCreate, services: ServicesDep) -> dict:
-    cls = projects.add_class(_project(services, pid), body.name)
+    cls = projects.add_class(services.projects, pid, body.name)
     return {"id": cls.id, "name": cls.name}
 
 
 @router.delete("/{pid}/classes/{cid}", status_code=204, response_class=Response)
 def delete_class(pid: Id, cid: Id, services: ServicesDep) -> Response:
-    projects.remove_class(_project(services, pid), cid)
+    projects.remove_class(services.projects, pid, cid)
     return Response(status_code=204)
 
 
@@ -79,30 +75,29 @@ async def _image_from_request(request: Request, services: Services) -> StoredIma
 @router.post("/{pid}/classes/{cid}/images", status_code=201,
              summary="Add a photo: multipart 'file', or JSON {image_id} of a stored image")
 async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> dict:
-    project = _project(services, pid)
-    project.class_(cid)
+    await run_in_threadpool(lambda: services.projects.read(pid).class_(cid))  # 404s first
     image = await _image_from_request(request, services)
-    await run_in_threadpool(teach.add_image, services, project, cid, image)
+    await run_in_threadpool(teach.add_image, services, pid, cid, image)
     return {"image_id": image.id}
 
 
 @router.delete("/{pid}/classes/{cid}/images/{image_id}", status_code=204,
                response_class=Response)
 def remove_image(pid: Id, cid: Id, image_id: Id, services: ServicesDep) -> Response:
-    projects.remove_photo(_project(services, pid), cid, image_id)
+    projects.remove_photo(services.projects, pid, cid, image_id)
     return Response(status_code=204)
 
 
 @router.get("/{pid}/images/{image_id}/thumb", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
 def thumbnail(pid: Id, image_id: Id, services: ServicesDep) -> Response:
-    return Response(teach.thumb(_project(services, pid), image_id), media_type="image/jpeg")
+    return Response(projects.thumb(services.projects, pid, image_id), media_type="image/jpeg")
 
 
 @router.post("/{pid}/train", status_code=202, summary="Train a new head in the background")
 def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> dict:
     body = body or TrainRequest()
-    run = projects.start_run(services.projects, _project(services, pid), body.epochs,
+    run = projects.start_run(services.projects, services.training, pid, body.epochs,
                              body.augment, body.seed)
     return {"run_id": run.id}
 
@@ -110,7 +105,7 @@ def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> d
 @router.post("/{pid}/predict", summary="The new head's class probabilities for a stored image")
 def predict(pid: Id, body: ImageRef, services: ServicesDep) -> dict:
     image = lookup_image(services, body.image_id)
-    return teach.predict(services, _project(services, pid), image)
+    return teach.predict(services, pid, image)
 
 
 @router.get("/{pid}/gradcam", responses=_FILE, response_class=Response,
@@ -119,7 +114,7 @@ def gradcam(pid: Id, services: ServicesDep,
             image_id: Annotated[str, Query(max_length=64)],
             class_id: Annotated[str, Query(max_length=40)], view: HeatmapViewDep) -> Response:
     image = lookup_image(services, image_id)
-    cam = teach.gradcam(services, _project(services, pid), image, class_id, view.stage)
+    cam = teach.gradcam(services, pid, image, class_id, view.stage)
     return heatmap_response(services, image, cam, view)
 
 
@@ -127,7 +122,7 @@ def gradcam(pid: Id, services: ServicesDep,
             summary="The trained head (small) or head + backbone as one TorchScript file")
 def export(pid: Id, services: ServicesDep,
            format: Literal["head", "torchscript"] = "head") -> Response:
-    data = teach.export(services, _project(services, pid), format)
+    data = teach.export(services, pid, format)
     name = f"convlens-{pid}-{format}.pt"
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -135,6 +130,5 @@ def export(pid: Id, services: ServicesDep,
 
 @router.post("/{pid}/head", status_code=201, summary="Load a saved head into an empty project")
 def import_head(pid: Id, file: UploadFile, services: ServicesDep) -> JSONResponse:
-    project = _project(services, pid)
-    teach.import_head(project, file.file.read(teach.HEAD_FILE_MAX_BYTES + 1))
-    return JSONResponse(project.as_dict(), status_code=201)
+    teach.import_head(services, pid, file.file.read(teach.HEAD_FILE_MAX_BYTES + 1))
+    return JSONResponse(services.projects.read(pid).as_dict(), status_code=201)

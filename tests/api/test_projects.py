@@ -15,6 +15,7 @@ from PIL import Image
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import assert_error
+from tests.support.servers import redis_server
 
 
 def shape_photo(kind: str, seed: int) -> bytes:
@@ -33,10 +34,25 @@ def shape_photo(kind: str, seed: int) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(scope="module")
-def app_client():
-    with TestClient(create_app(replace(Settings.from_env(), load_model=True))) as c:
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def app_client(request):
+    """Every project test runs on both stores: this process's memory, and a real Redis."""
+    settings = replace(Settings.from_env(), load_model=True)
+    if request.param == "memory":
+        with TestClient(create_app(settings)) as c:
+            yield c
+        return
+    with redis_server() as url, TestClient(create_app(replace(
+            settings, store_backend="redis", redis_url=url))) as c:
         yield c
+
+
+def project_count(services) -> int:
+    """How many projects the app's store holds (to see that none was left half-made)."""
+    if hasattr(services.projects, "_held"):
+        return len(services.projects._held)
+    return sum(1 for k in services.projects._redis.scan_iter(match="convlens:project:*")
+               if k.count(b":") == 2)
 
 
 def wait_for_run(client, pid: str) -> dict:
@@ -171,17 +187,17 @@ def test_a_training_refused_as_busy_leaves_the_project_trainable(app_client):
         for seed in range(2):
             c.post(f"/api/projects/{pid}/classes/{cid}/images",
                    files={"file": ("p.png", shape_photo(kind, seed), "image/png")})
-    store = c.app.state.services.projects
+    services = c.app.state.services
     release = threading.Event()
     for _ in range(MAX_PENDING_RUNS):  # occupy the whole training queue
-        store.submit(release.wait, 30)
+        services.training.submit(release.wait, 30)
     try:
         r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
         assert_error(r, 503, "busy")
         assert c.get(f"/api/projects/{pid}").json()["run"] is None
-        before = len(store._projects)
+        before = project_count(services)
         assert_error(c.post("/api/projects/demo"), 503, "busy")
-        assert len(store._projects) == before  # no half-built lesson left behind
+        assert project_count(services) == before  # no half-built lesson left behind
     finally:
         release.set()
     deadline = time.monotonic() + 30

@@ -19,8 +19,11 @@ def test_settings_that_leave_no_output_grey_out_the_last_one(page):
     upload_png(page, np.full((20, 20, 3), 128, np.uint8), "small.png")
     page.get_by_test_id("padding").select_option("valid")
     page.get_by_test_id("stride").fill("8")
+    before = page.get_by_test_id("output-image").get_attribute("src")
     page.get_by_test_id("pool").select_option("max")
-    shown = page.get_by_test_id("output-image").get_attribute("src")
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
+                           ".textContent === '1×1'")  # 3x3 conv output, 2x2 pool
+    shown = wait_new_output(page, before)
     page.get_by_test_id("pool-size").fill("8")
     page.wait_for_function(f"() => {STATUS}.textContent.includes('pool does not fit')")
     assert page.get_by_test_id("output-stale").is_visible()
