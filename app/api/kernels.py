@@ -30,11 +30,12 @@ def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvReque
                    as_: Annotated[OutputKind, Query(alias="as")] = "image") -> Response:
     """The display image (JPEG by default: fastest to encode), or ``?as=json|npy``."""
     out = render(services, image, spec, as_, fmt)
+    name = f"convlens-{image.id[:8]}"  # the same name for the picture and its values
     if as_ == "json":
         return Response(out.body, media_type="application/json")
     if as_ == "npy":
-        return npy_file_response(out.body, f"convlens-{image.id[:8]}")
-    response = bytes_response(out.body, fmt, filename="convlens-output" if fmt == "png" else None)
+        return npy_file_response(out.body, name)
+    response = bytes_response(out.body, fmt, filename=name if fmt == "png" else None)
     # One round trip per edit: the numbers the UI shows ride along with the picture.
     response.headers["X-Conv-Summary"] = out.summary
     return response

@@ -59,6 +59,18 @@ export async function startPlayground(panel) {
     if (CONV_KEYS.some((k) => changed.has(k))) refresh();
   });
   if (state.image) pair.setInput(`/api/images/${state.image}`);
+  let previewUrl = null; // the browser's copy of a photo being uploaded
+  document.addEventListener("convlens:preview", (e) => {
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = e.detail;
+    pinned = null;
+    if (previewUrl) {
+      pair.preview(previewUrl);
+    } else {
+      pair.setInput(`/api/images/${state.image}`);
+      refresh();
+    }
+  });
   refresh();
 }
 

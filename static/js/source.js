@@ -42,14 +42,22 @@ export async function chooseFile(file) {
     return;
   }
   showStatus(`Uploading ${file.name || "the photo"}...`);
+  // The photo shows at once, from the browser's own copy, while it uploads.
+  preview(URL.createObjectURL(file));
   try {
     const record = await uploadImage(file, file.name || "pasted.png");
     lastUpload = { blob: file, name: file.name || "pasted.png" };
     await useRecord(record, { sample: "" });
     showStatus("");
   } catch (err) {
+    preview(null); // refused: back to the photo the server has
     showError(err);
   }
+}
+
+// Tell the views a photo is on its way (a local URL), or that it will not come (null).
+function preview(url) {
+  document.dispatchEvent(new CustomEvent("convlens:preview", { detail: url }));
 }
 
 // Run fn(imageId); if the server no longer has the image, send it again once and retry.

@@ -201,6 +201,7 @@ def test_downloads_carry_the_output(page):
     with page.expect_download() as npy:
         page.get_by_test_id("download-npy").click()
     assert npy.value.suggested_filename.endswith(".npy")
+    assert npy.value.suggested_filename[:-4] == png.value.suggested_filename[:-4]
     values = np.load(npy.value.path())
     assert values.shape[-2:] == (768, 1024) or values.shape[:2] == (768, 1024)
 
@@ -303,3 +304,4 @@ def test_a_slow_answer_shows_updating_until_it_arrives(page):
     page.unroute("**/convolve*")
     wait_new_output(page, before)
     busy.wait_for(state="hidden")
+

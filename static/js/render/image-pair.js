@@ -45,6 +45,16 @@ export class ImagePair {
     if (this.input.getAttribute("src") !== url) this.input.src = url;
   }
 
+  // A photo still uploading: shown alone at its own size; the old output is not its output.
+  preview(url) {
+    this.geometry = null;
+    this.marked = null;
+    this.patchBox.hidden = true;
+    this.pixelBox.hidden = true;
+    this.output.removeAttribute("src");
+    this.input.src = url; // layout() runs once it has loaded
+  }
+
   // blob: the display image; geometry: {step, offsetX, offsetY, width, height, inWidth, inHeight}.
   setOutput(blob, geometry) {
     if (this.outputUrl) URL.revokeObjectURL(this.outputUrl);
@@ -78,7 +88,10 @@ export class ImagePair {
   layout() {
     const z = this.scale();
     this.zoomOut.textContent = `${Math.round(z * 100)}%${this.zoom ? "" : " (fit)"}`;
-    if (!this.zoom) this.zoomInput.value = String(Math.min(8, Math.max(0.25, z)));
+    // A tiny photo fits at more than 800%: the slider then reaches that far, so moving it
+    // right never zooms out.
+    this.zoomInput.max = String(Math.max(8, Math.ceil(z)));
+    if (!this.zoom) this.zoomInput.value = String(Math.max(0.25, z));
     const g = this.geometry;
     const b = this.bounds();
     const inW = g ? g.inWidth : this.input.naturalWidth;
