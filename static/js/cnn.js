@@ -100,9 +100,9 @@ function fillSelects() {
   }
   layer.replaceChildren(...options);
   const stage = q("gradcam-stage");
-  const chosen = stage.value || "stage7"; // a new photo keeps the stage the user picked
   stage.replaceChildren(...stageRows().map((row) => new Option(row.id, row.id)));
-  stage.value = chosen;
+  // The stage the user picked (kept in the link, and across photos), if it is one.
+  stage.value = stageRows().some((row) => row.id === state.camStage) ? state.camStage : "stage7";
 }
 
 let lastStrengths = [];
@@ -259,9 +259,10 @@ function wire() {
     q("channel-photo").hidden = !e.target.checked;
     q("channel-canvas").classList.toggle("translucent", e.target.checked);
   });
-  q("gradcam-stage").addEventListener("change", showGradcam);
+  q("gradcam-class").value = state.cls;
+  q("gradcam-stage").addEventListener("change", (e) => { update({ camStage: e.target.value }); showGradcam(); });
   q("gradcam-class").addEventListener("input", (e) => searchClasses(e.target.value));
-  q("gradcam-class").addEventListener("change", showGradcam);
+  q("gradcam-class").addEventListener("change", (e) => { update({ cls: e.target.value.trim() }); showGradcam(); });
   q("gradcam-opacity").addEventListener("input", (e) => { q("gradcam-image").style.opacity = e.target.value; });
   q("gradcam-all-button").addEventListener("click", showAllStages);
 }

@@ -21,7 +21,8 @@ export const DEFAULTS = Object.freeze({
   display: "diverging",
   zoom: 0,          // 0 means "fit to the viewport"
   stage: "",
-  cls: "",
+  cls: "",          // the Grad-CAM class as typed ("" is the top class)
+  camStage: "stage7",
   project: "",      // transfer-learning project id (lives in server memory)
 });
 

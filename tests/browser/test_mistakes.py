@@ -119,6 +119,14 @@ def test_gradcam_takes_a_typed_name_and_explains_a_refusal(page):
                            ".classList.contains('stale')")
     caption = page.get_by_test_id("gradcam-caption").inner_text()
     assert "stem" in caption and "zero everywhere" in caption
+    box.fill("tabby")
+    box.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.hash.slice(1)).get('cls')"
+                           " === 'tabby'")
+    page.reload()  # the link brings back the class and the stage
+    page.wait_for_function("() => document.querySelector('[data-testid=gradcam-caption]')"
+                           ".textContent.includes('\"tabby\" at stem')", timeout=30_000)
+    assert page.get_by_test_id("gradcam-class").input_value() == "tabby"
 
 
 def test_a_bad_head_file_leaves_the_project_as_it_was(page):

@@ -3,7 +3,7 @@
 import { kernelFromText, kernelToText } from "./kernel.js";
 
 const NUMBER_KEYS = ["stride", "dilation", "bias", "poolSize", "poolStride", "zoom"];
-const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "project"];
+const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "camStage", "project"];
 const BOOL_KEYS = ["flip", "relu"];
 // Keys with a fixed set of values: anything else in a hand-edited link keeps the default.
 const CHOICES = {
