@@ -187,13 +187,20 @@ def parse_target(raw: str) -> int | str:
     raise InvalidParameter(f"{allowed}; no class is called {raw.strip()[:40]!r}", field="class")
 
 
+def check_cam_stage(stage: str) -> None:
+    """404 unless Grad-CAM can be computed at ``stage`` (a stage id, not a block)."""
+    from models.efficientnet_lite0 import STAGE_IDS
+
+    if stage not in STAGE_IDS:
+        raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
+
+
 def explanation(services: Services, image: StoredImage, target: int | str, stage: str):
     """Grad-CAM and channel scores at ``stage`` and later stages (``models.probe.Explanation``),
     resumed from the cached forward pass and cached per (image, target, stage)."""
     from models.efficientnet_lite0 import STAGE_IDS
 
-    if stage not in STAGE_IDS:
-        raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
+    check_cam_stage(stage)
     model, a = model_service(services), analysis(services, image)
     # An explanation started at an earlier stage already holds this one.
     for earlier in STAGE_IDS[:STAGE_IDS.index(stage)]:

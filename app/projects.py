@@ -69,10 +69,10 @@ def clean_class_name(name: str, field: str = "name") -> str:
     (control, zero-width, direction overrides: Unicode category C)."""
     name = name.strip()
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidParameter("a class name may not contain control or invisible characters",
-                               field=field)
+        raise InvalidParameter(f"{field}: a class name may not contain control or invisible "
+                               "characters", field=field)
     if not name:
-        raise InvalidParameter("a class needs a name, not only spaces", field=field)
+        raise InvalidParameter(f"{field}: a class needs a name, not only spaces", field=field)
     return name
 
 

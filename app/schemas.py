@@ -34,11 +34,6 @@ def _not_a_huge_int(value: object) -> object:
     return value
 
 
-# The largest JSON body any endpoint takes: a 15x15x3 kernel of long decimals is ~20 KB.
-# Larger bodies are refused while they arrive (413), before the event loop parses them:
-# an 8 MB body of extra keys took 6 s to parse and validate, stalling every request.
-MAX_JSON_BYTES = 64 * 1024
-
 # A JSON number: ints are fine, booleans and strings are not, NaN/Infinity/1e309 are not.
 Number = Annotated[StrictFloat, BeforeValidator(_not_a_huge_int), Field(allow_inf_nan=False)]
 Row = list[Number]
@@ -145,14 +140,9 @@ class InspectRequest(ConvRequest):
 
 
 class ClassCreate(_Strict):
+    # Blank or invisible names are refused by ``projects.clean_class_name`` (one rule for
+    # names typed here and names read from an uploaded head file).
     name: Annotated[str, Field(min_length=1, max_length=40)]
-
-    @field_validator("name")
-    @classmethod
-    def _not_blank(cls, name: str) -> str:
-        if not name.strip():
-            raise PydanticCustomError("blank", "a class needs a name, not only spaces")
-        return name
 
 
 class TrainRequest(_Strict):

@@ -28,7 +28,8 @@ def photo_of(services: Services, image: StoredImage) -> Photo:
 
 
 def add_image(services: Services, project_id: str, class_id: str, image: StoredImage) -> None:
-    services.projects.read(project_id).class_(class_id)  # 404 before spending a forward pass
+    """Embed and add a photo; ``add_photo`` 404s an unknown class (the HTTP route checks it
+    before it reads the upload, so no forward pass is spent on one)."""
     add_photo(services.projects, project_id, class_id, photo_of(services, image))
 
 
@@ -57,10 +58,7 @@ def predict(services: Services, project_id: str, image: StoredImage) -> dict:
 def gradcam(services: Services, project_id: str, image: StoredImage, class_id: str,
             stage: str) -> np.ndarray:
     """Grad-CAM through the project's head (not cached: heads change when retrained)."""
-    from models.efficientnet_lite0 import STAGE_IDS
-
-    if stage not in STAGE_IDS:
-        raise NotFound(f"Grad-CAM is available for {', '.join(STAGE_IDS)}; not {stage[:40]!r}.")
+    inspector.check_cam_stage(stage)
     head, classes = _head(services, project_id)
     index = next((i for i, c in enumerate(classes) if c["id"] == class_id), None)
     if index is None:

@@ -3,7 +3,7 @@
 import { ApiError, getBlob, getBlobWithHeaders, getJson, postJson } from "./api.js";
 import { withImage } from "./source.js";
 import { state, subscribe, update } from "./state.js";
-import { showError, showStatus } from "./status.js";
+import { clearStatus, showError, showStatus } from "./status.js";
 import { drawMap, followPointer } from "./render/cnn-map.js";
 import {
   renderAttribution, renderFilters, renderGap, renderPredictions, renderStrip, sharingLesson,
@@ -43,11 +43,6 @@ async function progress(message, task) {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function clearStatus(message) {
-  const line = document.querySelector('[data-testid="status"]');
-  if (line.textContent === message) showStatus("");
 }
 
 // Every view is of the current photo; an evicted photo is sent again (withImage).

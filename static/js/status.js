@@ -15,6 +15,11 @@ export function showError(err) {
   node.dataset.code = (err && err.code) || "";
 }
 
+// Clear the line only if it still shows `text` (a progress message nobody replaced).
+export function clearStatus(text) {
+  if (el().textContent === text) showStatus("");
+}
+
 // Clear the line only if it shows an error: an edit that works again removes its own
 // error, but never a message another part of the page has just put there.
 export function clearError() {
