@@ -1,39 +1,71 @@
-"""Assemble the ConvLens application: routers, static files, error handlers. No routes here."""
+"""Assemble the ConvLens application: services, routers, static files, error handlers. No routes."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import cv2
 from fastapi import FastAPI
 
-from app.api import health, images, kernels, model, projects
-from app.config import ROOT, Settings
-from app.deps import Services
-from app.errors import install_error_handlers
-from app.jobs import AdmissionLimit
-from app.limits import BodyLimit
-from app.web import pages
-from app.web.assets import Assets, VersionedStaticFiles
+from app.cnn import router as cnn
+from app.core.cache import LruCache
+from app.core.gate import JobGate
+from app.core.services import Services
+from app.core.settings import ROOT, Settings
+from app.http import health, pages
+from app.http.admission import AdmissionLimit
+from app.http.assets import Assets, VersionedStaticFiles
+from app.http.errors import install_error_handlers
+from app.http.limits import BodyLimit
+from app.images import router as images
+from app.images.store import MemoryImageStore, RedisImageStore
+from app.playground import router as playground
+from app.teach import router as teach
+from app.teach.store import MemoryProjects, RedisProjects
+from app.teach.training import TrainingQueue
+
+if TYPE_CHECKING:
+    from models.service import ModelService
 
 log = logging.getLogger("convlens")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A new application with its own store, caches and (once started) model."""
+def build_services(settings: Settings) -> Services:
+    """Wire the store backend and caches that ``settings`` ask for."""
+    if settings.store_backend == "redis":
+        images_store = RedisImageStore(settings.redis_url, settings.redis_ttl_s,
+                                       settings.image_cache_bytes // 4)
+        projects = RedisProjects(settings.redis_url, settings.redis_ttl_s)
+    elif settings.store_backend == "memory":
+        images_store = MemoryImageStore(settings.image_cache_bytes)
+        projects = MemoryProjects()
+    else:
+        raise ValueError(f"CONVLENS_STORE_BACKEND must be memory or redis, "
+                         f"not {settings.store_backend!r}")
+    return Services(settings=settings, images=images_store, projects=projects,
+                    derived=LruCache(settings.analysis_cache_bytes),
+                    gate=JobGate(settings.max_jobs, settings.max_queue, settings.queue_timeout_s),
+                    training=TrainingQueue())
+
+
+def create_app(settings: Settings | None = None, model: ModelService | None = None) -> FastAPI:
+    """A new application with its own stores and caches. The CNN is ``model`` when given
+    (tests pass a small one), else the packaged weights, loaded when the app starts."""
     settings = settings or Settings.from_env()
     # Concurrent requests already use every core; OpenCV's own thread pool on top of
     # them oversubscribed the CPU (measured: fewer edits per second under load).
     cv2.setNumThreads(settings.opencv_threads)
-    services = Services.build(settings)
+    services = build_services(settings)
+    services.model = model
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.gate.reserve_threads()
         if settings.load_model and services.model is None:
-            from models.probe import ModelService  # torch is imported only when needed
+            from models.service import ModelService  # torch is imported only when needed
 
             services.model = ModelService.load(threads=settings.torch_threads)
             log.info("model loaded")
@@ -46,11 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(AdmissionLimit, gate=services.gate)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
-    app.include_router(health.router)
-    app.include_router(images.router)
-    app.include_router(kernels.router)
-    app.include_router(model.router)
-    app.include_router(projects.router)
-    app.include_router(pages.router)
+    for feature in (health, images, playground, cnn, teach, pages):
+        app.include_router(feature.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from app.config import ROOT
+from app.core.settings import ROOT
 from bench.server import percentile, running_server
 
 ROUNDS = 15

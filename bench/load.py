@@ -11,31 +11,20 @@ the server's peak resident memory; it asserts nothing.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import time
 
 import httpx
-import numpy as np
-from PIL import Image
 
 from bench.server import percentile, running_server
+from tests.support.photos import noisy_gradient
 from tests.support.servers import redis_server
 
 USERS = int(os.environ.get("BENCH_USERS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 MAX_REQUESTS = 50_000
 SIDE = 512
-
-
-def _photo(seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
-    x = np.linspace(0, 255, SIDE, dtype=np.float32)
-    base = (x[None, :, None] + x[:, None, None]) / 2 + rng.normal(0, 20, (SIDE, SIDE, 3))
-    buf = io.BytesIO()
-    Image.fromarray(np.clip(base, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
-    return buf.getvalue()
 
 
 def _rss_kib(pid: int) -> int:
@@ -97,7 +86,7 @@ def _multipart(data: bytes) -> tuple[bytes, str]:
 
 async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
     conn = _Connection(host, port)
-    body, ctype = _multipart(_photo(n))
+    body, ctype = _multipart(noisy_gradient(SIDE, n))
     _, answer = await conn.request("POST", "/api/images", body, ctype)
     image_id = json.loads(answer)["id"]
     step = 0

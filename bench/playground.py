@@ -9,17 +9,18 @@ import cv2
 import httpx
 import numpy as np
 
-from app.config import ROOT
+from app.core.settings import ROOT, Settings
 from app.imaging.convolve import ConvSpec, convolve, prepare_input
 from app.imaging.decode import decode_image
 from app.imaging.encode import encode, to_display
 from bench.server import percentile, running_server
 
 ROUNDS = 300
+LIMITS = Settings().decode_limits
 
 
 def _photo_512() -> bytes:
-    rgb = decode_image((ROOT / "static/samples/dog_german_shepherd.jpg").read_bytes())
+    rgb = decode_image((ROOT / "static/samples/dog_german_shepherd.jpg").read_bytes(), LIMITS)
     small = cv2.resize(rgb, (512, 512), interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".png", small[:, :, ::-1])
     return buf.tobytes()
@@ -31,7 +32,7 @@ def _kernels() -> list[list[list[float]]]:
 
 
 def _in_process(png: bytes, fmt: str) -> list[float]:
-    x = prepare_input(decode_image(png), "gray")
+    x = prepare_input(decode_image(png, LIMITS), "gray")
     times = []
     for k in _kernels():
         t0 = time.perf_counter()

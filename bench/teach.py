@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import httpx
-import numpy as np
-from PIL import Image
 
 from bench.server import percentile, running_server
+from tests.support.photos import shape_photo
 
 PER_CLASS = 25
-
-
-def _photo(kind: str, seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
-    img = rng.integers(80, 170, (480, 640, 3), dtype=np.uint8)
-    r = int(rng.integers(60, 120))
-    cy, cx = int(rng.integers(r, 480 - r)), int(rng.integers(r, 640 - r))
-    yy, xx = np.mgrid[:480, :640]
-    mask = ((yy - cy) ** 2 + (xx - cx) ** 2 <= r * r) if kind == "disc" else \
-        ((abs(yy - cy) <= r) & (abs(xx - cx) <= r))
-    img[mask] = (220, 40, 40) if kind == "disc" else (40, 40, 220)
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, "JPEG", quality=90)
-    return buf.getvalue()
 
 
 def main() -> None:
@@ -37,7 +21,7 @@ def main() -> None:
         for kind in ("disc", "square"):
             cid = http.post(f"/api/projects/{pid}/classes", json={"name": kind}).json()["id"]
             for seed in range(PER_CLASS):
-                data = _photo(kind, seed)
+                data = shape_photo(kind, seed, 640, 480, "JPEG")
                 t0 = time.perf_counter()
                 http.post(f"/api/projects/{pid}/classes/{cid}/images",
                           files={"file": ("p.jpg", data, "image/jpeg")}).raise_for_status()

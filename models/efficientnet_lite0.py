@@ -19,8 +19,9 @@ variant has no squeeze-and-excitation and uses ReLU6 everywhere.
 
 Activation ids (what ``forward_stages`` returns and the API exposes):
 ``stem``, ``stage1``..``stage7`` (a stage's output, i.e. its last block's),
-``head``; blocks are ``stage4.2`` (second block of stage 4, counted from 1)
-with their parts ``stage4.2.expand``, ``stage4.2.depthwise``, ``stage4.2.project``.
+``head``; blocks are ``stage4.2`` (second block of stage 4, counted from 1, as the
+module path ``stage4.2`` is) with their parts ``stage4.2.expand``,
+``stage4.2.depthwise``, ``stage4.2.project`` (``models.stages``).
 
 The weights were trained in TensorFlow with 'same' padding, which pads a
 stride-2 conv on an even input by 0 before and 1 after; ``SameConv`` does
@@ -38,20 +39,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.stages import STAGE_CONFIG, STAGE_IDS
+
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 BN_EPS = 1e-3  # TensorFlow's default, which the weights were trained with
-
-# (repeats, kernel, stride, expand ratio, output channels) per stage
-STAGE_CONFIG = [
-    (1, 3, 1, 1, 16),
-    (2, 3, 2, 6, 24),
-    (2, 5, 2, 6, 40),
-    (3, 3, 2, 6, 80),
-    (3, 5, 1, 6, 112),
-    (4, 5, 2, 6, 192),
-    (1, 3, 1, 6, 320),
-]
-STAGE_IDS = ["stem", *[f"stage{i}" for i in range(1, 8)], "head"]
 
 
 class SameConv(nn.Conv2d):
@@ -105,6 +96,18 @@ class MBConv(nn.Module):
         return self.forward_parts(x)[0]
 
 
+class Stage(nn.ModuleDict):
+    """A stage's blocks by their number from 1 (``stage4["2"]`` is block ``stage4.2``)."""
+
+    def __init__(self, blocks: list[MBConv]) -> None:
+        super().__init__({str(j): block for j, block in enumerate(blocks, start=1)})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.values():
+            x = block(x)
+        return x
+
+
 class EfficientNetLite0(nn.Module):
     """The network; see the module docstring for the stage table."""
 
@@ -117,12 +120,12 @@ class EfficientNetLite0(nn.Module):
             for r in range(repeats):
                 blocks.append(MBConv(cin, cout, k, stride if r == 0 else 1, expand))
                 cin = cout
-            setattr(self, f"stage{i}", nn.Sequential(*blocks))
+            setattr(self, f"stage{i}", Stage(blocks))
         self.head = ConvBN(cin, 1280, 1)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(1280, num_classes)
 
-    def stages(self) -> list[nn.Sequential]:
+    def stages(self) -> list[Stage]:
         return [getattr(self, f"stage{i}") for i in range(1, 8)]
 
     def named_stages(self) -> list[tuple[str, nn.Module]]:
@@ -154,7 +157,7 @@ class EfficientNetLite0(nn.Module):
         acts: OrderedDict[str, torch.Tensor] = OrderedDict()
         x = acts["stem"] = self.stem(x)  # (N, 32, 112, 112)
         for i, stage in enumerate(self.stages(), start=1):
-            for j, block in enumerate(stage, start=1):
+            for j, block in stage.items():
                 x, block_parts = block.forward_parts(x)
                 if parts:
                     for name, value in block_parts.items():
@@ -193,7 +196,7 @@ def key_map(model: EfficientNetLite0) -> dict[str, str]:
     m = {"stem.conv.weight": "_conv_stem.weight", **_bn_keys("stem.bn", "_bn0")}
     n = 0
     for i, stage in enumerate(model.stages(), start=1):
-        for j, block in enumerate(stage):
+        for j, block in stage.items():
             ours, theirs = f"stage{i}.{j}", f"_blocks.{n}"
             if block.expand is not None:
                 m[f"{ours}.expand.conv.weight"] = f"{theirs}._expand_conv.weight"

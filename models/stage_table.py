@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models.efficientnet_lite0 import STAGE_IDS, EfficientNetLite0
+from models.efficientnet_lite0 import EfficientNetLite0
+from models.stages import BLOCK_PARTS, STAGE_IDS
 
 _ROWS = [*STAGE_IDS, "classifier"]
 
@@ -69,9 +70,8 @@ def build_stage_table(model: EfficientNetLite0, side: int = 224) -> list[dict]:
         n_out = _prod(row["out_shape"])
         row["dense_params"] = n_in * n_out + n_out  # weights + biases of a dense layer
         row["blocks"] = [
-            {"id": f"{r}.{j}",
-             "parts": [p for p in ("expand", "depthwise", "project") if getattr(b, p) is not None]}
-            for j, b in enumerate(getattr(model, r), start=1)] if r.startswith("stage") else []
+            {"id": f"{r}.{j}", "parts": [p for p in BLOCK_PARTS if getattr(b, p) is not None]}
+            for j, b in getattr(model, r).items()] if r.startswith("stage") else []
         if r == "classifier":
             row["stride"], row["receptive_field"] = rows["head"]["stride"], side
             row["in_shape"] = [model.classifier.in_features]  # after global average pooling

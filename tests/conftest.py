@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import replace
 
-import numpy as np
 import pytest
-from PIL import Image
+
+from tests.support.photos import make_image
 
 os.environ.setdefault("CONVLENS_LOAD_MODEL", "0")  # tests that need the CNN ask for it
-
-
-def make_image(width: int, height: int, fmt: str = "PNG", mode: str = "RGB",
-               pattern: str = "gradient", **save: object) -> bytes:
-    """Encode a small synthetic picture: ``gradient`` (smooth), ``noise`` or ``edge``."""
-    if pattern == "noise":
-        arr = np.random.default_rng(width * 31 + height).integers(
-            0, 256, (height, width, 3), dtype=np.uint8)
-    else:
-        x = np.linspace(0, 255, width, dtype=np.float32)[None, :, None]
-        y = np.linspace(0, 255, height, dtype=np.float32)[:, None, None]
-        arr = np.broadcast_to((x + y) / 2, (height, width, 3)).astype(np.uint8).copy()
-        if pattern == "edge":
-            arr[:, : width // 2] = 0
-            arr[:, width // 2:] = 255
-    img = Image.fromarray(arr, "RGB")
-    if mode != "RGB":
-        img = img.convert(mode)
-    buf = io.BytesIO()
-    img.save(buf, fmt, **save)
-    return buf.getvalue()
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -48,7 +26,7 @@ def assert_error(response, status: int, code: str) -> dict:
 
 @pytest.fixture
 def settings():
-    from app.config import Settings
+    from app.core.settings import Settings
 
     return replace(Settings.from_env(), load_model=False)
 

@@ -25,13 +25,15 @@ import cv2
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from app.core.errors import invalid
+
 KERNEL_MAX_SIDE = 15
 KERNEL_MAX_ABS = 1000.0  # keeps sums finite in float32 and the display meaningful
 
 Border = Literal["zero", "replicate", "reflect", "reflect101"]
 Channels = Literal["gray", "rgb"]
 
-_CV_BORDER = {
+CV_BORDER = {
     "zero": cv2.BORDER_CONSTANT,        # 000|abc
     "replicate": cv2.BORDER_REPLICATE,  # aaa|abc
     "reflect": cv2.BORDER_REFLECT,      # cba|abc (edge repeated)
@@ -40,15 +42,6 @@ _CV_BORDER = {
 
 # ITU-R BT.601 luma, the weights of every "convert to grayscale" students meet.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-class ConvParamError(ValueError):
-    """A parameter combination that cannot be computed; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -114,24 +107,24 @@ class ConvResult:
 
 
 def validate(spec: ConvSpec) -> None:
-    """Raise ``ConvParamError`` for a spec no image could satisfy."""
+    """Raise ``InvalidParameter`` for a spec no image could satisfy."""
     k = np.asarray(spec.kernel)
     if k.ndim not in (2, 3) or (k.ndim == 3 and k.shape[0] != 3) or 0 in k.shape:
-        raise ConvParamError("kernel", "the kernel must be a 2-D grid, or 3 grids (R, G, B)")
+        raise invalid("kernel", "the kernel must be a 2-D grid, or 3 grids (R, G, B)")
     if max(k.shape[-2:]) > KERNEL_MAX_SIDE:
-        raise ConvParamError("kernel", f"the kernel is {k.shape[-2]}x{k.shape[-1]}; at most "
+        raise invalid("kernel", f"the kernel is {k.shape[-2]}x{k.shape[-1]}; at most "
                                        f"{KERNEL_MAX_SIDE}x{KERNEL_MAX_SIDE} is allowed")
     if not np.all(np.isfinite(k)) or float(np.abs(k).max()) > KERNEL_MAX_ABS:
-        raise ConvParamError("kernel", f"kernel entries must be finite numbers between "
+        raise invalid("kernel", f"kernel entries must be finite numbers between "
                                        f"-{KERNEL_MAX_ABS:g} and {KERNEL_MAX_ABS:g}")
     if k.ndim == 3 and spec.channels != "rgb":
-        raise ConvParamError("channels", "a kernel with R, G, B slices needs channels 'rgb'")
+        raise invalid("channels", "a kernel with R, G, B slices needs channels 'rgb'")
     if not 1 <= spec.stride <= 8:
-        raise ConvParamError("stride", "stride must be between 1 and 8")
+        raise invalid("stride", "stride must be between 1 and 8")
     if not 1 <= spec.dilation <= 4:
-        raise ConvParamError("dilation", "dilation must be between 1 and 4")
-    if spec.border not in _CV_BORDER:
-        raise ConvParamError("border", f"border must be one of {', '.join(_CV_BORDER)}")
+        raise invalid("dilation", "dilation must be between 1 and 4")
+    if spec.border not in CV_BORDER:
+        raise invalid("border", f"border must be one of {', '.join(CV_BORDER)}")
 
 
 def _same_padding(n: int, eff: int, stride: int) -> tuple[int, int]:
@@ -149,7 +142,7 @@ def _conv_formula(axis: str, n: int, before: int, after: int, k: int, d: int, s:
 
 
 def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
-    """Sizes after padding, convolution and pooling; ``ConvParamError`` if nothing is left.
+    """Sizes after padding, convolution and pooling; ``InvalidParameter`` if nothing is left.
 
     The conv output is ``floor((n + p_before + p_after - d(f - 1) - 1) / s) + 1``
     per axis, as in ``torch.nn.Conv2d``; pooling uses floor mode without padding.
@@ -165,14 +158,13 @@ def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
         top = bottom = left = right = 0
     else:
         if not 0 <= int(spec.padding) <= 64:
-            raise ConvParamError("padding", "padding must be 'same', 'valid' or 0-64 pixels")
+            raise invalid("padding", "padding must be 'same', 'valid' or 0-64 pixels")
         top = bottom = left = right = int(spec.padding)
     span_h, span_w = in_h + top + bottom, in_w + left + right
     if eff_h > span_h or eff_w > span_w:
-        raise ConvParamError(
-            "padding", f"the kernel spans {eff_h}x{eff_w} pixels (dilation included) but the "
-                       f"padded input is only {span_h}x{span_w}: no output is left; use more "
-                       f"padding, a smaller kernel or less dilation")
+        raise invalid("padding", f"the kernel spans {eff_h}x{eff_w} pixels (dilation included) "
+                                 f"but the padded input is only {span_h}x{span_w}: no output is "
+                                 "left; use more padding, a smaller kernel or less dilation")
     conv_h, conv_w = (span_h - eff_h) // s + 1, (span_w - eff_w) // s + 1
     formulas = [_conv_formula("height", in_h, top, bottom, kh, d, s, conv_h),
                 _conv_formula("width", in_w, left, right, kw, d, s, conv_w)]
@@ -188,10 +180,9 @@ def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
     if spec.pool is not None:
         p = spec.pool
         if not (1 <= p.size <= 8 and 1 <= p.stride <= 8):
-            raise ConvParamError("pool", "pool size and stride must be between 1 and 8")
+            raise invalid("pool", "pool size and stride must be between 1 and 8")
         if p.size > conv_h or p.size > conv_w:
-            raise ConvParamError(
-                "pool", f"the {p.size}x{p.size} pool does not fit the {conv_h}x{conv_w} "
+            raise invalid("pool", f"the {p.size}x{p.size} pool does not fit the {conv_h}x{conv_w} "
                         f"convolution output: use a smaller pool size")
         out_h, out_w = (conv_h - p.size) // p.stride + 1, (conv_w - p.size) // p.stride + 1
         for axis, n, out in (("height", conv_h, out_h), ("width", conv_w, out_w)):
@@ -243,7 +234,7 @@ def convolve(x: np.ndarray, spec: ConvSpec) -> ConvResult:
     """Apply ``spec`` to a prepared image ``x`` (see ``prepare_input``)."""
     g = output_geometry(x.shape[0], x.shape[1], spec)
     top, bottom, left, right = g.pad
-    padded = cv2.copyMakeBorder(x, top, bottom, left, right, _CV_BORDER[spec.border], value=0)
+    padded = cv2.copyMakeBorder(x, top, bottom, left, right, CV_BORDER[spec.border], value=0)
     k = spec.applied_kernel()
     if k.ndim == 3:  # one slice per input channel, summed: a CNN layer with 1 output
         conv = sum(_correlate(np.ascontiguousarray(padded[:, :, c]), k[c], g) for c in range(3))
@@ -255,68 +246,3 @@ def convolve(x: np.ndarray, spec: ConvSpec) -> ConvResult:
     conv = conv.astype(np.float32, copy=False)
     values = pool2d(conv, spec.pool) if spec.pool else conv
     return ConvResult(values, conv, g)
-
-
-def _tap(index: int, size: int, border: Border) -> int:
-    """Where padding reads from for an out-of-range index; -1 means a zero."""
-    return cv2.borderInterpolate(index, size, _CV_BORDER[border])
-
-
-def inspect_pixel(x: np.ndarray, spec: ConvSpec, result: ConvResult, ox: int, oy: int) -> dict:
-    """The dot product behind output pixel ``(ox, oy)`` of ``result``, in plain numbers.
-
-    With pooling, ``(ox, oy)`` is a pooled pixel: the pool window is reported and
-    the conv pixel explained is the window's maximum (max pool, first channel) or
-    its top-left pixel (average pool).
-    """
-    g = result.geometry
-    if not 0 <= ox < g.out_w:
-        raise ConvParamError("x", f"x must be between 0 and {g.out_w - 1}")
-    if not 0 <= oy < g.out_h:
-        raise ConvParamError("y", f"y must be between 0 and {g.out_h - 1}")
-    conv = result.conv if result.conv.ndim == 3 else result.conv[:, :, None]  # (ch, cw, O)
-    cx, cy, pool = ox, oy, None
-    if g.pool is not None:
-        p = g.pool
-        y0, x0 = oy * p.stride, ox * p.stride
-        window = conv[y0:y0 + p.size, x0:x0 + p.size]  # (size, size, O)
-        if p.kind == "max":
-            dy, dx = np.unravel_index(int(np.argmax(window[:, :, 0])), window.shape[:2])
-        else:
-            dy, dx = 0, 0
-        cy, cx = y0 + int(dy), x0 + int(dx)
-        reduce = np.max if p.kind == "max" else np.mean
-        pool = {"kind": p.kind, "size": p.size, "stride": p.stride,
-                "window": {"x0": x0, "y0": y0, "x1": x0 + p.size - 1, "y1": y0 + p.size - 1},
-                "values": np.moveaxis(window, 2, 0).tolist(),
-                "result": [float(v) for v in reduce(window, axis=(0, 1))]}
-    top, _, left, _ = g.pad
-    d = g.dilation
-    rows = [cy * g.stride - top + i * d for i in range(g.kh)]
-    cols = [cx * g.stride - left + j * d for j in range(g.kw)]
-    ri = np.array([_tap(r, g.in_h, spec.border) for r in rows])
-    ci = np.array([_tap(c, g.in_w, spec.border) for c in cols])
-    img = x if x.ndim == 3 else x[:, :, None]  # (H, W, C)
-    patch = img[np.clip(ri, 0, None)[:, None], np.clip(ci, 0, None)[None, :]]  # (kh, kw, C)
-    patch = np.where((ri[:, None, None] < 0) | (ci[None, :, None] < 0), 0.0, patch)
-    patch = np.moveaxis(patch, 2, 0).astype(np.float32)  # (C, kh, kw)
-    k = spec.applied_kernel()
-    kernel = k if k.ndim == 3 else np.broadcast_to(k, patch.shape)
-    products = patch * kernel  # (C, kh, kw)
-    if k.ndim == 3:
-        mode, sums = "summed", [float(products.sum(dtype=np.float64))]
-    else:
-        mode = "gray" if patch.shape[0] == 1 else "per_channel"
-        sums = [float(s) for s in products.sum(axis=(1, 2), dtype=np.float64)]
-    values = [s + spec.bias for s in sums]
-    out = result.values[oy, ox]
-    return {
-        "x": ox, "y": oy, "conv_x": cx, "conv_y": cy, "mode": mode,
-        "channels": ["gray"] if patch.shape[0] == 1 else ["R", "G", "B"],
-        "patch": patch.tolist(), "kernel": np.asarray(kernel).tolist(),
-        "products": products.tolist(), "sum": sums, "bias": spec.bias, "value": values,
-        "relu": spec.relu, "relu_value": [max(v, 0.0) if spec.relu else v for v in values],
-        "window": {"x0": cols[0], "y0": rows[0], "x1": cols[-1], "y1": rows[-1]},
-        "dilation": d, "pool": pool,
-        "output": [float(v) for v in np.atleast_1d(out)],
-    }

@@ -17,41 +17,20 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.core.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
+
 # Pillow's own bomb guard stays on as a second line; ours (DecodeLimits) is tighter.
 Image.MAX_IMAGE_PIXELS = 64_000_000
 
 
-class DecodeError(Exception):
-    """Base for every reason an upload is refused. ``kind`` is stable for callers."""
-
-    kind = "invalid"
-
-    def __init__(self, message: str, **details: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-
-class ImageTooLarge(DecodeError):
-    kind = "too_large"
-
-
-class UnsupportedFormat(DecodeError):
-    kind = "unsupported"
-
-
-class CorruptImage(DecodeError):
-    kind = "corrupt"
-
-
 @dataclass(frozen=True)
 class DecodeLimits:
-    """What an upload may declare before a single pixel is decoded."""
+    """What an upload may declare before a single pixel is decoded (``Settings.decode_limits``)."""
 
-    max_pixels: int = 16_777_216
-    max_side: int = 8192
-    max_aspect: float = 32.0
-    working_side: int = 1024
+    max_pixels: int
+    max_side: int
+    max_aspect: float
+    working_side: int  # the decoded image is downsized to this longest side
 
 
 ACCEPTED = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
@@ -69,7 +48,7 @@ _KNOWN_REFUSED = (
 def sniff_format(data: bytes) -> str:
     """Name the image format from its leading bytes; the filename and Content-Type are ignored.
 
-    Raises ``UnsupportedFormat`` for anything but JPEG, PNG, WebP, BMP and GIF.
+    Raises ``UnsupportedImageType`` for anything but JPEG, PNG, WebP, BMP and GIF.
     """
     head = data[:16]
     if head.startswith(b"\xff\xd8\xff"):
@@ -84,22 +63,22 @@ def sniff_format(data: bytes) -> str:
         return "BMP"
     for magic, name in _KNOWN_REFUSED:
         if head.startswith(magic):
-            raise UnsupportedFormat(
+            raise UnsupportedImageType(
                 f"{name} files are not supported; upload a JPEG, PNG, WebP, BMP or GIF.",
                 detected=name)
     stripped = data[:512].lstrip().lower()
     if stripped.startswith((b"<svg", b"<?xml", b"<!doctype", b"<html")):
-        raise UnsupportedFormat(
+        raise UnsupportedImageType(
             "SVG, XML and HTML are not supported; upload a JPEG, PNG, WebP, BMP or GIF.",
             detected="markup")
-    raise UnsupportedFormat(
+    raise UnsupportedImageType(
         "This file is not an image we can read; upload a JPEG, PNG, WebP, BMP or GIF.")
 
 
 def check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
     """Refuse declared sizes that are empty, huge, or absurdly thin, before decoding."""
     if width < 1 or height < 1:
-        raise CorruptImage(f"The image declares a size of {width}x{height} pixels.",
+        raise InvalidImage(f"The image declares a size of {width}x{height} pixels.",
                            width=width, height=height)
     if max(width, height) > limits.max_side:
         raise ImageTooLarge(
@@ -116,13 +95,13 @@ def check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
             width=width, height=height, max_pixels=limits.max_pixels)
     aspect = max(width, height) / min(width, height)
     if aspect > limits.max_aspect:
-        raise CorruptImage(
+        raise InvalidImage(
             f"The image is {width}x{height} pixels, an aspect ratio of {aspect:.0f}:1; "
             f"at most {limits.max_aspect:.0f}:1 is accepted.",
             width=width, height=height, max_aspect=limits.max_aspect)
 
 
-def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarray:
+def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
     """Decode an upload to ``(H, W, 3) uint8`` RGB at working size.
 
     The format comes from the bytes; declared dimensions are checked before the
@@ -130,7 +109,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarr
     animation is used; the result's longest side is at most ``working_side``.
     """
     if not data:
-        raise CorruptImage("The file is empty.")
+        raise InvalidImage("The file is empty.")
     fmt = sniff_format(data)
     try:
         with warnings.catch_warnings():
@@ -144,7 +123,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarr
             img = ImageOps.exif_transpose(img)  # loads the pixels
             img.load()
             rgb = _to_rgb_array(img)
-    except DecodeError:
+    except (ImageTooLarge, InvalidImage, UnsupportedImageType):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's guard fired inside open(), before our check saw the size; its message
@@ -157,7 +136,7 @@ def decode_image(data: bytes, limits: DecodeLimits = DecodeLimits()) -> np.ndarr
             "are accepted. Downscale it and try again.",
             pixels=pixels, max_pixels=limits.max_pixels) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise CorruptImage(
+        raise InvalidImage(
             f"The {fmt} file is truncated or corrupt and could not be decoded; "
             "re-save it and try again.", format=fmt) from exc
     return fit_working_size(rgb, limits.working_side)

@@ -1,7 +1,7 @@
 // The "Inside the CNN" tab: predictions, stage strip, feature maps, pooling, Grad-CAM, filters.
 // Every view is cut from one cached forward pass on the server; this module only asks and draws.
 import { ApiError, getBlob, getBlobWithHeaders, getJson, postJson } from "./api.js";
-import { withImage } from "./source.js";
+import { withImage } from "./images.js";
 import { state, subscribe, update } from "./state.js";
 import { clearStatus, showError, showStatus } from "./status.js";
 import { drawMap, followPointer } from "./render/cnn-map.js";

@@ -1,5 +1,5 @@
 // Page entry: tabs, the photo source, the playground; the CNN tab loads on first use.
-import { installSourceControls, restore } from "./source.js";
+import { installSourceControls, restore } from "./images.js";
 import { state, subscribe, update } from "./state.js";
 import { showError } from "./status.js";
 import { startPlayground } from "./playground.js";

@@ -1,7 +1,7 @@
 // The kernel playground: controls <-> state, one convolve request per edit (never stale),
 // the pixel inspector, downloads and the shareable link.
 import { ApiError, convolve, getJson, inspect } from "./api.js";
-import { currentImage, withImage } from "./source.js";
+import { currentImage, withImage } from "./images.js";
 import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { clearError, showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";

@@ -1,7 +1,7 @@
 // The "Teach it" tab: classes of photos, training progress, evaluation, predictions,
 // Grad-CAM through the new head, the spurious-feature lesson, export and import.
 import { ApiError, deleteResource, getBlob, getJson, postFile, postJson } from "./api.js";
-import { withImage } from "./source.js";
+import { withImage } from "./images.js";
 import { state, subscribe, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 import { num, pct } from "./lib/format.js";

@@ -9,15 +9,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from app.core.errors import InvalidParameter
 from app.imaging.convolve import (
-    ConvParamError,
     ConvSpec,
     PoolSpec,
     convolve,
-    inspect_pixel,
     output_geometry,
     prepare_input,
 )
+from app.imaging.pixel import inspect_pixel
 from app.imaging.presets import PRESETS
 
 RNG = np.random.default_rng(7)
@@ -179,9 +179,9 @@ def test_same_padding_is_tensorflow_style():
     (ConvSpec(np.ones((3, 3), np.float32), stride=0), "stride"),
 ])
 def test_impossible_specs_name_their_field(spec, field):
-    with pytest.raises(ConvParamError) as err:
+    with pytest.raises(InvalidParameter) as err:
         output_geometry(8, 8, spec)
-    assert err.value.field == field
+    assert err.value.details["field"] == field
 
 
 @pytest.mark.parametrize("channels", ["gray", "rgb"])
@@ -220,6 +220,6 @@ def test_inspect_reads_border_values_like_the_padding():
 def test_inspect_rejects_pixels_outside_the_output():
     x = prepare_input(RGB, "gray")
     spec = ConvSpec(np.ones((3, 3), np.float32))
-    with pytest.raises(ConvParamError) as err:
+    with pytest.raises(InvalidParameter) as err:
         inspect_pixel(x, spec, convolve(x, spec), 30, 0)
-    assert err.value.field == "x"
+    assert err.value.details["field"] == "x"

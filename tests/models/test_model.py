@@ -12,9 +12,10 @@ from captum.attr import LayerGradCam, LayerGradientXActivation
 from PIL import Image
 
 from models import labels
-from models.efficientnet_lite0 import STAGE_IDS, WeightsMismatch, load_pretrained
+from models.efficientnet_lite0 import WeightsMismatch, load_pretrained
 from models.preprocess import to_model_input
-from models.probe import ModelService, target_score
+from models.service import ModelService, target_score
+from models.stages import STAGE_IDS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "static" / "samples"
 

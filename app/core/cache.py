@@ -1,0 +1,79 @@
+"""A bounded, thread-safe cache of recomputable results, sized by the bytes it holds."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import fields, is_dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+V = TypeVar("V")
+
+
+def nbytes(value: Any) -> int:
+    """Approximate size of a cached value: arrays and bytes count, containers recurse."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(nbytes(v) for v in value.values()) + 64
+    if isinstance(value, list | tuple):
+        return sum(nbytes(v) for v in value) + 64
+    if hasattr(value, "nbytes"):
+        return int(value.nbytes)
+    if is_dataclass(value):  # e.g. a CNN analysis: the arrays it holds
+        return sum(nbytes(getattr(value, f.name)) for f in fields(value)) + 64
+    return 64
+
+
+class LruCache(Generic[V]):
+    """A thread-safe LRU cache bounded by the total size of its values in bytes."""
+
+    def __init__(self, max_bytes: int, sizeof: Callable[[V], int] = nbytes) -> None:
+        self.max_bytes = max_bytes
+        self._sizeof = sizeof
+        self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: Hashable, value: V) -> None:
+        size = self._sizeof(value)
+        if size > self.max_bytes:
+            return  # would evict everything and still not fit
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self._bytes -= evicted
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
+        """The cached value, or ``compute()`` stored. Two racing threads may both compute;
+        both get a correct value, which is cheaper than holding a lock over CPU work."""
+        value = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)

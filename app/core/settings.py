@@ -1,0 +1,60 @@
+"""Settings read once from ``CONVLENS_*`` environment variables.
+
+Every limit an operator may want to tune lives here, with the default a
+classroom on one small machine needs. The README's SECURITY section lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from app.imaging.decode import DecodeLimits
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunable limits and locations; see ``from_env`` for the variable names."""
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_pixels: int = 16_777_216  # 4096 x 4096: about 16.8 megapixels
+    max_side: int = 8192
+    max_aspect: float = 32.0
+    working_side: int = 1024  # stored images are downsized to this longest side
+    image_cache_bytes: int = 256 * 1024 * 1024
+    analysis_cache_bytes: int = 256 * 1024 * 1024
+    max_jobs: int = 4  # CPU-bound requests running at once
+    max_queue: int = 64  # requests waiting for a job slot before 503 busy (a classroom)
+    queue_timeout_s: float = 5.0
+    torch_threads: int = 1
+    opencv_threads: int = 1  # per call; requests run in parallel instead
+    store_backend: str = "memory"  # "memory" or "redis"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_ttl_s: int = 24 * 3600
+    load_model: bool = True
+    samples_dir: Path = ROOT / "static" / "samples"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Build settings from ``CONVLENS_<FIELD>`` variables, falling back to defaults."""
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"CONVLENS_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls, f.name)
+            if isinstance(default, bool):
+                values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            elif isinstance(default, Path):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = type(default)(raw)
+        return cls(**values)
+
+    @property
+    def decode_limits(self) -> DecodeLimits:
+        """What an upload may declare before it is decoded (the four decode settings)."""
+        return DecodeLimits(self.max_pixels, self.max_side, self.max_aspect, self.working_side)

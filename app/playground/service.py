@@ -1,0 +1,100 @@
+"""The kernel playground's use cases: convolve a stored image, summarise it, explain a pixel.
+
+The glue between HTTP and ``imaging``: it bounds the CPU work with the job gate
+and reuses the prepared float image across edits, so a kernel edit costs one
+``filter2D`` and one encode, not a conversion of the photo as well.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from app.core.services import Services
+from app.images.service import StoredImage
+from app.imaging.convolve import ConvResult, convolve, prepare_input
+from app.imaging.encode import (
+    ImageFormat,
+    display_range,
+    encode,
+    encode_npy,
+    to_display,
+    value_range,
+)
+from app.imaging.pixel import inspect_pixel
+from app.playground.schemas import ConvRequest, InspectRequest
+
+OutputKind = Literal["image", "json", "npy"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One convolution as the client asked for it."""
+
+    summary: str  # JSON: shapes, formulas with the numbers, statistics, display scale
+    body: bytes  # the encoded picture, the ``.npy`` file, or the summary again
+
+
+def _prepared(services: Services, image: StoredImage, channels: str) -> np.ndarray:
+    """The float32 input for ``channels``, cached per image (edits reuse it)."""
+    return services.derived.get_or_compute(
+        ("prepared", image.id, channels), lambda: prepare_input(image.rgb, channels))
+
+
+def render(services: Services, image: StoredImage, request: ConvRequest, kind: OutputKind,
+           fmt: ImageFormat) -> Rendered:
+    """Convolve and encode under one job slot (503 ``busy`` past the queue): the encode
+    costs more than the convolution, so it is bounded too."""
+    spec = request.to_spec()
+    with services.gate.slot():
+        result = convolve(_prepared(services, image, spec.channels), spec)
+        limits = display_range(result.values, request.display)
+        summary = json.dumps(conv_summary(result, request, limits))
+        if kind == "json":
+            body = summary.encode()
+        elif kind == "npy":
+            body = encode_npy(result.values)
+        else:
+            body = encode(to_display(result.values, request.display, limits), fmt)
+    return Rendered(summary, body)
+
+
+def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]) -> dict:
+    """Shapes, formulas with the real numbers, warnings and value statistics;
+    ``limits`` are the values at the two ends of the display scale."""
+    g, v, display = result.geometry, result.values, request.display
+    top, bottom, left, right = g.pad
+    low, high = limits
+    lo_v, hi_v = value_range(v)
+    pool = None
+    if g.pool is not None:
+        pool = {"kind": g.pool.kind, "size": g.pool.size, "stride": g.pool.stride,
+                "height": g.out_h, "width": g.out_w}
+    return {
+        "input": {"height": g.in_h, "width": g.in_w,
+                  "channels": 1 if request.channels == "gray" else 3},
+        "kernel": {"height": g.kh, "width": g.kw,
+                   "slices": 3 if np.ndim(request.kernel) == 3 else 1},
+        "effective_kernel": {"height": g.eff_h, "width": g.eff_w},
+        "padding": {"top": top, "bottom": bottom, "left": left, "right": right},
+        "stride": g.stride, "dilation": g.dilation,
+        "conv": {"height": g.conv_h, "width": g.conv_w},
+        "pool": pool,
+        "output": {"height": g.out_h, "width": g.out_w, "channels": 1 if v.ndim == 2 else 3},
+        "formulas": g.formulas, "warnings": g.warnings,
+        "stats": {"min": lo_v, "max": hi_v, "mean": float(cv2.mean(v)[0] if v.ndim == 2
+                                                         else v.mean())},
+        "display": {"mode": display, "low": low, "high": high},
+    }
+
+
+def explain_pixel(services: Services, image: StoredImage, request: InspectRequest) -> dict:
+    """The dot product behind one output pixel of ``request``'s convolution."""
+    spec = request.to_spec()
+    with services.gate.slot():
+        x = _prepared(services, image, spec.channels)
+        return inspect_pixel(x, spec, convolve(x, spec), request.x, request.y)

@@ -1,0 +1,80 @@
+"""What a transfer-learning project is: classes of photos, the trained head's classes, a run.
+
+Plain data, shared by the stores (``app.teach.store``) and the rules that change
+it (``app.teach.projects``, ``app.teach.training``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from app.core.errors import NotFound
+
+
+@dataclass
+class Photo:
+    image_id: str
+    views: np.ndarray  # (4, 1280) float32: plain, mirrored, tighter, tighter mirrored
+    thumb: bytes  # small JPEG for the class list
+
+
+@dataclass
+class ProjectClass:
+    id: str
+    name: str
+    photos: list[str] = field(default_factory=list)  # image ids, in the order added
+
+
+@dataclass
+class Run:
+    id: str
+    epochs: int
+    augment: bool
+    seed: int
+    status: str = "queued"  # queued, running, done, failed
+    progress: float = 0.0
+    losses: list[float] = field(default_factory=list)
+    accuracy: float | None = None
+    confusion: list[list[int]] = field(default_factory=list)
+    classes: list[dict] = field(default_factory=list)  # [{id, name}] in head order
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float | None = None
+    extra: dict = field(default_factory=dict)
+    updated: float = field(default_factory=time.time)  # last report, for RUN_SILENT_S
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+    def as_dict(self) -> dict:
+        out = asdict(self)  # deep copies: safe while the trainer goes on
+        out.pop("updated")
+        return out
+
+
+@dataclass
+class Project:
+    id: str
+    classes: list[ProjectClass] = field(default_factory=list)
+    head_classes: list[dict] = field(default_factory=list)  # [{id, name}] of the head
+    run: Run | None = None
+
+    def class_(self, class_id: str) -> ProjectClass:
+        for cls in self.classes:
+            if cls.id == class_id:
+                return cls
+        raise NotFound(f"Project {self.id} has no class {class_id[:40]!r}.")
+
+    def photo_ids(self) -> set[str]:
+        return {image_id for cls in self.classes for image_id in cls.photos}
+
+    def as_dict(self) -> dict:
+        return {"id": self.id,
+                "classes": [{"id": c.id, "name": c.name, "count": len(c.photos),
+                             "images": list(c.photos)} for c in self.classes],
+                "trained": bool(self.head_classes), "head_classes": self.head_classes,
+                "run": self.run.as_dict() if self.run else None}

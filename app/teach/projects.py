@@ -1,0 +1,116 @@
+"""The rules of a project: class names, how many classes and photos, an imported head.
+
+The projects themselves live in a ``ProjectStore`` (``app.teach.store``): in
+this process, or in Redis for every worker. Every change here is one ``edit``
+of the store, so it is all or nothing. Each photo keeps its frozen-backbone
+features, so an image evicted from the image store never breaks training.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+
+import cv2
+import numpy as np
+
+from app.core.errors import Conflict, InvalidParameter, NotFound
+from app.imaging.encode import encode
+from app.teach.project import Photo, Project, ProjectClass
+from app.teach.store import ProjectStore
+
+MAX_CLASSES = 8
+MAX_PHOTOS_PER_CLASS = 60
+
+
+def clean_class_name(name: str, field: str = "name") -> str:
+    """The name as shown: stripped; 422 if nothing visible is left or it hides characters
+    (control, zero-width, direction overrides: Unicode category C)."""
+    name = name.strip()
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidParameter(f"{field}: a class name may not contain control or invisible "
+                               "characters", field=field)
+    if not name:
+        raise InvalidParameter(f"{field}: a class needs a name, not only spaces", field=field)
+    return name
+
+
+def _new_class(project: Project, name: str) -> ProjectClass:
+    if len(project.classes) >= MAX_CLASSES:
+        raise InvalidParameter(f"a project has at most {MAX_CLASSES} classes", field="name")
+    if any(c.name.lower() == name.lower() for c in project.classes):
+        raise Conflict(f"There is already a class called {name!r}.", field="name")
+    cls = ProjectClass(secrets.token_hex(4), name)
+    project.classes.append(cls)
+    return cls
+
+
+def add_class(store: ProjectStore, project_id: str, name: str) -> ProjectClass:
+    name = clean_class_name(name)
+    with store.edit(project_id) as project:
+        return _new_class(project, name)
+
+
+def install_head(store: ProjectStore, project_id: str, head: object, names: list[str]) -> None:
+    """Give an empty project a loaded head and its classes, all or nothing."""
+    cleaned = [clean_class_name(n, field="file") for n in names]
+    if len(cleaned) > MAX_CLASSES:
+        raise InvalidParameter(f"this head has {len(cleaned)} classes; a project holds at "
+                               f"most {MAX_CLASSES}", field="file")
+    if len({n.lower() for n in cleaned}) < len(cleaned):
+        raise InvalidParameter("this head file names a class twice", field="file")
+    with store.edit(project_id) as project:
+        if project.classes:
+            raise InvalidParameter("import a head into a new, empty project", field="project")
+        classes = [_new_class(project, n) for n in cleaned]
+        project.head_classes = [{"id": c.id, "name": c.name} for c in classes]
+        store.set_head(project_id, head, cleaned)
+
+
+def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:
+    """A small JPEG of the crop the model saw, for the class list."""
+    small = cv2.resize(crop_u8, (side, side), interpolation=cv2.INTER_AREA)
+    return encode(small, "jpeg", quality=85)
+
+
+def add_photo(store: ProjectStore, project_id: str, class_id: str, photo: Photo) -> None:
+    # The data first: a description never names a photo whose features are missing.
+    store.put_photo(project_id, photo)
+    with store.edit(project_id) as project:
+        cls = project.class_(class_id)
+        if photo.image_id in cls.photos:
+            return
+        if len(cls.photos) >= MAX_PHOTOS_PER_CLASS:
+            raise InvalidParameter(f"a class holds at most {MAX_PHOTOS_PER_CLASS} photos",
+                                   field="file")
+        cls.photos.append(photo.image_id)
+
+
+def _drop_unused(store: ProjectStore, project: Project, image_ids: list[str]) -> None:
+    """Forget the data of photos no class of ``project`` names any more."""
+    store.drop_photos(project.id, [i for i in image_ids if i not in project.photo_ids()])
+
+
+def remove_photo(store: ProjectStore, project_id: str, class_id: str, image_id: str) -> None:
+    with store.edit(project_id) as project:
+        cls = project.class_(class_id)
+        if image_id not in cls.photos:
+            raise NotFound(f"That class has no photo {image_id[:40]!r}.")
+        cls.photos.remove(image_id)
+        _drop_unused(store, project, [image_id])
+
+
+def remove_class(store: ProjectStore, project_id: str, class_id: str) -> None:
+    with store.edit(project_id) as project:
+        cls = project.class_(class_id)
+        project.classes.remove(cls)
+        _drop_unused(store, project, cls.photos)
+
+
+def thumb(store: ProjectStore, project_id: str, image_id: str) -> bytes:
+    """The thumbnail of a photo in the project (404 if it has none)."""
+    if image_id in store.read(project_id).photo_ids():
+        found = store.photos(project_id, [image_id])[0]
+        if found is not None:
+            return found.thumb
+    raise NotFound(f"This project has no photo {image_id[:40]!r}.")

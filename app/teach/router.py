@@ -1,0 +1,136 @@
+"""Teach the CNN your own classes: projects, classes, photos, training, prediction, export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from app.cnn.responses import HeatmapViewDep, heatmap_response
+from app.core.errors import InvalidParameter
+from app.core.services import Services
+from app.http.deps import ServicesDep
+from app.images.deps import stored_image
+from app.images.service import StoredImage, ingest, lookup_image
+from app.teach import demo, projects, service, training
+from app.teach.schemas import ClassCreate, ImageRef, TrainRequest
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+
+Id = Annotated[str, Path(max_length=40)]
+_FILE = {200: {"content": {"application/octet-stream": {}, "image/png": {}}}}
+
+
+@router.post("", status_code=201, summary="A new, empty project")
+def create_project(services: ServicesDep) -> dict:
+    return {"id": services.projects.create().id}
+
+
+@router.post("/demo", status_code=201,
+             summary="The spurious-feature lesson: a project built from generated photos")
+def create_demo(services: ServicesDep) -> dict:
+    project_id, run_id = demo.build_demo(services)
+    return {"id": project_id, "run_id": run_id}
+
+
+@router.get("/{pid}", summary="Classes with photo counts, and the latest training run")
+def get_project(pid: Id, services: ServicesDep) -> dict:
+    return services.projects.read(pid).as_dict()
+
+
+@router.post("/{pid}/classes", status_code=201, summary="Add a class")
+def create_class(pid: Id, body: ClassCreate, services: ServicesDep) -> dict:
+    cls = projects.add_class(services.projects, pid, body.name)
+    return {"id": cls.id, "name": cls.name}
+
+
+@router.delete("/{pid}/classes/{cid}", status_code=204, response_class=Response)
+def delete_class(pid: Id, cid: Id, services: ServicesDep) -> Response:
+    projects.remove_class(services.projects, pid, cid)
+    return Response(status_code=204)
+
+
+async def _image_from_request(request: Request, services: Services) -> StoredImage:
+    """The photo to add: a multipart ``file`` upload, or JSON ``{"image_id"}``."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/"):
+        form = await request.form(max_files=1, max_fields=2)
+        upload = form.get("file")
+        if not isinstance(upload, StarletteUpload):
+            raise InvalidParameter("send the photo as the multipart field 'file'", field="file")
+        data = await upload.read(services.settings.max_upload_bytes + 1)
+        record = await run_in_threadpool(ingest, services, data)
+        return await stored_image(record.id, services)
+    if ctype.startswith("application/json"):
+        try:
+            ref = ImageRef.model_validate_json(await request.body())
+        except ValueError:
+            raise InvalidParameter("send JSON {\"image_id\": \"...\"} or a multipart 'file'",
+                                   field="image_id") from None
+        return await stored_image(ref.image_id, services)
+    raise InvalidParameter("send a multipart 'file' or JSON {\"image_id\"}", field="body")
+
+
+@router.post("/{pid}/classes/{cid}/images", status_code=201,
+             summary="Add a photo: multipart 'file', or JSON {image_id} of a stored image")
+async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> dict:
+    await run_in_threadpool(lambda: services.projects.read(pid).class_(cid))  # 404s first
+    image = await _image_from_request(request, services)
+    await run_in_threadpool(service.add_image, services, pid, cid, image)
+    return {"image_id": image.id}
+
+
+@router.delete("/{pid}/classes/{cid}/images/{image_id}", status_code=204,
+               response_class=Response)
+def remove_image(pid: Id, cid: Id, image_id: Id, services: ServicesDep) -> Response:
+    projects.remove_photo(services.projects, pid, cid, image_id)
+    return Response(status_code=204)
+
+
+@router.get("/{pid}/images/{image_id}/thumb", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def thumbnail(pid: Id, image_id: Id, services: ServicesDep) -> Response:
+    return Response(projects.thumb(services.projects, pid, image_id), media_type="image/jpeg")
+
+
+@router.post("/{pid}/train", status_code=202, summary="Train a new head in the background")
+def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> dict:
+    body = body or TrainRequest()
+    run = training.start_run(services.projects, services.training, pid, body.epochs,
+                             body.augment, body.seed)
+    return {"run_id": run.id}
+
+
+@router.post("/{pid}/predict", summary="The new head's class probabilities for a stored image")
+def predict(pid: Id, body: ImageRef, services: ServicesDep) -> dict:
+    image = lookup_image(services, body.image_id)
+    return service.predict(services, pid, image)
+
+
+@router.get("/{pid}/gradcam", responses=_FILE, response_class=Response,
+            summary="Where the new head looks: Grad-CAM overlay (or ?as=npy)")
+def gradcam(pid: Id, services: ServicesDep,
+            image_id: Annotated[str, Query(max_length=64)],
+            class_id: Annotated[str, Query(max_length=40)], view: HeatmapViewDep) -> Response:
+    image = lookup_image(services, image_id)
+    cam = service.gradcam(services, pid, image, class_id, view.stage)
+    return heatmap_response(services, image, cam, view)
+
+
+@router.get("/{pid}/export", responses=_FILE, response_class=Response,
+            summary="The trained head (small) or head + backbone as one TorchScript file")
+def export(pid: Id, services: ServicesDep,
+           format: Literal["head", "torchscript"] = "head") -> Response:
+    data = service.export(services, pid, format)
+    name = f"convlens-{pid}-{format}.pt"
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/{pid}/head", status_code=201, summary="Load a saved head into an empty project")
+def import_head(pid: Id, file: UploadFile, services: ServicesDep) -> JSONResponse:
+    service.import_head(services, pid, file.file.read(service.HEAD_FILE_MAX_BYTES + 1))
+    return JSONResponse(services.projects.read(pid).as_dict(), status_code=201)

@@ -1,0 +1,101 @@
+"""Teach the CNN new classes: the use cases behind ``/api/projects`` (no HTTP here).
+
+Photos become frozen-backbone features once; predictions and Grad-CAM reuse the
+cached analysis of the image (the same forward pass the CNN tab uses) with
+the project's head in place of the ImageNet classifier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.cnn.heatmap import check_cam_stage
+from app.cnn.service import analysis
+from app.core.errors import InvalidParameter, NotFound, RequestTooLarge
+from app.core.services import Services
+from app.images.service import StoredImage
+from app.teach.project import Photo
+from app.teach.projects import add_photo, install_head, thumbnail
+
+
+def photo_of(services: Services, image: StoredImage) -> Photo:
+    """Embed a stored image's views (plain + augmentations) in one batch."""
+    from models.transfer import views
+
+    model = services.require_model()
+    crops = views(image.rgb)
+    with services.gate.slot():
+        feats = model.embed(crops)  # (4, 1280)
+    return Photo(image.id, feats, thumbnail(crops[0]))
+
+
+def add_image(services: Services, project_id: str, class_id: str, image: StoredImage) -> None:
+    """Embed and add a photo; ``add_photo`` 404s an unknown class (the HTTP route checks it
+    before it reads the upload, so no forward pass is spent on one)."""
+    add_photo(services.projects, project_id, class_id, photo_of(services, image))
+
+
+def _head(services: Services, project_id: str) -> tuple[object, list[dict]]:
+    """The project's trained head and its classes, or 422 before training."""
+    project = services.projects.read(project_id)
+    head = services.projects.head(project_id) if project.head_classes else None
+    if head is None:
+        raise InvalidParameter("this project has no trained head yet: train it first",
+                               field="project")
+    return head, project.head_classes
+
+
+def predict(services: Services, project_id: str, image: StoredImage) -> dict:
+    """The new head's class probabilities for an image."""
+    from models.transfer import predict_probs
+
+    head, classes = _head(services, project_id)
+    pooled = analysis(services, image).pooled  # (1280,)
+    probs = predict_probs(head, pooled[None])[0]
+    order = np.argsort(-probs, kind="stable")
+    return {"probs": [{"class_id": classes[i]["id"], "name": classes[i]["name"],
+                       "prob": float(probs[i])} for i in order]}
+
+
+def gradcam(services: Services, project_id: str, image: StoredImage, class_id: str,
+            stage: str) -> np.ndarray:
+    """Grad-CAM through the project's head (not cached: heads change when retrained)."""
+    check_cam_stage(stage)
+    head, classes = _head(services, project_id)
+    index = next((i for i, c in enumerate(classes) if c["id"] == class_id), None)
+    if index is None:
+        raise NotFound(f"The trained head has no class {class_id[:40]!r}.")
+    a = analysis(services, image)
+    model = services.require_model()
+    with services.gate.slot():
+        return model.explain(a.activations, index, stage, classifier=head).cams[stage]
+
+
+def export(services: Services, project_id: str, fmt: str) -> bytes:
+    from models import transfer
+
+    head, classes = _head(services, project_id)
+    names = [c["name"] for c in classes]
+    if fmt == "head":
+        return transfer.save_head(head, names)
+    model = services.require_model()
+    with services.gate.slot():
+        return transfer.export_torchscript(model.model, head, names)
+
+
+HEAD_FILE_MAX_BYTES = 1 << 20  # a head of 8 classes is about 45 KB
+
+
+def import_head(services: Services, project_id: str, data: bytes) -> None:
+    """Load a saved head into a project with no classes yet; its classes come with it."""
+    from models import transfer
+
+    if len(data) > HEAD_FILE_MAX_BYTES:
+        raise RequestTooLarge("A head file is at most 1 MiB; this is not one ConvLens saved.",
+                              max_bytes=HEAD_FILE_MAX_BYTES)
+    try:
+        head, names = transfer.load_head(data)
+    except transfer.BadHeadFile as exc:
+        raise InvalidParameter(f"{exc}: load a head saved with 'Download the head' (GET "
+                               "/api/projects/{id}/export?format=head)", field="file") from None
+    install_head(services.projects, project_id, head, names)

@@ -1,0 +1,231 @@
+"""Transfer learning end to end over HTTP, on photos generated in memory."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from fastapi.testclient import TestClient
+
+from app.core.settings import Settings
+from app.main import create_app
+from tests.conftest import assert_error
+from tests.support.photos import shape_photo
+from tests.support.servers import redis_server
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def app_client(request):
+    """Every project test runs on both stores: this process's memory, and a real Redis."""
+    settings = replace(Settings.from_env(), load_model=True)
+    if request.param == "memory":
+        with TestClient(create_app(settings)) as c:
+            yield c
+        return
+    with redis_server() as url, TestClient(create_app(replace(
+            settings, store_backend="redis", redis_url=url))) as c:
+        yield c
+
+
+def project_count(services) -> int:
+    """How many projects the app's store holds (to see that none was left half-made)."""
+    if hasattr(services.projects, "_held"):
+        return len(services.projects._held)
+    return sum(1 for k in services.projects._redis.scan_iter(match="convlens:project:*")
+               if k.count(b":") == 2)
+
+
+def wait_for_run(client, pid: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/projects/{pid}").json()["run"]
+        if run["status"] in ("done", "failed"):
+            return run
+        time.sleep(0.1)
+    raise AssertionError("training did not finish")
+
+
+@pytest.fixture(scope="module")
+def trained(app_client):
+    c = app_client
+    pid = c.post("/api/projects").json()["id"]
+    classes = {k: c.post(f"/api/projects/{pid}/classes", json={"name": k}).json()["id"]
+               for k in ("disc", "square")}
+    for kind, cid in classes.items():
+        for seed in range(8):
+            r = c.post(f"/api/projects/{pid}/classes/{cid}/images",
+                       files={"file": (f"{kind}{seed}.png", shape_photo(kind, seed), "image/png")})
+            assert r.status_code == 201, r.text
+    assert c.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3}).status_code == 202
+    return pid, classes, wait_for_run(c, pid)
+
+
+def test_training_learns_held_out_photos(app_client, trained):
+    pid, classes, run = trained
+    assert run["status"] == "done" and run["progress"] == 1.0
+    assert run["accuracy"] >= 0.9  # chance is 0.5
+    assert np.asarray(run["confusion"]).sum() == 16
+    assert run["losses"][-1] < run["losses"][0]
+    project = app_client.get(f"/api/projects/{pid}").json()
+    assert [c["count"] for c in project["classes"]] == [8, 8]
+
+
+def test_prediction_on_new_photos(app_client, trained):
+    pid, classes, _ = trained
+    for kind in ("disc", "square"):
+        image_id = app_client.post("/api/images", files={"file": (
+            "n.png", shape_photo(kind, 100), "image/png")}).json()["id"]
+        probs = app_client.post(f"/api/projects/{pid}/predict", json={"image_id": image_id}).json()
+        assert probs["probs"][0]["class_id"] == classes[kind]
+        cam = np.load(io.BytesIO(app_client.get(
+            f"/api/projects/{pid}/gradcam?image_id={image_id}&class_id={classes[kind]}"
+            "&as=npy").content))
+        assert cam.shape == (7, 7)
+
+
+def test_training_is_deterministic_for_a_seed(app_client, trained):
+    pid, _, first = trained
+    app_client.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3})
+    again = wait_for_run(app_client, pid)
+    assert again["losses"] == first["losses"] and again["confusion"] == first["confusion"]
+
+
+def test_saved_head_reloads_with_identical_predictions(app_client, trained):
+    pid, _, _ = trained
+    head = app_client.get(f"/api/projects/{pid}/export?format=head").content
+    assert len(head) < 50_000
+    other = app_client.post("/api/projects").json()["id"]
+    r = app_client.post(f"/api/projects/{other}/head", files={"file": ("h.pt", head)})
+    assert r.status_code == 201 and [c["name"] for c in r.json()["classes"]] == ["disc", "square"]
+    image_id = app_client.post("/api/images", files={"file": (
+        "n.png", shape_photo("disc", 7), "image/png")}).json()["id"]
+    a = app_client.post(f"/api/projects/{pid}/predict", json={"image_id": image_id}).json()
+    b = app_client.post(f"/api/projects/{other}/predict", json={"image_id": image_id}).json()
+    assert [p["prob"] for p in a["probs"]] == [p["prob"] for p in b["probs"]]
+
+
+def test_torchscript_export_runs_in_plain_torch(app_client, trained):
+    pid, _, _ = trained
+    data = app_client.get(f"/api/projects/{pid}/export?format=torchscript").content
+    extra = {"classes.json": ""}
+    model = torch.jit.load(io.BytesIO(data), _extra_files=extra)
+    assert b"disc" in extra["classes.json"]
+    probs = model(torch.zeros(2, 3, 224, 224))
+    assert probs.shape == (2, 2) and torch.allclose(probs.sum(1), torch.ones(2))
+
+
+def test_project_errors(app_client):
+    c = app_client
+    assert_error(c.get("/api/projects/nope"), 404, "not_found")
+    pid = c.post("/api/projects").json()["id"]
+    assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": ""}), 422,
+                 "invalid_parameter")
+    err = assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": "   "}), 422,
+                       "invalid_parameter")
+    assert err["message"] == "name: a class needs a name, not only spaces"
+    cid = c.post(f"/api/projects/{pid}/classes", json={"name": "a"}).json()["id"]
+    assert_error(c.post(f"/api/projects/{pid}/classes", json={"name": "A"}), 409, "conflict")
+    assert_error(c.post(f"/api/projects/{pid}/train", json={}), 422, "invalid_parameter")
+    assert_error(c.post(f"/api/projects/{pid}/train", json={"epochs": 0}), 422,
+                 "invalid_parameter")
+    err = assert_error(c.post(f"/api/projects/{pid}/train", json={"augment": "yes"}), 422,
+                       "invalid_parameter")
+    assert "augment" in err["message"]
+    assert_error(c.post(f"/api/projects/{pid}/classes/{cid}/images",
+                        json={"image_id": "0" * 32}), 404, "image_not_found")
+    assert_error(c.post(f"/api/projects/{pid}/classes/zzz/images",
+                        json={"image_id": "0" * 32}), 404, "not_found")
+    assert_error(c.post(f"/api/projects/{pid}/predict", json={"image_id": "0" * 32}), 404,
+                 "image_not_found")
+    assert_error(c.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", b"junk")}), 422,
+                 "invalid_parameter")
+    assert_error(c.get(f"/api/projects/{pid}/export"), 422, "invalid_parameter")
+
+
+def test_spurious_feature_demo_shows_the_background_shortcut(app_client):
+    created = app_client.post("/api/projects/demo")
+    assert created.status_code == 201
+    run = wait_for_run(app_client, created.json()["id"])
+    assert run["status"] == "done", run
+    extra = run["extra"]
+    # Measured: 1.0 with the training backgrounds, 0.0 with them swapped.
+    assert extra["same_background_accuracy"] >= 0.9
+    assert extra["swapped_background_accuracy"] <= 0.3
+    assert len(extra["examples"]) == 24
+
+
+def test_a_training_refused_as_busy_leaves_the_project_trainable(app_client):
+    """With the queue full, train (and the lesson) answer 503 at once and change nothing."""
+    import threading
+
+    from app.teach.training import MAX_PENDING_RUNS
+
+    c = app_client
+    pid = c.post("/api/projects").json()["id"]
+    for name, kind in (("disc", "disc"), ("square", "square")):
+        cid = c.post(f"/api/projects/{pid}/classes", json={"name": name}).json()["id"]
+        for seed in range(2):
+            c.post(f"/api/projects/{pid}/classes/{cid}/images",
+                   files={"file": ("p.png", shape_photo(kind, seed), "image/png")})
+    services = c.app.state.services
+    release = threading.Event()
+    for _ in range(MAX_PENDING_RUNS):  # occupy the whole training queue
+        services.training.submit(release.wait, 30)
+    try:
+        r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
+        assert_error(r, 503, "busy")
+        assert c.get(f"/api/projects/{pid}").json()["run"] is None
+        before = project_count(services)
+        assert_error(c.post("/api/projects/demo"), 503, "busy")
+        assert project_count(services) == before  # no half-built lesson left behind
+    finally:
+        release.set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the blockers leave the queue
+        r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
+        if r.status_code != 503:
+            break
+        time.sleep(0.05)
+    assert r.status_code == 202
+    assert wait_for_run(c, pid)["status"] == "done"
+
+
+def _head_file(names: list[str], dtype=torch.float32) -> bytes:
+    from models import transfer
+
+    buf = io.BytesIO()
+    state = {"weight": torch.zeros(len(names), transfer.FEATURES, dtype=dtype),
+             "bias": torch.zeros(len(names), dtype=dtype)}
+    torch.save({"format": transfer.HEAD_FORMAT, "classes": names, "state_dict": state}, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data,status,words", [
+    (_head_file([f"c{i}" for i in range(9)]), 422, "at most 8"),
+    (_head_file(["dog", "Dog"]), 422, "twice"),
+    (_head_file(["  ", "\t"]), 422, "not only spaces"),
+    (_head_file(["a\u200bb", "c"]), 422, "invisible"),
+    (_head_file(["a", "b"], torch.complex64), 422, "float32"),
+    (_head_file(["a", "b"], torch.int64), 422, "float32"),
+    (b"\x00" * (1 << 20) + b"!", 413, "1 MiB"),
+])
+def test_a_head_that_does_not_fit_changes_nothing(app_client, data, status, words):
+    pid = app_client.post("/api/projects").json()["id"]
+    r = app_client.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", data)})
+    err = assert_error(r, status, "invalid_parameter" if status == 422 else "request_too_large")
+    assert words in err["message"]
+    assert app_client.get(f"/api/projects/{pid}").json()["classes"] == []  # nothing half-made
+    ok = app_client.post(f"/api/projects/{pid}/head", files={"file": ("h.pt", _head_file(
+        ["cat", "dog"]))})
+    assert ok.status_code == 201 and [c["name"] for c in ok.json()["classes"]] == ["cat", "dog"]
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "\u202eevil", "\u200b"])
+def test_class_names_with_hidden_characters_are_refused(app_client, name):
+    pid = app_client.post("/api/projects").json()["id"]
+    assert_error(app_client.post(f"/api/projects/{pid}/classes", json={"name": name}), 422,
+                 "invalid_parameter")
