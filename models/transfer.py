@@ -1,4 +1,4 @@
-"""Transfer learning on the CPU: frozen EfficientNet-Lite0 features, a new linear head.
+"""Transfer learning on the CPU: frozen EfficientNet-Lite0 features, a new linear classifier.
 
 The backbone never changes; each photo is embedded once (plus a few augmented
 views) into the 1280-d pooled vector, and only a ``Linear(1280, n_classes)``
@@ -19,7 +19,7 @@ from torch import nn
 
 from models.preprocess import CROP, RESIZE_TO, centre_crop
 
-HEAD_FORMAT = "convlens-head/1"
+CLASSIFIER_FORMAT = "convlens-head/1"  # unchanged, so files saved before still load
 FEATURES = 1280
 
 
@@ -33,40 +33,40 @@ def views(rgb_u8: np.ndarray) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class TrainResult:
-    head: nn.Linear
+    classifier: nn.Linear
     losses: list[float]
 
 
-def train_head(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int = 100, seed: int = 0,
+def train_classifier(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int = 100, seed: int = 0,
                progress: Callable[[int, float], None] | None = None) -> TrainResult:
     """Full-batch Adam on features ``x (N, 1280)`` and labels ``y (N,)``; deterministic
     for a seed (one thread, seeded initialisation, no shuffling)."""
     gen = torch.Generator().manual_seed(seed)
-    head = nn.Linear(FEATURES, n_classes)
+    classifier = nn.Linear(FEATURES, n_classes)
     with torch.no_grad():
-        head.weight.copy_(torch.randn(n_classes, FEATURES, generator=gen) * 0.01)
-        head.bias.zero_()
+        classifier.weight.copy_(torch.randn(n_classes, FEATURES, generator=gen) * 0.01)
+        classifier.bias.zero_()
     xs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     ys = torch.from_numpy(np.asarray(y, dtype=np.int64))
-    opt = torch.optim.Adam(head.parameters(), lr=0.01, weight_decay=1e-4)
+    opt = torch.optim.Adam(classifier.parameters(), lr=0.01, weight_decay=1e-4)
     losses = []
     with torch.enable_grad():
         for epoch in range(epochs):
             opt.zero_grad()
-            loss = nn.functional.cross_entropy(head(xs), ys)
+            loss = nn.functional.cross_entropy(classifier(xs), ys)
             loss.backward()
             opt.step()
             losses.append(float(loss.detach()))
             if progress:
                 progress(epoch + 1, losses[-1])
-    head.requires_grad_(False)
-    return TrainResult(head, losses)
+    classifier.requires_grad_(False)
+    return TrainResult(classifier, losses)
 
 
-def predict_probs(head: nn.Linear, x: np.ndarray) -> np.ndarray:
+def predict_probs(classifier: nn.Linear, x: np.ndarray) -> np.ndarray:
     """Class probabilities ``(N, n_classes)`` for features ``(N, 1280)``."""
     with torch.inference_mode():
-        return torch.softmax(head(torch.from_numpy(np.asarray(x, np.float32))), 1).numpy()
+        return torch.softmax(classifier(torch.from_numpy(np.asarray(x, np.float32))), 1).numpy()
 
 
 def folds(y: np.ndarray, seed: int) -> list[np.ndarray]:
@@ -104,8 +104,8 @@ def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epoch
             if progress:
                 progress((k + epoch / epochs) / len(parts))
 
-        head = train_head(x, t, n_classes, epochs, seed, epoch_done).head
-        pred = predict_probs(head, np.stack([feats[i][0] for i in held])).argmax(1)
+        classifier = train_classifier(x, t, n_classes, epochs, seed, epoch_done).classifier
+        pred = predict_probs(classifier, np.stack([feats[i][0] for i in held])).argmax(1)
         for truth, guess in zip(y[held], pred, strict=True):
             confusion[truth, guess] += 1
     return float(np.trace(confusion) / confusion.sum()), confusion.tolist()
@@ -122,61 +122,62 @@ def stack(feats: list[np.ndarray], y: np.ndarray, index: np.ndarray, augment: bo
     return np.concatenate(rows), np.array(labels)
 
 
-def save_head(head: nn.Linear, classes: list[str]) -> bytes:
-    """A small file (about 10 KB per class): the head's state dict and the class names."""
+def save_classifier(classifier: nn.Linear, classes: list[str]) -> bytes:
+    """A small file (about 10 KB per class): the classifier's state dict and the class names."""
     buf = io.BytesIO()
-    torch.save({"format": HEAD_FORMAT, "classes": classes,
-                "state_dict": {k: v.clone() for k, v in head.state_dict().items()}}, buf)
+    torch.save({"format": CLASSIFIER_FORMAT, "classes": classes,
+                "state_dict": {k: v.clone() for k, v in classifier.state_dict().items()}}, buf)
     return buf.getvalue()
 
 
-class BadHeadFile(ValueError):
-    """An uploaded head file that is not one ``save_head`` wrote."""
+class BadClassifierFile(ValueError):
+    """An uploaded classifier file that is not one ``save_classifier`` wrote."""
 
 
-def load_head(data: bytes) -> tuple[nn.Linear, list[str]]:
-    """Inverse of ``save_head``; refuses anything else (``weights_only`` loading, checked keys)."""
+def load_classifier(data: bytes) -> tuple[nn.Linear, list[str]]:
+    """Inverse of ``save_classifier``; refuses anything else (``weights_only`` loading,
+    checked keys)."""
     try:
         blob = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a non-checkpoint
-        raise BadHeadFile("this is not a ConvLens head file") from exc
-    if not isinstance(blob, dict) or blob.get("format") != HEAD_FORMAT:
-        raise BadHeadFile("this is not a ConvLens head file")
+        raise BadClassifierFile("this is not a ConvLens head file") from exc
+    if not isinstance(blob, dict) or blob.get("format") != CLASSIFIER_FORMAT:
+        raise BadClassifierFile("this is not a ConvLens head file")
     classes = blob.get("classes")
     state = blob.get("state_dict", {})
     if (not isinstance(classes, list) or not 2 <= len(classes) <= 32
             or not all(isinstance(c, str) and 0 < len(c) <= 40 for c in classes)):
-        raise BadHeadFile("the head file's class names are missing or invalid")
+        raise BadClassifierFile("the head file's class names are missing or invalid")
     if not isinstance(state, dict) or not all(
             isinstance(v, torch.Tensor) and v.dtype == torch.float32 for v in state.values()):
-        raise BadHeadFile("the head file's weights must be float32 tensors")
-    head = nn.Linear(FEATURES, len(classes))
+        raise BadClassifierFile("the head file's weights must be float32 tensors")
+    classifier = nn.Linear(FEATURES, len(classes))
     try:
-        head.load_state_dict(state, strict=True)
+        classifier.load_state_dict(state, strict=True)
     except (RuntimeError, TypeError) as exc:
-        raise BadHeadFile("the head file's weights do not fit 1280 features") from exc
-    if not all(torch.isfinite(v).all() for v in head.state_dict().values()):
-        raise BadHeadFile("the head file holds non-finite weights")
-    head.requires_grad_(False)
-    return head, classes
+        raise BadClassifierFile("the head file's weights do not fit 1280 features") from exc
+    if not all(torch.isfinite(v).all() for v in classifier.state_dict().values()):
+        raise BadClassifierFile("the head file holds non-finite weights")
+    classifier.requires_grad_(False)
+    return classifier, classes
 
 
-class Classifier(nn.Module):
-    """Backbone + new head, for export: ``(N, 3, 224, 224)`` preprocessed -> probabilities."""
+class ExportedModel(nn.Module):
+    """Backbone + new classifier, for export: ``(N, 3, 224, 224)`` preprocessed -> probabilities."""
 
-    def __init__(self, backbone: nn.Module, head: nn.Linear) -> None:
+    def __init__(self, backbone: nn.Module, classifier: nn.Linear) -> None:
         super().__init__()
         self.backbone = backbone
-        self.head = head
+        self.classifier = classifier
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.head(self.backbone.embed(x)), dim=1)
+        return torch.softmax(self.classifier(self.backbone.embed(x)), dim=1)
 
 
-def export_torchscript(backbone: nn.Module, head: nn.Linear, classes: list[str]) -> bytes:
+def export_torchscript(backbone: nn.Module, classifier: nn.Linear, classes: list[str]) -> bytes:
     """One TorchScript file usable from plain Python (``torch.jit.load``); the class names
     ride along as the extra file ``classes.json``; the input is documented in it too."""
-    model = Classifier(backbone, head).eval()
+    model = ExportedModel(backbone, classifier).eval()
     with torch.no_grad(), warnings.catch_warnings():
         # The trace freezes the 'same' padding computed for 224x224, which is the
         # documented input size; the tracer's warning about it is expected.

@@ -47,3 +47,18 @@ def image_id(client) -> str:
     r = client.post("/api/images", files={"file": ("g.png", make_image(64, 48), "image/png")})
     assert r.status_code == 201
     return r.json()["id"]
+
+
+@pytest.fixture(scope="session")
+def random_model():
+    """EfficientNet-Lite0 with seeded random weights: for tests of plumbing, not of numbers
+    (those load the real weights and compare against Captum)."""
+    import torch
+
+    from models.efficientnet_lite0 import EfficientNetLite0
+    from models.service import ModelService
+
+    torch.manual_seed(0)
+    model = EfficientNetLite0().eval()
+    model.requires_grad_(False)
+    return ModelService(model)

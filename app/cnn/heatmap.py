@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from app.cnn.schemas import Attribution
 from app.cnn.service import analysis
 from app.core.errors import InvalidParameter, NotFound
 from app.core.services import Services
@@ -100,9 +101,10 @@ def resolve_target(services: Services, image: StoredImage, raw: str) -> Target:
     return parse_target(raw)
 
 
-def attribution(services: Services, image: StoredImage, target: Target, stage: str) -> dict:
+def attribution(services: Services, image: StoredImage, target: Target, stage: str
+                ) -> Attribution:
     """Channels of ``stage`` ranked by gradient x activation for ``target``."""
     scores = explanation(services, image, target, stage).channel_scores[stage]
     top = np.argsort(-scores, kind="stable")[:10]
-    return {"stage": stage, "target": target,
-            "channels": [{"index": int(i), "score": float(scores[i])} for i in top]}
+    return Attribution(stage=stage, target=target,
+                       channels=[{"index": int(i), "score": float(scores[i])} for i in top])

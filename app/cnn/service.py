@@ -8,12 +8,22 @@ model looks (Grad-CAM, channel attribution) is ``app.cnn.heatmap``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from app.cnn.schemas import (
+    AtlasLayout,
+    ChannelDetail,
+    ClassSearch,
+    ModelDescription,
+    PooledVector,
+    Prediction,
+    StageStrengths,
+    StageSummary,
+    StemFilters,
+)
 from app.core.errors import NotFound
 from app.core.services import Services
 from app.images.service import StoredImage
@@ -39,12 +49,12 @@ def analysis(services: Services, image: StoredImage) -> Analysis:
     return services.derived.get_or_compute(("analysis", image.id), run)
 
 
-def predict(services: Services, image: StoredImage) -> dict:
+def predict(services: Services, image: StoredImage) -> Prediction:
     """Top-5 classes and coarse groups ("dog: 97%")."""
     a = analysis(services, image)
-    return {"top": [{"index": int(i), "label": label, "prob": float(p)} for i, label, p in a.top5],
-            "groups": {k: float(v) for k, v in a.groups.items()},
-            "crop": f"/api/images/{image.id}/crop"}
+    return Prediction(
+        top=[{"index": int(i), "label": label, "prob": float(p)} for i, label, p in a.top5],
+        groups={k: float(v) for k, v in a.groups.items()}, crop=f"/api/images/{image.id}/crop")
 
 
 def stage_maps(services: Services, image: StoredImage, layer: str) -> np.ndarray:
@@ -82,21 +92,6 @@ def channel_stats(maps: np.ndarray) -> dict[str, np.ndarray]:
             "active": (flat > 0).mean(axis=1)}
 
 
-@dataclass(frozen=True)
-class AtlasLayout:
-    """Where each channel sits in the tiled image: tile ``k`` shows channel ``order[k]``."""
-
-    cols: int
-    rows: int
-    tile_h: int
-    tile_w: int
-    order: list[int]
-
-    def as_dict(self) -> dict:
-        return {"cols": self.cols, "rows": self.rows, "tile": [self.tile_h, self.tile_w],
-                "gap": ATLAS_GAP, "order": self.order}
-
-
 def atlas_layout(maps: np.ndarray, order: str) -> AtlasLayout:
     """Channels in a near-square grid, by index or strongest mean activation first."""
     c, h, w = maps.shape
@@ -105,23 +100,24 @@ def atlas_layout(maps: np.ndarray, order: str) -> AtlasLayout:
         ranked = np.argsort(-channel_stats(maps)["mean"], kind="stable")
     else:
         ranked = np.arange(c)
-    return AtlasLayout(cols, math.ceil(c / cols), h, w, [int(i) for i in ranked])
+    return AtlasLayout(cols=cols, rows=math.ceil(c / cols), tile=[h, w], gap=ATLAS_GAP,
+                       order=[int(i) for i in ranked])
 
 
-def stage_summary(services: Services, image: StoredImage, stage: str, order: str) -> dict:
+def stage_summary(services: Services, image: StoredImage, stage: str, order: str
+                  ) -> StageSummary:
     """Statistics of every channel of a stage and the layout of its atlas."""
     maps = stage_maps(services, image, stage)
     stats = channel_stats(maps)
     layout = atlas_layout(maps, order)
-    return {
-        "stage": stage, "shape": list(maps.shape),
-        "strength": {"mean": float(maps.mean()), "active": float((maps > 0).mean())},
-        "channels": [{"index": i, "mean": float(stats["mean"][i]), "max": float(stats["max"][i]),
-                      "active": float(stats["active"][i])} for i in range(maps.shape[0])],
-        "top": layout.order[:8] if order == "strength" else
+    return StageSummary(
+        stage=stage, shape=list(maps.shape),
+        strength={"mean": float(maps.mean()), "active": float((maps > 0).mean())},
+        channels=[{"index": i, "mean": float(stats["mean"][i]), "max": float(stats["max"][i]),
+                   "active": float(stats["active"][i])} for i in range(maps.shape[0])],
+        top=layout.order[:8] if order == "strength" else
         [int(i) for i in np.argsort(-stats["mean"], kind="stable")[:8]],
-        "atlas": layout.as_dict(),
-    }
+        atlas=layout)
 
 
 def atlas_png(services: Services, image: StoredImage, stage: str, order: str) -> bytes:
@@ -130,56 +126,58 @@ def atlas_png(services: Services, image: StoredImage, stage: str, order: str) ->
         maps = stage_maps(services, image, stage)
         layout = atlas_layout(maps, order)
         canvas = tile([colormap(maps[ch], "viridis") for ch in layout.order], layout.cols,
-                      ATLAS_GAP)
+                      layout.gap)
         return encode(canvas, "png")
 
     return services.derived.get_or_compute(("atlas", image.id, stage, order), build)
 
 
-def channel_detail(services: Services, image: StoredImage, stage: str, channel: int) -> dict:
+def channel_detail(services: Services, image: StoredImage, stage: str, channel: int
+                   ) -> ChannelDetail:
     """One channel's values with its 2x2 max- and average-pooled versions."""
     m = channel_map(services, image, stage, channel)
-    detail = {"stage": stage, "channel": channel, "shape": list(m.shape),
-              "values": m.tolist(), "gap": float(m.mean())}
-    if min(m.shape) >= 2:
-        detail["max_pool"] = pool2d(m, PoolSpec("max", 2, 2)).tolist()
-        detail["avg_pool"] = pool2d(m, PoolSpec("avg", 2, 2)).tolist()
-    return detail
+    pooled = min(m.shape) >= 2
+    return ChannelDetail(
+        stage=stage, channel=channel, shape=list(m.shape), values=m.tolist(), gap=float(m.mean()),
+        max_pool=pool2d(m, PoolSpec("max", 2, 2)).tolist() if pooled else None,
+        avg_pool=pool2d(m, PoolSpec("avg", 2, 2)).tolist() if pooled else None)
 
 
 def channel_png(services: Services, image: StoredImage, stage: str, channel: int) -> bytes:
     return encode(colormap(channel_map(services, image, stage, channel), "viridis"), "png")
 
 
-def pooled_vector(services: Services, image: StoredImage) -> dict:
+def pooled_vector(services: Services, image: StoredImage) -> PooledVector:
     """The global-average-pooled features the classifier reads, strongest first."""
     v = np.asarray(analysis(services, image).pooled, dtype=np.float32)
     top = np.argsort(-v, kind="stable")[:10]
-    return {"length": int(v.size), "values": v.tolist(),
-            "top": [{"index": int(i), "value": float(v[i])} for i in top]}
+    return PooledVector(length=int(v.size), values=v.tolist(),
+                        top=[{"index": int(i), "value": float(v[i])} for i in top])
 
 
-def describe(services: Services) -> dict:
+def describe(services: Services) -> ModelDescription:
     """What ``GET /api/model`` shows: name, size, input, and the stage table."""
     model = services.require_model()
-    return {"name": "EfficientNet-Lite0", "dataset": "ImageNet-1k",
-            "parameters": model.parameter_count, "input": [3, 224, 224],
-            "preprocessing": "RGB, shorter side 256, centre crop 224, (x - 127) / 128",
-            "stages": model.stage_table()}
+    return ModelDescription(
+        name="EfficientNet-Lite0", dataset="ImageNet-1k", parameters=model.parameter_count,
+        input=[3, 224, 224],
+        preprocessing="RGB, shorter side 256, centre crop 224, (x - 127) / 128",
+        stages=model.stage_table())
 
 
-def search_classes(query: str, limit: int = 20) -> dict:
+def search_classes(query: str, limit: int = 20) -> ClassSearch:
     """Class names matching ``query`` (and matching groups), for the Grad-CAM picker."""
     q = query.strip().lower()
-    return {"groups": [g for g in labels.GROUPS if q in g],
-            "classes": [{"index": i, "label": name} for i, name in labels.search(q)[:limit]]}
+    return ClassSearch(
+        groups=[g for g in labels.GROUPS if q in g],
+        classes=[{"index": i, "label": name} for i, name in labels.search(q)[:limit]])
 
 
-def stem_filters(services: Services) -> dict:
+def stem_filters(services: Services) -> StemFilters:
     """The first layer's 32 learned 3x3 RGB kernels, ``(32, 3, 3, 3)``."""
     w = services.require_model().stem_filters()
-    return {"shape": list(w.shape), "layout": "out, in (R, G, B), height, width",
-            "filters": w.tolist()}
+    return StemFilters(shape=list(w.shape), layout="out, in (R, G, B), height, width",
+                       filters=w.tolist())
 
 
 def stem_filters_png(services: Services, scale: int = 16) -> bytes:
@@ -192,7 +190,7 @@ def stem_filters_png(services: Services, scale: int = 16) -> bytes:
     return encode(tile(big, cols=8, gap=2, background=255), "png")
 
 
-def stage_strengths(services: Services, image: StoredImage) -> dict:
+def stage_strengths(services: Services, image: StoredImage) -> StageStrengths:
     """Mean activation and fraction active for every stage, with its strongest channels."""
     a = analysis(services, image)
     out = []
@@ -204,4 +202,4 @@ def stage_strengths(services: Services, image: StoredImage) -> dict:
                     "active": float((maps > 0).mean()),
                     "top_channels": [{"index": int(i), "mean": float(stats["mean"][i])}
                                      for i in top]})
-    return {"stages": out}
+    return StageStrengths(stages=out)

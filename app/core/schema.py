@@ -24,3 +24,12 @@ class Strict(BaseModel):
     """A request body that refuses keys it does not know."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Box(BaseModel):
+    """An inclusive pixel rectangle: columns ``x0..x1``, rows ``y0..y1``."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int

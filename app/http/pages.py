@@ -1,4 +1,7 @@
-"""The HTML pages: Jinja2 templates filled with what the front end needs to start."""
+"""The page: Jinja2 templates filled with what the front end needs to start.
+
+The one module of ``app.http`` that knows the features: the page shows them all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ from fastapi.templating import Jinja2Templates
 from app.core.settings import ROOT
 from app.http.deps import ServicesDep
 from app.images.samples import load_samples
+from app.imaging.decode import ACCEPTED
+from app.playground.options import playground_options
+from models.stages import DEFAULT_CAM_STAGE, STAGE_IDS
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -18,8 +24,15 @@ templates = Jinja2Templates(directory=ROOT / "templates")
 def index(request: Request, services: ServicesDep) -> HTMLResponse:
     """The one page: upload, kernel playground and CNN inspector share the current photo."""
     samples = load_samples(services.settings.samples_dir)
+    options = playground_options()
     return templates.TemplateResponse(request, "index.html", {
         "samples": samples,
         "assets": request.app.state.assets,
         "model_ready": services.model is not None,
+        "options": options,
+        "accepted_types": list(ACCEPTED.values()),
+        # What the scripts read instead of repeating it (static/js/config.js).
+        "config": {"playground": options, "stages": STAGE_IDS,
+                   "accepted_types": list(ACCEPTED.values()),
+                   "cam_stage": DEFAULT_CAM_STAGE},
     })

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from fastapi import Response
+from pydantic import BaseModel, Field
 
 from app.imaging.encode import MEDIA_TYPES, ImageFormat, encode_npy
 
@@ -34,3 +37,54 @@ def npy_response(values: np.ndarray, filename: str) -> Response:
 
 def _ext(fmt: ImageFormat) -> str:
     return "jpg" if fmt == "jpeg" else fmt
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str = Field(description="stable: the front end branches on it")
+    message: str = Field(description="for people: what went wrong and what to do")
+    details: dict[str, Any]
+
+
+class ErrorEnvelope(BaseModel):
+    """The one shape of every error the API answers."""
+
+    error: ErrorBody
+
+
+_MEANING = {
+    400: "Not valid JSON (invalid_json), or a malformed upload (bad_request)",
+    404: "Nothing by that id or name (not_found, image_not_found)",
+    409: "Conflicts with the resource's state (conflict)",
+    413: "A body, file or image over its limit (request_too_large, image_too_large)",
+    415: "Not an image format ConvLens reads (unsupported_image_type)",
+    422: "A field out of range or of the wrong type (invalid_parameter, invalid_kernel), "
+         "or an unusable image (invalid_image)",
+    500: "A fault on the server's side (internal_error)",
+    503: "Busy, or the model or a shared store unavailable (busy, model_unavailable, "
+         "store_unavailable); retry after Retry-After",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring each status as the error envelope."""
+    return {s: {"model": ErrorEnvelope, "description": _MEANING[s]} for s in statuses}
+
+
+# What any API request may get, whatever the route: a body over its limit, a fault, busy.
+COMMON_ERRORS = errors(413, 500, 503)
+
+
+def media(*types: str, model: type[BaseModel] | None = None, description: str = "OK"
+          ) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a 200 that may be any of these media types (and JSON of
+    ``model`` when one is given)."""
+    answer: dict[str, Any] = {"description": description, "content": {t: {} for t in types}}
+    if model is not None:
+        answer["model"] = model
+    return {200: answer}
+
+
+def json_response(model: BaseModel) -> Response:
+    """A typed answer from a route that may also answer a picture (``response_class=Response``)."""
+    return Response(model.model_dump_json(), media_type="application/json")

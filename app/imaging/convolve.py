@@ -27,11 +27,20 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from app.core.errors import invalid
 
+# Every bound of a layer a student can set, written once: the API's types, the checks
+# below and the page's controls all read these.
 KERNEL_MAX_SIDE = 15
 KERNEL_MAX_ABS = 1000.0  # keeps sums finite in float32 and the display meaningful
+STRIDE_RANGE = (1, 8)
+DILATION_RANGE = (1, 4)
+PADDING_RANGE = (0, 64)  # explicit padding, pixels per side
+POOL_RANGE = (1, 8)  # pool size and pool stride
+BIAS_MAX_ABS = 1e6
 
 Border = Literal["zero", "replicate", "reflect", "reflect101"]
 Channels = Literal["gray", "rgb"]
+PaddingMode = Literal["same", "valid"]
+PoolKind = Literal["max", "avg"]
 
 CV_BORDER = {
     "zero": cv2.BORDER_CONSTANT,        # 000|abc
@@ -46,7 +55,7 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 @dataclass(frozen=True)
 class PoolSpec:
-    kind: Literal["max", "avg"] = "max"
+    kind: PoolKind = "max"
     size: int = 2
     stride: int = 2
 
@@ -62,7 +71,7 @@ class ConvSpec:
 
     kernel: np.ndarray
     stride: int = 1
-    padding: Literal["same", "valid"] | int = "same"
+    padding: PaddingMode | int = "same"
     border: Border = "reflect101"
     dilation: int = 1
     bias: float = 0.0
@@ -119,10 +128,9 @@ def validate(spec: ConvSpec) -> None:
                                        f"-{KERNEL_MAX_ABS:g} and {KERNEL_MAX_ABS:g}")
     if k.ndim == 3 and spec.channels != "rgb":
         raise invalid("channels", "a kernel with R, G, B slices needs channels 'rgb'")
-    if not 1 <= spec.stride <= 8:
-        raise invalid("stride", "stride must be between 1 and 8")
-    if not 1 <= spec.dilation <= 4:
-        raise invalid("dilation", "dilation must be between 1 and 4")
+    for name, (lo, hi) in (("stride", STRIDE_RANGE), ("dilation", DILATION_RANGE)):
+        if not lo <= getattr(spec, name) <= hi:
+            raise invalid(name, f"{name} must be between {lo} and {hi}")
     if spec.border not in CV_BORDER:
         raise invalid("border", f"border must be one of {', '.join(CV_BORDER)}")
 
@@ -157,8 +165,9 @@ def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
     elif spec.padding == "valid":
         top = bottom = left = right = 0
     else:
-        if not 0 <= int(spec.padding) <= 64:
-            raise invalid("padding", "padding must be 'same', 'valid' or 0-64 pixels")
+        lo, hi = PADDING_RANGE
+        if not lo <= int(spec.padding) <= hi:
+            raise invalid("padding", f"padding must be 'same', 'valid' or {lo}-{hi} pixels")
         top = bottom = left = right = int(spec.padding)
     span_h, span_w = in_h + top + bottom, in_w + left + right
     if eff_h > span_h or eff_w > span_w:
@@ -179,8 +188,9 @@ def output_geometry(in_h: int, in_w: int, spec: ConvSpec) -> Geometry:
     out_h, out_w = conv_h, conv_w
     if spec.pool is not None:
         p = spec.pool
-        if not (1 <= p.size <= 8 and 1 <= p.stride <= 8):
-            raise invalid("pool", "pool size and stride must be between 1 and 8")
+        lo, hi = POOL_RANGE
+        if not (lo <= p.size <= hi and lo <= p.stride <= hi):
+            raise invalid("pool", f"pool size and stride must be between {lo} and {hi}")
         if p.size > conv_h or p.size > conv_w:
             raise invalid("pool", f"the {p.size}x{p.size} pool does not fit the {conv_h}x{conv_w} "
                         f"convolution output: use a smaller pool size")

@@ -33,7 +33,9 @@ class DecodeLimits:
     working_side: int  # the decoded image is downsized to this longest side
 
 
-ACCEPTED = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
+# The formats decoded, and the media types a browser gives their files (for the file picker).
+ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp",
+            "GIF": "image/gif"}
 
 # Signatures of formats we refuse by name, so the message can say what the file was.
 _KNOWN_REFUSED = (

@@ -7,26 +7,35 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.http.deps import ServicesDep
-from app.http.responses import bytes_response, npy_file_response
+from app.http.responses import COMMON_ERRORS, bytes_response, errors, media, npy_file_response
 from app.images.deps import StoredImageDep
 from app.imaging.encode import ImageFormat
 from app.imaging.presets import PRESETS
-from app.playground.schemas import ConvRequest, InspectRequest
+from app.playground.schemas import (
+    ConvRequest,
+    ConvSummary,
+    InspectRequest,
+    PixelExplanation,
+    Preset,
+)
 from app.playground.service import OutputKind, explain_pixel, render
 
-router = APIRouter(prefix="/api", tags=["kernels"])
+router = APIRouter(prefix="/api", tags=["kernels"], responses=COMMON_ERRORS)
 
-_IMAGE = {200: {"content": {"image/jpeg": {}, "image/png": {}, "application/x-npy": {}},
-                "description": "The display image, or JSON / .npy with ?as="}}
+_ON_AN_IMAGE = errors(400, 404, 422)
+_IMAGE = media("image/jpeg", "image/png", "image/webp", "image/bmp", "application/x-npy",
+               model=ConvSummary,
+               description="The display image (numbers in X-Conv-Summary), or with ?as= the "
+                           "summary as JSON or the raw float32 values as .npy")
 
 
 @router.get("/kernels/presets", summary="Named kernels a student can start from")
-def list_presets() -> dict[str, dict]:
+def list_presets() -> dict[str, Preset]:
     return PRESETS
 
 
-@router.post("/images/{image_id}/convolve", responses=_IMAGE, response_class=Response,
-             summary="Convolve a stored image with a kernel")
+@router.post("/images/{image_id}/convolve", responses={**_IMAGE, **_ON_AN_IMAGE},
+             response_class=Response, summary="Convolve a stored image with a kernel")
 def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvRequest,
                    fmt: Annotated[ImageFormat, Query(alias="format")] = "jpeg",
                    as_: Annotated[OutputKind, Query(alias="as")] = "image") -> Response:
@@ -43,6 +52,8 @@ def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvReque
     return response
 
 
-@router.post("/images/{image_id}/inspect", summary="The dot product behind one output pixel")
-def inspect(image: StoredImageDep, services: ServicesDep, spec: InspectRequest) -> dict:
+@router.post("/images/{image_id}/inspect", responses=_ON_AN_IMAGE,
+             summary="The dot product behind one output pixel")
+def inspect(image: StoredImageDep, services: ServicesDep, spec: InspectRequest
+            ) -> PixelExplanation:
     return explain_pixel(services, image, spec)

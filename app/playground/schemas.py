@@ -11,10 +11,29 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator
 
-from app.core.schema import Number, Strict
-from app.imaging.convolve import KERNEL_MAX_ABS, KERNEL_MAX_SIDE, ConvSpec, PoolSpec
+from app.core.schema import Box, Number, Strict
+from app.imaging.convolve import (
+    BIAS_MAX_ABS,
+    DILATION_RANGE,
+    KERNEL_MAX_ABS,
+    KERNEL_MAX_SIDE,
+    PADDING_RANGE,
+    POOL_RANGE,
+    STRIDE_RANGE,
+    Border,
+    Channels,
+    ConvSpec,
+    PaddingMode,
+    PoolKind,
+    PoolSpec,
+)
+from app.imaging.encode import DisplayMode
+
+
+def _within(bounds: tuple[int, int]) -> Field:
+    return Field(ge=bounds[0], le=bounds[1])
 
 Row = list[Number]
 
@@ -49,9 +68,9 @@ def check_kernel_shape(kernel: object) -> None:
 
 
 class PoolRequest(Strict):
-    kind: Literal["max", "avg"] = "max"
-    size: Annotated[StrictInt, Field(ge=1, le=8)] = 2
-    stride: Annotated[StrictInt, Field(ge=1, le=8)] = 2
+    kind: PoolKind = PoolSpec.kind
+    size: Annotated[StrictInt, _within(POOL_RANGE)] = PoolSpec.size
+    stride: Annotated[StrictInt, _within(POOL_RANGE)] = PoolSpec.stride
 
 
 class ConvRequest(Strict):
@@ -61,16 +80,16 @@ class ConvRequest(Strict):
         description=f"2-D kernel (1-{KERNEL_MAX_SIDE} per side), or 3 such slices (one per "
                     f"R, G, B input channel, summed like a CNN layer); |values| <= "
                     f"{KERNEL_MAX_ABS:g}")
-    stride: Annotated[StrictInt, Field(ge=1, le=8)] = 1
-    padding: Literal["same", "valid"] | Annotated[StrictInt, Field(ge=0, le=64)] = "same"
-    border: Literal["zero", "replicate", "reflect", "reflect101"] = "reflect101"
-    dilation: Annotated[StrictInt, Field(ge=1, le=4)] = 1
-    bias: Annotated[Number, Field(ge=-1e6, le=1e6)] = 0.0
-    channels: Literal["gray", "rgb"] = "gray"
-    flip: StrictBool = False
-    relu: StrictBool = False
+    stride: Annotated[StrictInt, _within(STRIDE_RANGE)] = ConvSpec.stride
+    padding: PaddingMode | Annotated[StrictInt, _within(PADDING_RANGE)] = ConvSpec.padding
+    border: Border = ConvSpec.border
+    dilation: Annotated[StrictInt, _within(DILATION_RANGE)] = ConvSpec.dilation
+    bias: Annotated[Number, Field(ge=-BIAS_MAX_ABS, le=BIAS_MAX_ABS)] = ConvSpec.bias
+    channels: Channels = ConvSpec.channels
+    flip: StrictBool = ConvSpec.flip
+    relu: StrictBool = ConvSpec.relu
     pool: PoolRequest | None = None
-    display: Literal["clip", "abs", "minmax", "diverging"] = "diverging"
+    display: DisplayMode = "diverging"
 
     @field_validator("kernel", mode="before")
     @classmethod
@@ -93,3 +112,104 @@ class InspectRequest(ConvRequest):
 
     x: Annotated[StrictInt, Field(ge=0, le=100_000)]
     y: Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+class Preset(BaseModel):
+    name: str
+    kernel: list[list[float]]
+    description: str
+
+
+class Size(BaseModel):
+    height: int
+    width: int
+
+
+class Layered(Size):
+    channels: int
+
+
+class KernelSize(Size):
+    slices: int = Field(description="3 for an R, G, B kernel summed into one output, else 1")
+
+
+class Padding(BaseModel):
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+class PoolSize(Size):
+    kind: PoolKind
+    size: int
+    stride: int
+
+
+class Formula(BaseModel):
+    axis: Literal["height", "width"]
+    stage: Literal["conv", "pool"]
+    text: str = Field(description="the output-size formula with this request's numbers")
+
+
+class ValueStats(BaseModel):
+    min: float
+    max: float
+    mean: float
+
+
+class DisplayScale(BaseModel):
+    mode: DisplayMode
+    low: float = Field(description="the value drawn at the low end of the colour scale")
+    high: float
+
+
+class ConvSummary(BaseModel):
+    """Every size in the pipeline, the formulas that give them, warnings and statistics
+    (also sent with each picture, as the ``X-Conv-Summary`` header)."""
+
+    input: Layered
+    kernel: KernelSize
+    effective_kernel: Size
+    padding: Padding
+    stride: int
+    dilation: int
+    conv: Size
+    pool: PoolSize | None
+    output: Layered
+    formulas: list[Formula]
+    warnings: list[str]
+    stats: ValueStats
+    display: DisplayScale
+
+
+class PoolWindow(BaseModel):
+    kind: PoolKind
+    size: int
+    stride: int
+    window: Box = Field(description="the window in conv-output pixels")
+    values: list[list[list[float]]] = Field(description="(output channels, size, size)")
+    result: list[float]
+
+
+class PixelExplanation(BaseModel):
+    """The dot product behind one output pixel, in plain numbers."""
+
+    x: int
+    y: int
+    conv_x: int
+    conv_y: int
+    mode: Literal["gray", "per_channel", "summed"]
+    channels: list[str]
+    patch: list[list[list[float]]] = Field(description="(input channels, kh, kw)")
+    kernel: list[list[list[float]]]
+    products: list[list[list[float]]]
+    sum: list[float]
+    bias: float
+    value: list[float]
+    relu: bool
+    relu_value: list[float]
+    window: Box = Field(description="the input pixels under the (dilated) kernel")
+    dilation: int
+    pool: PoolWindow | None
+    output: list[float]

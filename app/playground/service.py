@@ -26,7 +26,7 @@ from app.imaging.encode import (
     value_range,
 )
 from app.imaging.pixel import inspect_pixel
-from app.playground.schemas import ConvRequest, InspectRequest
+from app.playground.schemas import ConvRequest, ConvSummary, InspectRequest, PixelExplanation
 
 OutputKind = Literal["image", "json", "npy"]
 
@@ -53,7 +53,8 @@ def render(services: Services, image: StoredImage, request: ConvRequest, kind: O
     with services.gate.slot():
         result = convolve(_prepared(services, image, spec.channels), spec)
         limits = display_range(result.values, request.display)
-        summary = json.dumps(conv_summary(result, request, limits))
+        # ASCII-only JSON (the formulas hold "−" and "·"): it travels in an HTTP header.
+        summary = json.dumps(conv_summary(result, request, limits).model_dump())
         if kind == "json":
             body = summary.encode()
         elif kind == "npy":
@@ -63,7 +64,8 @@ def render(services: Services, image: StoredImage, request: ConvRequest, kind: O
     return Rendered(summary, body)
 
 
-def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]) -> dict:
+def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]
+                 ) -> ConvSummary:
     """Shapes, formulas with the real numbers, warnings and value statistics;
     ``limits`` are the values at the two ends of the display scale."""
     g, v, display = result.geometry, result.values, request.display
@@ -74,27 +76,27 @@ def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, 
     if g.pool is not None:
         pool = {"kind": g.pool.kind, "size": g.pool.size, "stride": g.pool.stride,
                 "height": g.out_h, "width": g.out_w}
-    return {
-        "input": {"height": g.in_h, "width": g.in_w,
-                  "channels": 1 if request.channels == "gray" else 3},
-        "kernel": {"height": g.kh, "width": g.kw,
-                   "slices": 3 if np.ndim(request.kernel) == 3 else 1},
-        "effective_kernel": {"height": g.eff_h, "width": g.eff_w},
-        "padding": {"top": top, "bottom": bottom, "left": left, "right": right},
-        "stride": g.stride, "dilation": g.dilation,
-        "conv": {"height": g.conv_h, "width": g.conv_w},
-        "pool": pool,
-        "output": {"height": g.out_h, "width": g.out_w, "channels": 1 if v.ndim == 2 else 3},
-        "formulas": g.formulas, "warnings": g.warnings,
-        "stats": {"min": lo_v, "max": hi_v, "mean": float(cv2.mean(v)[0] if v.ndim == 2
-                                                         else v.mean())},
-        "display": {"mode": display, "low": low, "high": high},
-    }
+    return ConvSummary(
+        input={"height": g.in_h, "width": g.in_w,
+               "channels": 1 if request.channels == "gray" else 3},
+        kernel={"height": g.kh, "width": g.kw, "slices": 3 if np.ndim(request.kernel) == 3 else 1},
+        effective_kernel={"height": g.eff_h, "width": g.eff_w},
+        padding={"top": top, "bottom": bottom, "left": left, "right": right},
+        stride=g.stride, dilation=g.dilation,
+        conv={"height": g.conv_h, "width": g.conv_w},
+        pool=pool,
+        output={"height": g.out_h, "width": g.out_w, "channels": 1 if v.ndim == 2 else 3},
+        formulas=g.formulas, warnings=g.warnings,
+        stats={"min": lo_v, "max": hi_v,
+               "mean": float(cv2.mean(v)[0] if v.ndim == 2 else v.mean())},
+        display={"mode": display, "low": low, "high": high})
 
 
-def explain_pixel(services: Services, image: StoredImage, request: InspectRequest) -> dict:
+def explain_pixel(services: Services, image: StoredImage, request: InspectRequest
+                  ) -> PixelExplanation:
     """The dot product behind one output pixel of ``request``'s convolution."""
     spec = request.to_spec()
     with services.gate.slot():
         x = _prepared(services, image, spec.channels)
-        return inspect_pixel(x, spec, convolve(x, spec), request.x, request.y)
+        info = inspect_pixel(x, spec, convolve(x, spec), request.x, request.y)
+    return PixelExplanation.model_validate(info)

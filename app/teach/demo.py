@@ -1,7 +1,7 @@
 """The spurious-feature lesson: a project whose photos confound the object with its background.
 
 Discs are always on mountains and squares always under the sky; trained on
-those, a head is scored on test photos with the same and with swapped
+those, a classifier is scored on test photos with the same and with swapped
 backgrounds, and shows that it learned the background.
 """
 
@@ -56,12 +56,12 @@ def build_demo(services: Services) -> tuple[str, str]:
             image = services.images.get(t["image_id"])
             if image is None:
                 continue  # evicted meanwhile: score what is left
-            best = predict(services, pid, StoredImage(t["image_id"], image))["probs"][0]
-            results[t["setting"]].append(best["name"] == t["truth"])
-            examples.append({**t, "predicted": best["name"], "prob": best["prob"]})
+            best = predict(services, pid, StoredImage(t["image_id"], image)).probs[0]
+            results[t["setting"]].append(best.name == t["truth"])
+            examples.append({**t, "predicted": best.name, "prob": best.prob})
         run.extra = {
             "lesson": "Training discs were always on mountains and squares always under the "
-                      "sky. Swap the backgrounds and see what the head really learned.",
+                      "sky. Swap the backgrounds and see what the classifier really learned.",
             "same_background_accuracy": float(np.mean(results["same"])),
             "swapped_background_accuracy": float(np.mean(results["swapped"])),
             "examples": examples, "classes": ids}

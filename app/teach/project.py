@@ -1,4 +1,5 @@
-"""What a transfer-learning project is: classes of photos, the trained head's classes, a run.
+"""What a transfer-learning project is: classes of photos, the trained classifier's
+classes, a run.
 
 Plain data, shared by the stores (``app.teach.store``) and the rules that change
 it (``app.teach.projects``, ``app.teach.training``).
@@ -39,7 +40,7 @@ class Run:
     losses: list[float] = field(default_factory=list)
     accuracy: float | None = None
     confusion: list[list[int]] = field(default_factory=list)
-    classes: list[dict] = field(default_factory=list)  # [{id, name}] in head order
+    classes: list[dict] = field(default_factory=list)  # [{id, name}] in classifier order
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float | None = None
@@ -60,7 +61,7 @@ class Run:
 class Project:
     id: str
     classes: list[ProjectClass] = field(default_factory=list)
-    head_classes: list[dict] = field(default_factory=list)  # [{id, name}] of the head
+    classifier_classes: list[dict] = field(default_factory=list)  # [{id, name}] of the classifier
     run: Run | None = None
 
     def class_(self, class_id: str) -> ProjectClass:
@@ -71,10 +72,3 @@ class Project:
 
     def photo_ids(self) -> set[str]:
         return {image_id for cls in self.classes for image_id in cls.photos}
-
-    def as_dict(self) -> dict:
-        return {"id": self.id,
-                "classes": [{"id": c.id, "name": c.name, "count": len(c.photos),
-                             "images": list(c.photos)} for c in self.classes],
-                "trained": bool(self.head_classes), "head_classes": self.head_classes,
-                "run": self.run.as_dict() if self.run else None}

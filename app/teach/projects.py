@@ -1,4 +1,4 @@
-"""The rules of a project: class names, how many classes and photos, an imported head.
+"""The rules of a project: class names, how many classes and photos, an imported classifier.
 
 The projects themselves live in a ``ProjectStore`` (``app.teach.store``): in
 this process, or in Redis for every worker. Every change here is one ``edit``
@@ -51,20 +51,21 @@ def add_class(store: ProjectStore, project_id: str, name: str) -> ProjectClass:
         return _new_class(project, name)
 
 
-def install_head(store: ProjectStore, project_id: str, head: object, names: list[str]) -> None:
-    """Give an empty project a loaded head and its classes, all or nothing."""
+def install_classifier(store: ProjectStore, project_id: str, classifier: object,
+                       names: list[str]) -> None:
+    """Give an empty project a loaded classifier and its classes, all or nothing."""
     cleaned = [clean_class_name(n, field="file") for n in names]
     if len(cleaned) > MAX_CLASSES:
-        raise InvalidParameter(f"this head has {len(cleaned)} classes; a project holds at "
+        raise InvalidParameter(f"this classifier has {len(cleaned)} classes; a project holds at "
                                f"most {MAX_CLASSES}", field="file")
     if len({n.lower() for n in cleaned}) < len(cleaned):
         raise InvalidParameter("this head file names a class twice", field="file")
     with store.edit(project_id) as project:
         if project.classes:
-            raise InvalidParameter("import a head into a new, empty project", field="project")
+            raise InvalidParameter("import a classifier into a new, empty project", field="project")
         classes = [_new_class(project, n) for n in cleaned]
-        project.head_classes = [{"id": c.id, "name": c.name} for c in classes]
-        store.set_head(project_id, head, cleaned)
+        project.classifier_classes = [{"id": c.id, "name": c.name} for c in classes]
+        store.set_classifier(project_id, classifier, cleaned)
 
 
 def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -13,41 +12,56 @@ from app.cnn.responses import HeatmapViewDep, heatmap_response
 from app.core.errors import InvalidParameter
 from app.core.services import Services
 from app.http.deps import ServicesDep
+from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import stored_image
 from app.images.service import StoredImage, ingest, lookup_image
 from app.teach import demo, projects, service, training
-from app.teach.schemas import ClassCreate, ImageRef, TrainRequest
+from app.teach.schemas import (
+    AddedImage,
+    ClassCreate,
+    ClassProbs,
+    ClassRef,
+    DemoRef,
+    ImageRef,
+    ProjectInfo,
+    ProjectRef,
+    TrainRequest,
+    TrainStarted,
+)
 
-router = APIRouter(prefix="/api/projects", tags=["projects"])
+router = APIRouter(prefix="/api/projects", tags=["projects"], responses=COMMON_ERRORS)
 
 Id = Annotated[str, Path(max_length=40)]
-_FILE = {200: {"content": {"application/octet-stream": {}, "image/png": {}}}}
+_IN_A_PROJECT = errors(404, 422)
+_WITH_A_BODY = errors(400, 404, 409, 422)
 
 
 @router.post("", status_code=201, summary="A new, empty project")
-def create_project(services: ServicesDep) -> dict:
-    return {"id": services.projects.create().id}
+def create_project(services: ServicesDep) -> ProjectRef:
+    return ProjectRef(id=services.projects.create().id)
 
 
 @router.post("/demo", status_code=201,
              summary="The spurious-feature lesson: a project built from generated photos")
-def create_demo(services: ServicesDep) -> dict:
+def create_demo(services: ServicesDep) -> DemoRef:
     project_id, run_id = demo.build_demo(services)
-    return {"id": project_id, "run_id": run_id}
+    return DemoRef(id=project_id, run_id=run_id)
 
 
-@router.get("/{pid}", summary="Classes with photo counts, and the latest training run")
-def get_project(pid: Id, services: ServicesDep) -> dict:
-    return services.projects.read(pid).as_dict()
+@router.get("/{pid}", responses=_IN_A_PROJECT,
+            summary="Classes with photo counts, and the latest training run")
+def get_project(pid: Id, services: ServicesDep) -> ProjectInfo:
+    return ProjectInfo.of(services.projects.read(pid))
 
 
-@router.post("/{pid}/classes", status_code=201, summary="Add a class")
-def create_class(pid: Id, body: ClassCreate, services: ServicesDep) -> dict:
+@router.post("/{pid}/classes", status_code=201, responses=_WITH_A_BODY, summary="Add a class")
+def create_class(pid: Id, body: ClassCreate, services: ServicesDep) -> ClassRef:
     cls = projects.add_class(services.projects, pid, body.name)
-    return {"id": cls.id, "name": cls.name}
+    return ClassRef(id=cls.id, name=cls.name)
 
 
-@router.delete("/{pid}/classes/{cid}", status_code=204, response_class=Response)
+@router.delete("/{pid}/classes/{cid}", status_code=204, response_class=Response,
+               responses=_IN_A_PROJECT)
 def delete_class(pid: Id, cid: Id, services: ServicesDep) -> Response:
     projects.remove_class(services.projects, pid, cid)
     return Response(status_code=204)
@@ -74,44 +88,54 @@ async def _image_from_request(request: Request, services: Services) -> StoredIma
     raise InvalidParameter("send a multipart 'file' or JSON {\"image_id\"}", field="body")
 
 
-@router.post("/{pid}/classes/{cid}/images", status_code=201,
+_PHOTO_BODY = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+    "application/json": {"schema": ImageRef.model_json_schema()}}}}
+
+
+@router.post("/{pid}/classes/{cid}/images", status_code=201, openapi_extra=_PHOTO_BODY,
+             responses=errors(400, 404, 415, 422),
              summary="Add a photo: multipart 'file', or JSON {image_id} of a stored image")
-async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> dict:
+async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> AddedImage:
     await run_in_threadpool(lambda: services.projects.read(pid).class_(cid))  # 404s first
     image = await _image_from_request(request, services)
     await run_in_threadpool(service.add_image, services, pid, cid, image)
-    return {"image_id": image.id}
+    return AddedImage(image_id=image.id)
 
 
 @router.delete("/{pid}/classes/{cid}/images/{image_id}", status_code=204,
-               response_class=Response)
+               response_class=Response, responses=_IN_A_PROJECT)
 def remove_image(pid: Id, cid: Id, image_id: Id, services: ServicesDep) -> Response:
     projects.remove_photo(services.projects, pid, cid, image_id)
     return Response(status_code=204)
 
 
 @router.get("/{pid}/images/{image_id}/thumb", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}}}})
+            responses={**media("image/jpeg"), **_IN_A_PROJECT}, summary="A photo's thumbnail")
 def thumbnail(pid: Id, image_id: Id, services: ServicesDep) -> Response:
     return Response(projects.thumb(services.projects, pid, image_id), media_type="image/jpeg")
 
 
-@router.post("/{pid}/train", status_code=202, summary="Train a new head in the background")
-def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> dict:
+@router.post("/{pid}/train", status_code=202, responses=_WITH_A_BODY,
+             summary="Train a new classifier in the background")
+def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> TrainStarted:
     body = body or TrainRequest()
     run = training.start_run(services.projects, services.training, pid, body.epochs,
                              body.augment, body.seed)
-    return {"run_id": run.id}
+    return TrainStarted(run_id=run.id)
 
 
-@router.post("/{pid}/predict", summary="The new head's class probabilities for a stored image")
-def predict(pid: Id, body: ImageRef, services: ServicesDep) -> dict:
+@router.post("/{pid}/predict", responses=errors(400, 404, 422),
+             summary="The new classifier's class probabilities for a stored image")
+def predict(pid: Id, body: ImageRef, services: ServicesDep) -> ClassProbs:
     image = lookup_image(services, body.image_id)
     return service.predict(services, pid, image)
 
 
-@router.get("/{pid}/gradcam", responses=_FILE, response_class=Response,
-            summary="Where the new head looks: Grad-CAM overlay (or ?as=npy)")
+@router.get("/{pid}/gradcam", response_class=Response,
+            responses={**media("image/png", "application/x-npy"), **_IN_A_PROJECT},
+            summary="Where the new classifier looks: Grad-CAM overlay (or ?as=npy)")
 def gradcam(pid: Id, services: ServicesDep,
             image_id: Annotated[str, Query(max_length=64)],
             class_id: Annotated[str, Query(max_length=40)], view: HeatmapViewDep) -> Response:
@@ -120,8 +144,10 @@ def gradcam(pid: Id, services: ServicesDep,
     return heatmap_response(services, image, cam, view)
 
 
-@router.get("/{pid}/export", responses=_FILE, response_class=Response,
-            summary="The trained head (small) or head + backbone as one TorchScript file")
+@router.get("/{pid}/export", response_class=Response,
+            responses={**media("application/octet-stream"), **_IN_A_PROJECT},
+            summary="The trained classifier (a small 'head' file) or backbone + classifier as one "
+                    "TorchScript file")
 def export(pid: Id, services: ServicesDep,
            format: Literal["head", "torchscript"] = "head") -> Response:
     data = service.export(services, pid, format)
@@ -130,7 +156,8 @@ def export(pid: Id, services: ServicesDep,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/{pid}/head", status_code=201, summary="Load a saved head into an empty project")
-def import_head(pid: Id, file: UploadFile, services: ServicesDep) -> JSONResponse:
-    service.import_head(services, pid, file.file.read(service.HEAD_FILE_MAX_BYTES + 1))
-    return JSONResponse(services.projects.read(pid).as_dict(), status_code=201)
+@router.post("/{pid}/head", status_code=201, responses=errors(400, 404, 422),
+             summary="Load a saved classifier (head file) into an empty project")
+def import_classifier(pid: Id, file: UploadFile, services: ServicesDep) -> ProjectInfo:
+    service.import_classifier(services, pid, file.file.read(service.CLASSIFIER_FILE_MAX_BYTES + 1))
+    return ProjectInfo.of(services.projects.read(pid))

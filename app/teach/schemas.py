@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from app.core.schema import Strict
+from app.teach.project import Project
 
 
 class ClassCreate(Strict):
@@ -23,3 +24,75 @@ class TrainRequest(Strict):
 
 class ImageRef(Strict):
     image_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ProjectRef(BaseModel):
+    id: str
+
+
+class DemoRef(BaseModel):
+    id: str = Field(description="the lesson's project")
+    run_id: str
+
+
+class ClassRef(BaseModel):
+    id: str
+    name: str
+
+
+class ClassInfo(ClassRef):
+    count: int
+    images: list[str] = Field(description="image ids of the class's photos, in the order added")
+
+
+class RunInfo(BaseModel):
+    """The latest training run of a project, as it progresses."""
+
+    id: str
+    epochs: int
+    augment: bool
+    seed: int
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0, le=1)
+    losses: list[float]
+    accuracy: float | None = Field(description="cross-validated, on held-out photos")
+    confusion: list[list[int]] = Field(description="rows: true class, columns: predicted")
+    classes: list[ClassRef] = Field(description="in the classifier's order")
+    warnings: list[str]
+    error: str | None
+    seconds: float | None
+    extra: dict[str, Any] = Field(description="what a lesson adds (the spurious-feature scores)")
+
+
+class ProjectInfo(BaseModel):
+    id: str
+    classes: list[ClassInfo]
+    trained: bool
+    head_classes: list[ClassRef] = Field(description="the trained classifier's classes, in order")
+    run: RunInfo | None
+
+    @classmethod
+    def of(cls, project: Project) -> ProjectInfo:
+        return cls(id=project.id, trained=bool(project.classifier_classes),
+                   classes=[{"id": c.id, "name": c.name, "count": len(c.photos),
+                             "images": list(c.photos)} for c in project.classes],
+                   head_classes=project.classifier_classes,
+                   run=project.run.as_dict() if project.run else None)
+
+
+class AddedImage(BaseModel):
+    image_id: str
+
+
+class TrainStarted(BaseModel):
+    run_id: str
+
+
+class ClassProb(BaseModel):
+    class_id: str
+    name: str
+    prob: float
+
+
+class ClassProbs(BaseModel):
+    probs: list[ClassProb] = Field(description="most likely first")

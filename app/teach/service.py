@@ -2,7 +2,7 @@
 
 Photos become frozen-backbone features once; predictions and Grad-CAM reuse the
 cached analysis of the image (the same forward pass the CNN tab uses) with
-the project's head in place of the ImageNet classifier.
+the project's classifier in place of the ImageNet classifier.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from app.core.errors import InvalidParameter, NotFound, RequestTooLarge
 from app.core.services import Services
 from app.images.service import StoredImage
 from app.teach.project import Photo
-from app.teach.projects import add_photo, install_head, thumbnail
+from app.teach.projects import add_photo, install_classifier, thumbnail
+from app.teach.schemas import ClassProbs
 
 
 def photo_of(services: Services, image: StoredImage) -> Photo:
@@ -35,67 +36,67 @@ def add_image(services: Services, project_id: str, class_id: str, image: StoredI
     add_photo(services.projects, project_id, class_id, photo_of(services, image))
 
 
-def _head(services: Services, project_id: str) -> tuple[object, list[dict]]:
-    """The project's trained head and its classes, or 422 before training."""
+def _classifier(services: Services, project_id: str) -> tuple[object, list[dict]]:
+    """The project's trained classifier and its classes, or 422 before training."""
     project = services.projects.read(project_id)
-    head = services.projects.head(project_id) if project.head_classes else None
-    if head is None:
-        raise InvalidParameter("this project has no trained head yet: train it first",
+    classifier = services.projects.classifier(project_id) if project.classifier_classes else None
+    if classifier is None:
+        raise InvalidParameter("this project has no trained classifier yet: train it first",
                                field="project")
-    return head, project.head_classes
+    return classifier, project.classifier_classes
 
 
-def predict(services: Services, project_id: str, image: StoredImage) -> dict:
-    """The new head's class probabilities for an image."""
+def predict(services: Services, project_id: str, image: StoredImage) -> ClassProbs:
+    """The new classifier's class probabilities for an image."""
     from models.transfer import predict_probs
 
-    head, classes = _head(services, project_id)
+    classifier, classes = _classifier(services, project_id)
     pooled = analysis(services, image).pooled  # (1280,)
-    probs = predict_probs(head, pooled[None])[0]
+    probs = predict_probs(classifier, pooled[None])[0]
     order = np.argsort(-probs, kind="stable")
-    return {"probs": [{"class_id": classes[i]["id"], "name": classes[i]["name"],
-                       "prob": float(probs[i])} for i in order]}
+    return ClassProbs(probs=[{"class_id": classes[i]["id"], "name": classes[i]["name"],
+                              "prob": float(probs[i])} for i in order])
 
 
 def gradcam(services: Services, project_id: str, image: StoredImage, class_id: str,
             stage: str) -> np.ndarray:
-    """Grad-CAM through the project's head (not cached: heads change when retrained)."""
+    """Grad-CAM through the project's classifier (not cached: classifiers change when retrained)."""
     check_cam_stage(stage)
-    head, classes = _head(services, project_id)
+    classifier, classes = _classifier(services, project_id)
     index = next((i for i, c in enumerate(classes) if c["id"] == class_id), None)
     if index is None:
-        raise NotFound(f"The trained head has no class {class_id[:40]!r}.")
+        raise NotFound(f"The trained classifier has no class {class_id[:40]!r}.")
     a = analysis(services, image)
     model = services.require_model()
     with services.gate.slot():
-        return model.explain(a.activations, index, stage, classifier=head).cams[stage]
+        return model.explain(a.activations, index, stage, classifier=classifier).cams[stage]
 
 
 def export(services: Services, project_id: str, fmt: str) -> bytes:
     from models import transfer
 
-    head, classes = _head(services, project_id)
+    classifier, classes = _classifier(services, project_id)
     names = [c["name"] for c in classes]
     if fmt == "head":
-        return transfer.save_head(head, names)
+        return transfer.save_classifier(classifier, names)
     model = services.require_model()
     with services.gate.slot():
-        return transfer.export_torchscript(model.model, head, names)
+        return transfer.export_torchscript(model.model, classifier, names)
 
 
-HEAD_FILE_MAX_BYTES = 1 << 20  # a head of 8 classes is about 45 KB
+CLASSIFIER_FILE_MAX_BYTES = 1 << 20  # a classifier of 8 classes is about 45 KB
 
 
-def import_head(services: Services, project_id: str, data: bytes) -> None:
-    """Load a saved head into a project with no classes yet; its classes come with it."""
+def import_classifier(services: Services, project_id: str, data: bytes) -> None:
+    """Load a saved classifier into a project with no classes yet; its classes come with it."""
     from models import transfer
 
-    if len(data) > HEAD_FILE_MAX_BYTES:
+    if len(data) > CLASSIFIER_FILE_MAX_BYTES:
         raise RequestTooLarge("A head file is at most 1 MiB; this is not one ConvLens saved.",
-                              max_bytes=HEAD_FILE_MAX_BYTES)
+                              max_bytes=CLASSIFIER_FILE_MAX_BYTES)
     try:
-        head, names = transfer.load_head(data)
-    except transfer.BadHeadFile as exc:
-        raise InvalidParameter(f"{exc}: load a head saved with 'Download the head' (GET "
-                               "/api/projects/{id}/export?format=head)", field="file") from None
-    install_head(services.projects, project_id, head, names)
+        classifier, names = transfer.load_classifier(data)
+    except transfer.BadClassifierFile as exc:
+        raise InvalidParameter(f"{exc}: load a head file saved with 'Download the head'",
+                               field="file") from None
+    install_classifier(services.projects, project_id, classifier, names)

@@ -1,14 +1,14 @@
 """Where transfer-learning projects live: in this process, or in Redis for every worker.
 
 A project is a small description (its classes, the image ids of their photos, the
-classes of its trained head), the latest training run, and bulkier parts kept
+classes of its trained classifier), the latest training run, and bulkier parts kept
 beside it by id: each photo's frozen-backbone features and thumbnail, and the
-trained head. Both stores offer the same calls:
+trained classifier. Both stores offer the same calls:
 
 - ``read`` a copy of the description and run (404 for an unknown project);
 - ``edit`` it exclusively (a lock per project; saved when the block ends);
 - ``save_run`` a run's progress (only the thread training it writes a run);
-- photos and heads by id.
+- photos and trained classifiers by id.
 
 ``MemoryProjects`` is the default (a few dozen projects, least recently used
 dropped); ``RedisProjects`` lets any worker or host serve any project call, and
@@ -67,21 +67,25 @@ class ProjectStore(Protocol):
 
     def drop_photos(self, project_id: str, image_ids: list[str]) -> None: ...
 
-    def head(self, project_id: str) -> Any: ...
+    def classifier(self, project_id: str) -> Any: ...
 
-    def set_head(self, project_id: str, head: Any, names: list[str]) -> None: ...
+    def set_classifier(self, project_id: str, classifier: Any, names: list[str]) -> None: ...
 
     def discard(self, project_id: str) -> None: ...
+
+    def count(self) -> int:
+        """How many projects are held (an operator's gauge; tests check nothing is left)."""
+        ...
 
 
 @dataclass
 class _Held:
-    """One project in memory: its description, run, photos and head, and its lock."""
+    """One project in memory: its description, run, photos and classifier, and its lock."""
 
     project: Project
     photos: dict[str, Photo] = field(default_factory=dict)
-    head: Any = None
-    # Re-entrant: an edit may read or write the project's photos, run and head.
+    classifier: Any = None
+    # Re-entrant: an edit may read or write the project's photos, run and classifier.
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -121,7 +125,7 @@ class MemoryProjects:
             project = copy.deepcopy(held.project)
             yield project
             held.project.classes = project.classes  # the run is saved by save_run only
-            held.project.head_classes = project.head_classes
+            held.project.classifier_classes = project.classifier_classes
 
     def save_run(self, project_id: str, run: Run) -> None:
         held = self._get(project_id)
@@ -145,20 +149,24 @@ class MemoryProjects:
             for i in image_ids:
                 held.photos.pop(i, None)
 
-    def head(self, project_id: str) -> Any:
-        return self._get(project_id).head
+    def classifier(self, project_id: str) -> Any:
+        return self._get(project_id).classifier
 
-    def set_head(self, project_id: str, head: Any, names: list[str]) -> None:
-        self._get(project_id).head = head
+    def set_classifier(self, project_id: str, classifier: Any, names: list[str]) -> None:
+        self._get(project_id).classifier = classifier
 
     def discard(self, project_id: str) -> None:
         with self._lock:
             self._held.pop(project_id, None)
 
+    def count(self) -> int:
+        with self._lock:
+            return len(self._held)
+
 
 class RedisProjects:
     """Projects in Redis, shared by every worker; each key expires ``ttl_s`` after its last
-    use. Keys: ``convlens:project:<id>`` (description), ``...:run``, ``...:head``,
+    use. Keys: ``convlens:project:<id>`` (description), ``...:run``, ``...:classifier``,
     ``...:photo:<image id>``. An edit holds a Redis lock on the project."""
 
     def __init__(self, url: str, ttl_s: int) -> None:
@@ -179,13 +187,13 @@ class RedisProjects:
             raise _not_found(project_id)
         data = json.loads(meta)
         project = Project(data["id"], [ProjectClass(**c) for c in data["classes"]],
-                          data["head_classes"])
+                          data["classifier_classes"])
         project.run = _silent_run_failed(Run(**json.loads(run))) if run else None
         return project
 
     def _save(self, project: Project) -> None:
         meta = {"id": project.id, "classes": [asdict(c) for c in project.classes],
-                "head_classes": project.head_classes}
+                "classifier_classes": project.classifier_classes}
         with shared_redis.reachable("project store"):
             self._redis.set(self._key(project.id), json.dumps(meta), ex=self._ttl)
 
@@ -242,21 +250,27 @@ class RedisProjects:
             with shared_redis.reachable("project store"):
                 self._redis.delete(*[self._key(project_id, f"photo:{i}") for i in image_ids])
 
-    def head(self, project_id: str) -> Any:
-        from models.transfer import load_head
+    def classifier(self, project_id: str) -> Any:
+        from models.transfer import load_classifier
 
         with shared_redis.reachable("project store"):
-            data = self._redis.getex(self._key(project_id, "head"), ex=self._ttl)
-        return None if data is None else load_head(data)[0]
+            data = self._redis.getex(self._key(project_id, "classifier"), ex=self._ttl)
+        return None if data is None else load_classifier(data)[0]
 
-    def set_head(self, project_id: str, head: Any, names: list[str]) -> None:
-        from models.transfer import save_head
+    def set_classifier(self, project_id: str, classifier: Any, names: list[str]) -> None:
+        from models.transfer import save_classifier
 
         with shared_redis.reachable("project store"):
-            self._redis.set(self._key(project_id, "head"), save_head(head, names), ex=self._ttl)
+            self._redis.set(self._key(project_id, "classifier"),
+                            save_classifier(classifier, names), ex=self._ttl)
 
     def discard(self, project_id: str) -> None:
         with shared_redis.reachable("project store"):
             keys = list(self._redis.scan_iter(match=self._key(project_id) + "*", count=500))
             if keys:
                 self._redis.delete(*keys)
+
+    def count(self) -> int:
+        with shared_redis.reachable("project store"):
+            return sum(1 for k in self._redis.scan_iter(match=self._key("*"), count=500)
+                       if k.count(b":") == 2)  # the descriptions, not their parts

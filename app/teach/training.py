@@ -1,4 +1,4 @@
-"""Training runs: a new head trained on a project's photos, in the background.
+"""Training runs: a new classifier trained on a project's photos, in the background.
 
 Training runs in one background thread per process, with a short queue;
 beyond it the API answers 503 ``busy`` and the project is left as it was. A
@@ -120,10 +120,10 @@ def _train(store: ProjectStore, project_id: str, run: Run, feats: list[np.ndarra
             run.losses.append(loss)
             report()
 
-        result = transfer.train_head(x, y, n, run.epochs, run.seed, progress)
+        result = transfer.train_classifier(x, y, n, run.epochs, run.seed, progress)
         with store.edit(project_id) as project:
-            project.head_classes = run.classes
-            store.set_head(project_id, result.head, [c["name"] for c in run.classes])
+            project.classifier_classes = run.classes
+            store.set_classifier(project_id, result.classifier, [c["name"] for c in run.classes])
         if on_done:
             on_done(project_id, run)
         run.status, run.progress = "done", 1.0

@@ -1,4 +1,5 @@
-// The only module that calls fetch. Errors arrive as ApiError {status, code, message}.
+// The only module that knows the API's URLs and calls fetch. Errors arrive as
+// ApiError {status, code, message, details}: the page branches on code, shows message.
 
 export class ApiError extends Error {
   constructor(status, code, message, details = {}) {
@@ -28,58 +29,86 @@ async function call(url, options = {}) {
   return response;
 }
 
-const json = (body) => ({
-  method: "POST",
+const json = (body, method = "POST") => ({
+  method,
   headers: { "Content-Type": "application/json" },
   body: JSON.stringify(body),
 });
 
-export async function getJson(url) {
-  return (await call(url)).json();
-}
+const form = (blob, name) => {
+  const data = new FormData();
+  data.append("file", blob, name);
+  return { method: "POST", body: data };
+};
 
-export async function postJson(url, body) {
-  return (await call(url, json(body))).json();
-}
+const getJson = async (url) => (await call(url)).json();
+const postJson = async (url, body = {}) => (await call(url, json(body))).json();
+const getBlob = async (url) => (await call(url)).blob();
+const postFile = async (url, blob, name = "upload") => (await call(url, form(blob, name))).json();
+const remove = async (url) => { await call(url, { method: "DELETE" }); };
+const enc = encodeURIComponent;
+const query = (params) => new URLSearchParams(params).toString();
 
-export async function uploadImage(blob, name = "upload") {
-  const form = new FormData();
-  form.append("file", blob, name);
-  return (await call("/api/images", { method: "POST", body: form })).json();
-}
-
-export async function loadSample(sampleId) {
-  return (await call(`/api/samples/${encodeURIComponent(sampleId)}/image`, { method: "POST" })).json();
-}
-
-export async function convolve(imageId, spec, { format = "jpeg", as = "image" } = {}) {
-  const url = `/api/images/${imageId}/convolve?format=${format}&as=${as}`;
-  const response = await call(url, json(spec));
-  const summary = response.headers.get("X-Conv-Summary");
-  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-  return { blob: await response.blob(), summary: summary ? JSON.parse(summary) : null, filename: named ? named[1] : null };
-}
-
-export async function inspect(imageId, spec) {
-  return postJson(`/api/images/${imageId}/inspect`, spec);
-}
-
-export async function getBlob(url) {
-  return (await call(url)).blob();
-}
-
-// A picture and the headers that describe it (e.g. X-Gradcam-Max).
-export async function getBlobWithHeaders(url) {
-  const response = await call(url);
+// A picture and the headers that describe it (X-Gradcam-Max, Content-Disposition).
+async function blobWithHeaders(url, options) {
+  const response = await call(url, options);
   return { blob: await response.blob(), headers: response.headers };
 }
 
-export async function postFile(url, blob, name = "upload") {
-  const form = new FormData();
-  form.append("file", blob, name);
-  return (await call(url, { method: "POST", body: form })).json();
+// --- Images and samples ------------------------------------------------------------------
+
+export const imageUrl = (id) => `/api/images/${enc(id)}`;
+export const uploadImage = (blob, name = "upload") => postFile("/api/images", blob, name);
+export const loadSample = (sampleId) => postJson(`/api/samples/${enc(sampleId)}/image`);
+export const imageBlob = (id) => getBlob(imageUrl(id));
+
+// --- Kernel playground -------------------------------------------------------------------
+
+export const presets = () => getJson("/api/kernels/presets");
+
+export async function convolve(imageId, spec, { format = "jpeg", as = "image" } = {}) {
+  const { blob, headers } = await blobWithHeaders(
+    `${imageUrl(imageId)}/convolve?${query({ format, as })}`, json(spec));
+  const summary = headers.get("X-Conv-Summary");
+  const named = /filename="([^"]+)"/.exec(headers.get("Content-Disposition") || "");
+  return { blob, summary: summary ? JSON.parse(summary) : null, filename: named ? named[1] : null };
 }
 
-export async function deleteResource(url) {
-  await call(url, { method: "DELETE" });
-}
+export const inspect = (imageId, spec) => postJson(`${imageUrl(imageId)}/inspect`, spec);
+
+// --- Inside the CNN ----------------------------------------------------------------------
+
+export const describeModel = () => getJson("/api/model");
+export const searchClasses = (text) => getJson(`/api/model/classes?${query({ q: text })}`);
+export const stemFilters = () => getJson("/api/model/filters/stem");
+export const predict = (id) => postJson(`${imageUrl(id)}/predict`);
+export const cropBlob = (id) => getBlob(`${imageUrl(id)}/crop`);
+export const stageStrengths = (id) => getJson(`${imageUrl(id)}/stages`);
+export const stageSummary = (id, layer, order) => getJson(`${imageUrl(id)}/stages/${enc(layer)}?${query({ order })}`);
+export const atlasBlob = (id, layer, order) => getBlob(`${imageUrl(id)}/stages/${enc(layer)}/atlas?${query({ order })}`);
+export const channelDetail = (id, layer, c) => getJson(`${imageUrl(id)}/stages/${enc(layer)}/channels/${c}`);
+export const pooledVector = (id) => getJson(`${imageUrl(id)}/pooled`);
+export const attribution = (id, cls, stage) => getJson(`${imageUrl(id)}/attribution?${query({ class: cls, stage })}`);
+// {blob, headers}: the map's peak rides in X-Gradcam-Max (0 means an all-zero map).
+export const gradcam = (id, cls, stage, as = "overlay") =>
+  blobWithHeaders(`${imageUrl(id)}/gradcam?${query({ class: cls, stage, as })}`);
+
+// --- Teach it ----------------------------------------------------------------------------
+
+const project = (pid, path = "") => `/api/projects/${enc(pid)}${path}`;
+
+export const createProject = () => postJson("/api/projects");
+export const createDemo = () => postJson("/api/projects/demo");
+export const getProject = (pid) => getJson(project(pid));
+export const addClass = (pid, name) => postJson(project(pid, "/classes"), { name });
+export const deleteClass = (pid, cid) => remove(project(pid, `/classes/${enc(cid)}`));
+export const addPhotoFile = (pid, cid, file) => postFile(project(pid, `/classes/${enc(cid)}/images`), file, file.name);
+export const addPhotoById = (pid, cid, imageId) => postJson(project(pid, `/classes/${enc(cid)}/images`), { image_id: imageId });
+export const removePhoto = (pid, cid, imageId) => remove(project(pid, `/classes/${enc(cid)}/images/${enc(imageId)}`));
+export const thumbUrl = (pid, imageId) => project(pid, `/images/${enc(imageId)}/thumb`);
+export const train = (pid, body) => postJson(project(pid, "/train"), body);
+export const projectPredict = (pid, imageId) => postJson(project(pid, "/predict"), { image_id: imageId });
+export const projectGradcam = (pid, imageId, classId) =>
+  getBlob(project(pid, `/gradcam?${query({ image_id: imageId, class_id: classId })}`));
+export const exportBlob = (pid, format) => getBlob(project(pid, `/export?${query({ format })}`));
+export const importClassifier = (pid, file) => postFile(project(pid, "/head"), file, file.name);

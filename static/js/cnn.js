@@ -1,14 +1,15 @@
 // The "Inside the CNN" tab: predictions, stage strip, feature maps, pooling, Grad-CAM, filters.
 // Every view is cut from one cached forward pass on the server; this module only asks and draws.
-import { ApiError, getBlob, getBlobWithHeaders, getJson, postJson } from "./api.js";
+import * as api from "./api.js";
+import { finder } from "./dom.js";
 import { withImage } from "./images.js";
-import { state, subscribe, update } from "./state.js";
+import { DEFAULTS, state, subscribe, update } from "./state.js";
 import { clearStatus, showError, showStatus } from "./status.js";
 import { drawMap, followPointer } from "./render/cnn-map.js";
-import {
-  renderAttribution, renderFilters, renderGap, renderPredictions, renderStrip, sharingLesson,
-} from "./render/cnn-panels.js";
+import { renderAttribution, renderFilters, renderGap, renderPredictions, renderStrip } from "./render/cnn-panels.js";
+import { describeTarget, parseClass } from "./lib/classes.js";
 import { num, pct, shape } from "./lib/format.js";
+import { sharingLesson } from "./lib/sharing.js";
 
 const PART_NOTES = {
   expand: "Expand (1×1 conv): mixes channels at each pixel and widens them 6×, so the next step has more to work with.",
@@ -22,7 +23,7 @@ let shownFor = "";    // image id the views on screen were built for
 let generation = 0;   // bumped by every refresh: answers for an older photo are dropped
 let images = {};      // object URLs we own, by slot, revoked on replace
 let channelValues = null;
-const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+let q = null;
 
 function setImage(slot, img, blob) {
   if (images[slot]) URL.revokeObjectURL(images[slot]);
@@ -38,7 +39,7 @@ async function progress(message, task) {
     clearStatus(message);
     return result;
   } catch (err) {
-    if (err instanceof ApiError) showError(err); else throw err;
+    if (err instanceof api.ApiError) showError(err); else throw err;
     return null;
   } finally {
     clearTimeout(timer);
@@ -46,11 +47,11 @@ async function progress(message, task) {
 }
 
 // Every view is of the current photo; an evicted photo is sent again (withImage).
-const imageJson = (path) => withImage((id) => getJson(`/api/images/${id}${path}`));
-const imageBlob = (path) => withImage((id) => getBlob(`/api/images/${id}${path}`));
+const ofImage = (fn) => withImage((id) => fn(id));
 
 export async function start(panel) {
   root = panel;
+  q = finder(panel);
   wire();
   subscribe((s, changed) => {
     if ((changed.has("image") || changed.has("tab")) && s.tab === "cnn") refresh();
@@ -61,22 +62,22 @@ export async function start(panel) {
 async function refresh() {
   const mine = ++generation;
   const current = () => mine === generation;
-  if (!model) model = await progress("Loading the model description...", () => getJson("/api/model"));
+  if (!model) model = await progress("Loading the model description...", api.describeModel);
   if (!model || !current()) return;
   let predicted = "";
   const prediction = await progress("Running the CNN on this photo...",
-    () => withImage((id) => { predicted = id; return postJson(`/api/images/${id}/predict`); }));
+    () => withImage((id) => { predicted = id; return api.predict(id); }));
   if (!prediction || !current() || shownFor === predicted) return;
   shownFor = predicted;
   q("gradcam-all").replaceChildren(); // the side-by-side strip was of the previous photo
   renderPredictions(q("predictions"), q("group-answer"), prediction);
-  const views = await progress("Reading the stages...", () => Promise.all([imageBlob("/crop"), imageJson("/stages")]));
+  const views = await progress("Reading the stages...", () => Promise.all([ofImage(api.cropBlob), ofImage(api.stageStrengths)]));
   if (!views || !current()) return;
   const [crop, strengths] = views;
   for (const slot of ["cnn-crop", "gradcam-photo", "channel-photo"]) setImage(slot, q(slot), crop);
   fillSelects();
   drawStrip(strengths.stages);
-  await Promise.all([openLayer(state.stage || "stage3"), showGradcam(), showGap(), showFilters()]);
+  await Promise.all([openLayer(state.stage), showGradcam(), showGap(), showFilters()]);
 }
 
 function stageRows() {
@@ -97,11 +98,11 @@ function fillSelects() {
   const stage = q("gradcam-stage");
   stage.replaceChildren(...stageRows().map((row) => new Option(row.id, row.id)));
   // The stage the user picked (kept in the link, and across photos), if it is one.
-  stage.value = stageRows().some((row) => row.id === state.camStage) ? state.camStage : "stage7";
+  stage.value = stageRows().some((row) => row.id === state.camStage) ? state.camStage : DEFAULTS.camStage;
 }
 
 let lastStrengths = [];
-function drawStrip(strengths = lastStrengths, selected = (state.stage || "stage3").split(".")[0]) {
+function drawStrip(strengths = lastStrengths, selected = state.stage.split(".")[0]) {
   lastStrengths = strengths;
   // The classifier has no feature maps to open: picking it shows its parameter lesson only.
   const pick = (id) => (id === "classifier" ? drawStrip(lastStrengths, id) : openLayer(id));
@@ -113,7 +114,7 @@ let layerInfo = null;
 async function openLayer(layer) {
   const order = q("fm-order").value;
   const shown = await progress("Tiling the feature maps...", () => Promise.all([
-    imageJson(`/stages/${layer}?order=${order}`), imageBlob(`/stages/${layer}/atlas?order=${order}`)]));
+    ofImage((id) => api.stageSummary(id, layer, order)), ofImage((id) => api.atlasBlob(id, layer, order))]));
   if (!shown) return;
   const [info, atlas] = shown;
   layerInfo = info;
@@ -140,7 +141,7 @@ function tileAt(event) {
 }
 
 async function openChannel(layer, channel) {
-  const detail = await progress("Reading the channel...", () => imageJson(`/stages/${layer}/channels/${channel}`));
+  const detail = await progress("Reading the channel...", () => ofImage((id) => api.channelDetail(id, layer, channel)));
   if (!detail) return;
   channelValues = detail.values;
   q("channel-title").textContent = `${layer} #${channel} (${shape(detail.shape)})`;
@@ -153,14 +154,13 @@ async function openChannel(layer, channel) {
 }
 
 async function showGradcam() {
-  const stage = q("gradcam-stage").value || "stage7";
+  const stage = q("gradcam-stage").value || DEFAULTS.camStage;
   const target = parseClass(q("gradcam-class").value);
-  const query = `class=${encodeURIComponent(target)}&stage=${stage}`;
   const box = q("gradcam-box");
   box.classList.add("stale"); // until the new map arrives, or for good if it fails
   const shown = await progress("Computing Grad-CAM...", () => Promise.all([
-    withImage((id) => getBlobWithHeaders(`/api/images/${id}/gradcam?${query}&as=heatmap`)),
-    imageJson(`/attribution?${query}`)]));
+    ofImage((id) => api.gradcam(id, target, stage, "heatmap")),
+    ofImage((id) => api.attribution(id, target, stage))]));
   if (!shown) {
     q("gradcam-caption").textContent = "No Grad-CAM for that class (see the message above): the map shown is the previous one.";
     return;
@@ -168,7 +168,7 @@ async function showGradcam() {
   const [heat, attribution] = shown;
   box.classList.remove("stale");
   setImage("gradcam-image", q("gradcam-image"), heat.blob);
-  const what = target === "top" ? "the top class" : /^\d+$/.test(target) ? `class #${target}` : `"${target}"`;
+  const what = describeTarget(target);
   q("gradcam-caption").textContent = Number(heat.headers.get("X-Gradcam-Max")) > 0
     ? `Grad-CAM for ${what} at ${stage}: red is where the evidence for it lies.`
     : `Grad-CAM for ${what} at ${stage} is zero everywhere: no map there adds evidence for it once the ` +
@@ -183,7 +183,7 @@ async function showAllStages() {
   await progress("Computing Grad-CAM at every stage...", async () => {
     // Stem first: its backward pass yields every later stage too (cached on the server).
     for (const row of stageRows()) {
-      const blob = await imageBlob(`/gradcam?class=${encodeURIComponent(target)}&stage=${row.id}&as=overlay`);
+      const { blob } = await ofImage((id) => api.gradcam(id, target, row.id, "overlay"));
       const fig = document.createElement("figure");
       const img = document.createElement("img");
       img.src = URL.createObjectURL(blob);
@@ -194,19 +194,11 @@ async function showAllStages() {
   });
 }
 
-// "" -> top class; "German shepherd (#235)" or "235" -> 235; "dog" -> group.
-export function parseClass(text) {
-  const t = text.trim();
-  const hash = t.match(/#(\d+)\)?$/);
-  if (hash) return hash[1];
-  return t === "" ? "top" : t.toLowerCase();
-}
-
 let searchTimer = null;
 function searchClasses(text) {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(async () => {
-    const found = await progress("Searching the class names...", () => getJson(`/api/model/classes?q=${encodeURIComponent(text)}`));
+    const found = await progress("Searching the class names...", () => api.searchClasses(text));
     if (!found) return;
     q("gradcam-class").list.replaceChildren(
       ...found.groups.map((g) => new Option(`${g} (every ${g} class)`, g)),
@@ -215,14 +207,14 @@ function searchClasses(text) {
 }
 
 async function showGap() {
-  const pooled = await progress("Reading the pooled vector...", () => imageJson("/pooled"));
+  const pooled = await progress("Reading the pooled vector...", () => ofImage(api.pooledVector));
   if (pooled) renderGap(q("gap-vector"), pooled);
 }
 
 let filtersShown = false;
 async function showFilters() {
   if (filtersShown) return;
-  const f = await progress("Reading the learned filters...", () => getJson("/api/model/filters/stem"));
+  const f = await progress("Reading the learned filters...", api.stemFilters);
   if (!f) return;
   filtersShown = true;
   renderFilters(q("stem-filters"), f.filters, (i, kernel) => {
@@ -235,7 +227,7 @@ async function showFilters() {
 
 function wire() {
   q("fm-layer").addEventListener("change", (e) => openLayer(e.target.value));
-  q("fm-order").addEventListener("change", () => openLayer(state.stage || "stage3"));
+  q("fm-order").addEventListener("change", () => openLayer(state.stage));
   const atlas = q("atlas");
   atlas.addEventListener("mousemove", (e) => {
     const c = layerInfo && tileAt(e);

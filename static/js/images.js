@@ -1,10 +1,11 @@
 // Where the current photo comes from: samples, the file picker, drag and drop, paste.
 // Owns the current image id, and re-sends the photo when the server has evicted it.
-import { ApiError, getBlob, loadSample, uploadImage } from "./api.js";
+import { ApiError, imageBlob, loadSample, uploadImage } from "./api.js";
+import { config } from "./config.js";
 import { state, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 
-const ACCEPTED = ["image/jpeg", "image/png", "image/webp", "image/bmp", "image/gif"];
+const ACCEPTED = config.accepted_types;
 let lastUpload = null; // the user's own file, kept so an evicted id can be re-uploaded
 let current = null;    // {id, width, height}
 
@@ -78,7 +79,7 @@ export async function withImage(fn) {
 // The response is immutable-cached, so the <img> showing it costs nothing more.
 async function stillStored(id) {
   try {
-    await getBlob(`/api/images/${encodeURIComponent(id)}`);
+    await imageBlob(id);
     return true;
   } catch (err) {
     if (err instanceof ApiError && (err.code === "image_not_found" || err.status === 404 || err.status === 422)) return false;

@@ -1,6 +1,8 @@
 // The kernel playground: controls <-> state, one convolve request per edit (never stale),
 // the pixel inspector, downloads and the shareable link.
-import { ApiError, convolve, getJson, inspect } from "./api.js";
+import { ApiError, convolve, imageUrl, inspect, presets as fetchPresets } from "./api.js";
+import { bounds, labels } from "./config.js";
+import { copyText, download, finder } from "./dom.js";
 import { currentImage, withImage } from "./images.js";
 import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { clearError, showError, showStatus } from "./status.js";
@@ -23,16 +25,17 @@ let pair;
 let pinned = null;   // {x, y} the user clicked, re-explained after every edit
 let summary = null;
 let summaryKey = "";  // the request body (as JSON) that produced `summary`
-const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+let q = null;
 const field = (name) => root.querySelector(`[data-field="${name}"]`);
 const is3d = (k) => Array.isArray(k[0][0]);
 
 export async function startPlayground(panel) {
   root = panel;
+  q = finder(panel);
   grid = new KernelGrid(q("kernel-grid"), editCell);
   pair = new ImagePair(root, { onHover: (p) => { if (!pinned) explain(p); }, onPick: (p) => { pinned = p; explain(p); } });
   bindControls();
-  presets = await getJson("/api/kernels/presets");
+  presets = await fetchPresets();
   const select = q("preset");
   for (const [id, p] of Object.entries(presets)) select.append(new Option(p.name, id));
   // A link may name a preset without spelling out its kernel; a kernel that differs
@@ -47,18 +50,18 @@ export async function startPlayground(panel) {
     if (changed.has("preset") && !changed.has("kernel") && presets[s.preset] &&
         kernelToText(presets[s.preset].kernel) !== kernelToText(s.kernel)) {
       update({ kernel: presets[s.preset].kernel }); // syncs the controls and refreshes
-      if (changed.has("image")) pair.setInput(`/api/images/${s.image}`);
+      if (changed.has("image")) pair.setInput(imageUrl(s.image));
       return;
     }
     if (CONV_KEYS.some((k) => changed.has(k)) || changed.has("preset")) syncControls();
-    if (changed.has("image")) pair.setInput(`/api/images/${s.image}`);
+    if (changed.has("image")) pair.setInput(imageUrl(s.image));
     if (changed.has("zoom")) {
       pair.setZoom(s.zoom);
       if (shownFormat && previewFormat() !== shownFormat && !CONV_KEYS.some((k) => changed.has(k))) refresh();
     }
     if (CONV_KEYS.some((k) => changed.has(k))) refresh();
   });
-  if (state.image) pair.setInput(`/api/images/${state.image}`);
+  if (state.image) pair.setInput(imageUrl(state.image));
   let previewUrl = null; // the browser's copy of a photo being uploaded
   document.addEventListener("convlens:preview", (e) => {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
@@ -67,7 +70,7 @@ export async function startPlayground(panel) {
     if (previewUrl) {
       pair.preview(previewUrl);
     } else {
-      pair.setInput(`/api/images/${state.image}`);
+      pair.setInput(imageUrl(state.image));
       refresh();
     }
   });
@@ -88,8 +91,8 @@ function bindControls() {
     else update({ preset: "" });
   });
   const resize = () => {
-    const rows = clampInt(field("rows").value, 1, 15);
-    const cols = clampInt(field("cols").value, 1, 15);
+    const rows = clampInt(field("rows").value, ...bounds.kernel_side);
+    const cols = clampInt(field("cols").value, ...bounds.kernel_side);
     const k = state.kernel;
     update({ preset: "", kernel: is3d(k) ? k.map((s) => resizeKernel(s, rows, cols)) : resizeKernel(k, rows, cols) });
   };
@@ -103,7 +106,7 @@ function bindControls() {
   const padding = () => {
     const mode = field("padmode").value;
     field("padnum").hidden = mode !== "explicit";
-    update({ padding: mode === "explicit" ? clampInt(field("padnum").value, 0, 64) : mode });
+    update({ padding: mode === "explicit" ? clampInt(field("padnum").value, ...bounds.padding) : mode });
   };
   on("padmode", "change", padding);
   on("padnum", "input", padding);
@@ -117,8 +120,8 @@ function bindControls() {
   }
   on("bias", "input", (e) => { const v = Number(e.target.value); if (e.target.value !== "" && Number.isFinite(v)) update({ bias: v }); });
   on("pool", "change", (e) => update({ pool: e.target.value }));
-  on("poolsize", "input", (e) => update({ poolSize: clampInt(e.target.value, 1, 8) }));
-  on("poolstride", "input", (e) => update({ poolStride: clampInt(e.target.value, 1, 8) }));
+  on("poolsize", "input", (e) => update({ poolSize: clampInt(e.target.value, ...bounds.pool) }));
+  on("poolstride", "input", (e) => update({ poolStride: clampInt(e.target.value, ...bounds.pool) }));
   on("display", "change", (e) => update({ display: e.target.value }));
   root.querySelector('[data-action="normalise"]').addEventListener("click", () => {
     update({ preset: "", kernel: normalise(state.kernel) });
@@ -129,8 +132,8 @@ function bindControls() {
   });
   q("zoom").addEventListener("input", (e) => update({ zoom: Number(e.target.value) }));
   q("zoom-fit").addEventListener("click", () => update({ zoom: 0 }));
-  q("download-png").addEventListener("click", () => download("png", "image"));
-  q("download-npy").addEventListener("click", () => download("jpeg", "npy"));
+  q("download-png").addEventListener("click", () => saveOutput("png", "image"));
+  q("download-npy").addEventListener("click", () => saveOutput("jpeg", "npy"));
   q("copy-link").addEventListener("click", copyLink);
   // Keyboard: focus the output, then arrow keys walk the pinned pixel (Escape unpins).
   const output = q("output-image");
@@ -180,7 +183,7 @@ function syncControls() {
     // An R, G, B kernel needs the three colour channels; a preset brings back a 2-D one.
     radio.disabled = radio.value === "gray" && is3d(s.kernel);
     radio.parentElement.title = radio.disabled ? "This kernel has one slice per colour channel: pick a preset to go back to grayscale" : "";
-    if (radio.value === "rgb") radio.nextSibling.textContent = is3d(s.kernel) ? " R, G, B summed into one output" : " R, G, B separately";
+    if (radio.value === "rgb") radio.nextSibling.textContent = is3d(s.kernel) ? " R, G, B summed into one output" : ` ${labels("channels").rgb}`;
   }
   put(field("bias"), s.bias);
   field("pool").value = s.pool;
@@ -275,16 +278,10 @@ async function explain(p) {
   }
 }
 
-async function download(format, as) {
+async function saveOutput(format, as) {
   try {
     const { blob, filename } = await withImage((id) => convolve(id, specFromState(state), { format, as }));
-    const a = Object.assign(document.createElement("a"), {
-      href: URL.createObjectURL(blob), download: filename || (as === "npy" ? "convlens-output.npy" : "convlens-output.png"),
-    });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    download(blob, filename || (as === "npy" ? "convlens-output.npy" : "convlens-output.png"));
   } catch (err) {
     showError(err);
   }
@@ -292,18 +289,6 @@ async function download(format, as) {
 
 async function copyLink() {
   const url = shareUrl();
-  const done = "Link copied: it reproduces this photo, kernel and every setting.";
-  try {
-    await navigator.clipboard.writeText(url);
-    showStatus(done);
-    return;
-  } catch { /* no clipboard API (plain http on another host) or no permission */ }
-  const area = Object.assign(document.createElement("textarea"), { value: url, readOnly: true });
-  area.style.position = "fixed";
-  area.style.opacity = "0";
-  document.body.append(area);
-  area.select();
-  const copied = document.execCommand && document.execCommand("copy");
-  area.remove();
-  showStatus(copied ? done : `Copy this link by hand: ${url}`);
+  showStatus(await copyText(url) ? "Link copied: it reproduces this photo, kernel and every setting."
+    : `Copy this link by hand: ${url}`);
 }

@@ -1,4 +1,5 @@
 // One state object for the page, mirrored to location.hash so a link reproduces the view.
+import { CHOICES, config } from "./config.js";
 import { hashToState, stateToHash } from "./lib/hashstate.js";
 
 export const DEFAULTS = Object.freeze({
@@ -20,14 +21,14 @@ export const DEFAULTS = Object.freeze({
   poolStride: 2,
   display: "diverging",
   zoom: 0,          // 0 means "fit to the viewport"
-  stage: "",
+  stage: "stage3",  // the feature maps shown first: mid-level, still readable
   cls: "",          // the Grad-CAM class as typed ("" is the top class)
-  camStage: "stage7",
+  camStage: config.cam_stage,
   project: "",      // transfer-learning project id (lives in server memory)
 });
 
 const listeners = new Set();
-export const state = hashToState(location.hash, DEFAULTS);
+export const state = hashToState(location.hash, DEFAULTS, CHOICES);
 // Whether the opening link spelled out a kernel (a hand-written link may name only a preset).
 export const linkHadKernel = new URLSearchParams(location.hash.slice(1)).has("k");
 
@@ -56,7 +57,7 @@ export function update(change) {
 // A hash typed or pasted into the address bar of an open page: keys it names change,
 // the rest stay as they are (update() then writes the full hash back).
 if (typeof window !== "undefined") {
-  window.addEventListener("hashchange", () => update(hashToState(location.hash, state)));
+  window.addEventListener("hashchange", () => update(hashToState(location.hash, state, CHOICES)));
 }
 
 export function shareUrl() {

@@ -1,4 +1,5 @@
 // The status line: progress and errors a person can act on.
+import { ApiError } from "./api.js";
 
 const el = () => document.querySelector('[data-testid="status"]');
 
@@ -25,4 +26,15 @@ export function clearStatus(text) {
 export function clearError() {
   const node = el();
   if (node.classList.contains("error")) showStatus("");
+}
+
+// Run an action a person started; if it fails, say why on the status line (and keep it
+// there) instead of letting the error vanish into the console. Resolves to null on failure.
+export async function guard(task) {
+  try {
+    return await task();
+  } catch (err) {
+    showError(err instanceof ApiError ? err : new Error(String(err && err.message ? err.message : err)));
+    return null;
+  }
 }

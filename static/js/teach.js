@@ -1,65 +1,54 @@
 // The "Teach it" tab: classes of photos, training progress, evaluation, predictions,
-// Grad-CAM through the new head, the spurious-feature lesson, export and import.
-import { ApiError, deleteResource, getBlob, getJson, postFile, postJson } from "./api.js";
+// Grad-CAM through the new classifier, the spurious-feature lesson, export and import.
+import * as api from "./api.js";
+import { download, el, finder } from "./dom.js";
 import { withImage } from "./images.js";
 import { state, subscribe, update } from "./state.js";
-import { showError, showStatus } from "./status.js";
+import { guard, showError, showStatus } from "./status.js";
 import { num, pct } from "./lib/format.js";
+import { classCard } from "./render/class-card.js";
+import { renderConfusion } from "./render/confusion.js";
+import { drawLoss } from "./render/loss-chart.js";
+import { renderBars } from "./render/prob-bars.js";
 
-let root = null;
+let q = null;
 let project = null;  // GET /api/projects/{id}
 let previous = null; // the user's own project while the lesson (or an import) replaced it
 let polling = null;
-const q = (id) => root.querySelector(`[data-testid="${id}"]`);
-const el = (tag, props = {}, children = []) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...[].concat(children));
-  return node;
-};
-const url = (path = "") => `/api/projects/${project.id}${path}`;
-
-async function guard(task) {
-  try {
-    return await task();
-  } catch (err) {
-    showError(err instanceof ApiError ? err : new Error(String(err)));
-    return null;
-  }
-}
 
 export async function start(panel) {
-  root = panel;
+  q = finder(panel);
   q("new-project").addEventListener("click", () => guard(newProject));
   q("teach-demo").addEventListener("click", () => guard(runDemo));
   q("class-form").addEventListener("submit", (e) => { e.preventDefault(); guard(addClass); });
   q("train").addEventListener("click", () => guard(train));
   q("teach-predict").addEventListener("click", () => guard(tryCurrentPhoto));
-  q("export-head").addEventListener("click", () => guard(() => download("head")));
-  q("export-torchscript").addEventListener("click", () => guard(() => download("torchscript")));
+  q("export-head").addEventListener("click", () => guard(() => save("head")));
+  q("export-torchscript").addEventListener("click", () => guard(() => save("torchscript")));
   q("import-head").addEventListener("change", (e) => {
-    guard(() => importHead(e.target.files[0]));
+    guard(() => importClassifier(e.target.files[0]));
     e.target.value = ""; // the same file may be chosen again
   });
   q("back-to-project").addEventListener("click", () => guard(backToProject));
   // A prediction is of one photo: choosing another clears it rather than leave it captioned wrongly.
   subscribe((_, changed) => { if (changed.has("image")) clearTry(); });
   if (state.project) {
-    const existing = await guard(() => getJson(`/api/projects/${state.project}`));
+    const existing = await guard(() => api.getProject(state.project));
     if (existing) return show(existing);
   }
   await guard(newProject);
 }
 
 async function newProject() {
-  const { id } = await postJson("/api/projects", {});
+  const { id } = await api.createProject();
   update({ project: id });
   q("demo-result").hidden = true;
   previous = null;
-  show(await getJson(`/api/projects/${id}`));
+  show(await api.getProject(id));
 }
 
-// Leave the user's project for another (the lesson, an imported head) without losing it:
-// it stays on the server, and "Back to your project" returns to it.
+// Leave the user's project for another (the lesson, an imported classifier) without losing
+// it: it stays on the server, and "Back to your project" returns to it.
 function keepCurrent() {
   if (project && project.classes.some((c) => c.count) && !(project.run && project.run.extra && project.run.extra.lesson)) {
     previous = project.id;
@@ -68,7 +57,7 @@ function keepCurrent() {
 
 async function backToProject() {
   if (!previous) return;
-  const p = await getJson(`/api/projects/${previous}`);
+  const p = await api.getProject(previous);
   update({ project: p.id });
   previous = null;
   q("demo-result").hidden = true;
@@ -76,62 +65,32 @@ async function backToProject() {
 }
 
 async function reload() {
-  show(await getJson(url()));
+  show(await api.getProject(project.id));
 }
 
 function show(p) {
   project = p;
   q("project-id").textContent = `project ${p.id}`;
   q("back-to-project").hidden = !previous || previous === p.id;
-  q("classes").replaceChildren(...p.classes.map(classCard));
+  q("classes").replaceChildren(...p.classes.map((c) => classCard(c, (imageId) => api.thumbUrl(p.id, imageId), {
+    addFiles: (files) => guard(() => addFiles(c, files)),
+    addCurrent: () => guard(async () => {
+      await withImage((id) => api.addPhotoById(p.id, c.id, id));
+      await reload();
+    }),
+    removePhoto: (imageId) => guard(async () => { await api.removePhoto(p.id, c.id, imageId); await reload(); }),
+    removeClass: () => guard(async () => { await api.deleteClass(p.id, c.id); await reload(); }),
+  })));
   showRun(p.run);
   if (!p.run && p.trained) {
-    q("train-status").textContent = `a loaded head (classes ${p.head_classes.map((c) => c.name).join(", ")}): ` +
+    q("train-status").textContent = `a loaded classifier (classes ${p.head_classes.map((c) => c.name).join(", ")}): ` +
       "ready to classify; add photos to its classes to train it here";
   }
 }
 
-function classCard(c) {
-  const files = el("input", { type: "file", multiple: true, accept: "image/*", className: "visually-hidden" });
-  files.setAttribute("data-testid", `class-files-${c.name}`);
-  files.addEventListener("change", () => guard(() => addFiles(c, [...files.files])));
-  const thumbs = c.images.map((imageId) => {
-    const remove = el("button", { type: "button", className: "remove", textContent: "×", title: "remove this photo" });
-    remove.addEventListener("click", () => guard(async () => {
-      await deleteResource(url(`/classes/${c.id}/images/${imageId}`));
-      await reload();
-    }));
-    return el("span", { className: "thumb" }, [el("img", { src: url(`/images/${imageId}/thumb`), alt: "" }), remove]);
-  });
-  const addCurrent = el("button", { type: "button", textContent: "+ current photo" });
-  addCurrent.setAttribute("data-testid", `class-add-current-${c.name}`);
-  addCurrent.addEventListener("click", () => guard(async () => {
-    await withImage((id) => postJson(url(`/classes/${c.id}/images`), { image_id: id }));
-    await reload();
-  }));
-  const drop = el("label", { className: "button-like", textContent: "+ photos" }, files);
-  const removeClass = el("button", { type: "button", className: "link", textContent: "delete class" });
-  removeClass.addEventListener("click", () => guard(async () => { await deleteResource(url(`/classes/${c.id}`)); await reload(); }));
-  const card = el("div", { className: "class-card" }, [
-    el("div", { className: "class-head" }, [el("strong", { textContent: c.name }),
-      el("span", { className: "hint", textContent: `${c.count} photo${c.count === 1 ? "" : "s"}` }), drop, addCurrent, removeClass]),
-    el("div", { className: "thumbs" }, thumbs),
-  ]);
-  card.setAttribute("data-testid", `class-${c.name}`);
-  card.addEventListener("dragover", (e) => { e.preventDefault(); e.stopPropagation(); card.classList.add("over"); });
-  card.addEventListener("dragleave", () => card.classList.remove("over"));
-  card.addEventListener("drop", (e) => {
-    e.preventDefault();
-    e.stopPropagation();  // the page-wide drop would replace the current photo instead
-    card.classList.remove("over");
-    guard(() => addFiles(c, [...e.dataTransfer.files]));
-  });
-  return card;
-}
-
 async function addClass() {
   const input = q("class-name");
-  await postJson(url("/classes"), { name: input.value });
+  await api.addClass(project.id, input.value);
   input.value = "";
   await reload();
 }
@@ -141,15 +100,15 @@ async function addFiles(cls, files) {
   for (const [i, file] of files.entries()) {
     showStatus(`Adding ${file.name} to ${cls.name} (${i + 1} of ${files.length})...`);
     try {
-      await postFile(url(`/classes/${cls.id}/images`), file, file.name);
+      await api.addPhotoFile(project.id, cls.id, file);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+      if (!(err instanceof api.ApiError)) throw err;
       failed.push(`${file.name}: ${err.message}`);
     }
   }
   if (failed.length) {
     const added = files.length - failed.length;
-    showError(new ApiError(422, "invalid_image", `Added ${added} of ${files.length} photos. ${failed.join(" ")}`));
+    showError(new api.ApiError(422, "invalid_image", `Added ${added} of ${files.length} photos. ${failed.join(" ")}`));
   } else if (files.length) {
     showStatus("");
   }
@@ -158,14 +117,14 @@ async function addFiles(cls, files) {
 
 async function train() {
   const body = { epochs: Number(q("epochs").value) || 100, augment: q("augment").checked, seed: Number(q("seed").value) || 0 };
-  await postJson(url("/train"), body);
+  await api.train(project.id, body);
   poll();
 }
 
 function poll() {
   clearTimeout(polling);
   polling = setTimeout(async () => {
-    const p = await guard(() => getJson(url()));
+    const p = await guard(() => api.getProject(project.id));
     if (!p) return;
     project = p;
     showRun(p.run);
@@ -179,57 +138,11 @@ function showRun(run) {
   q("train-status").textContent = run ? `${run.status}${run.seconds ? ` in ${num(run.seconds, 2)} s` : ""}${run.error ? `: ${run.error}` : ""}` : "not trained yet";
   q("train-status").dataset.status = run ? run.status : "";
   q("train-warnings").replaceChildren(...(run ? run.warnings : []).map((w) => el("li", { textContent: w })));
-  drawLoss(run ? run.losses : []);
+  drawLoss(q("loss-curve"), run ? run.losses : []);
   if (!run) { q("accuracy").textContent = ""; q("confusion").replaceChildren(); return; }
   q("accuracy").textContent = run.accuracy === null ? "Accuracy: not enough photos to hold some out."
     : `Accuracy on held-out photos (cross-validation): ${pct(run.accuracy)}`;
-  const names = run.classes.map((c) => c.name);
-  const table = q("confusion");
-  table.replaceChildren();
-  if (run.confusion.length) {
-    const head = table.createTHead().insertRow();
-    head.append(el("th", { textContent: "true ↓ / predicted →" }), ...names.map((n) => el("th", { textContent: n })));
-    run.confusion.forEach((row, i) => {
-      const tr = table.insertRow();
-      tr.append(el("th", { textContent: names[i] }));
-      row.forEach((v, j) => { const td = tr.insertCell(); td.textContent = v; if (i === j) td.className = "diag"; });
-    });
-  }
-}
-
-function drawLoss(losses) {
-  const canvas = q("loss-curve");
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (losses.length < 2) return;
-  const hi = Math.max(...losses);
-  const left = 40;  // room for the loss scale
-  const bottom = canvas.height - 18;  // and for the epoch scale
-  ctx.strokeStyle = "#9aa3b1";
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  ctx.moveTo(left, 4);
-  ctx.lineTo(left, bottom);
-  ctx.lineTo(canvas.width - 4, bottom);
-  ctx.stroke();
-  ctx.fillStyle = "#5a6472";
-  ctx.font = "11px sans-serif";
-  ctx.textAlign = "right";
-  ctx.fillText(num(hi, 2), left - 4, 12);
-  ctx.fillText("0", left - 4, bottom);
-  ctx.textAlign = "left";
-  ctx.fillText("epoch 1", left, canvas.height - 4);
-  ctx.textAlign = "right";
-  ctx.fillText(String(losses.length), canvas.width - 4, canvas.height - 4);
-  ctx.strokeStyle = "#3b6fd8";
-  ctx.lineWidth = 2;
-  ctx.beginPath();
-  losses.forEach((l, i) => {
-    const x = left + (i / (losses.length - 1)) * (canvas.width - 4 - left);
-    const y = bottom - (l / hi) * (bottom - 6);
-    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-  });
-  ctx.stroke();
+  renderConfusion(q("confusion"), run.classes.map((c) => c.name), run.confusion);
 }
 
 function clearTry() {
@@ -240,14 +153,10 @@ function clearTry() {
 
 async function tryCurrentPhoto() {
   let imageId = "";
-  const result = await withImage((id) => { imageId = id; return postJson(url("/predict"), { image_id: id }); });
-  q("teach-probs").replaceChildren(...result.probs.map((p) => el("li", {}, [
-    el("span", { className: "label", textContent: p.name }),
-    el("span", { className: "bar" }, el("span", { style: `width:${(p.prob * 100).toFixed(1)}%` })),
-    el("span", { className: "prob", textContent: pct(p.prob) }),
-  ])));
+  const result = await withImage((id) => { imageId = id; return api.projectPredict(project.id, id); });
+  renderBars(q("teach-probs"), result.probs.map((p) => ({ label: p.name, fraction: p.prob, text: pct(p.prob) })));
   const top = result.probs[0];
-  const blob = await getBlob(url(`/gradcam?image_id=${imageId}&class_id=${top.class_id}`));
+  const blob = await api.projectGradcam(project.id, imageId, top.class_id);
   const img = q("teach-gradcam");
   img.src = URL.createObjectURL(blob);
   img.hidden = false;
@@ -263,9 +172,9 @@ async function runDemo() {
   button.disabled = true;
   showStatus("Making the lesson's photos: discs on mountains and squares under the sky...");
   try {
-    const { id } = await postJson("/api/projects/demo", {});
+    const { id } = await api.createDemo();
     update({ project: id });
-    show(await getJson(`/api/projects/${id}`));
+    show(await api.getProject(id));
     showStatus("Training on the lesson's photos...");
     poll();
   } finally {
@@ -284,29 +193,24 @@ async function showDemo(extra) {
     extra.examples.filter((e) => e.setting === "swapped" && e.truth === shape).slice(0, 2));
   const figures = [];
   for (const e of swapped) {
-    const cls = extra.classes[e.predicted];
-    const blob = await getBlob(url(`/gradcam?image_id=${e.image_id}&class_id=${cls}`));
+    const blob = await api.projectGradcam(project.id, e.image_id, extra.classes[e.predicted]);
     figures.push(el("figure", {}, [el("img", { src: URL.createObjectURL(blob), alt: "" }),
       el("figcaption", { textContent: `a ${e.truth} on ${e.background}: called "${e.predicted}" (${pct(e.prob)})` })]));
   }
   q("demo-examples").replaceChildren(...figures);
 }
 
-async function download(format) {
-  const blob = await getBlob(url(`/export?format=${format}`));
-  const a = el("a", { href: URL.createObjectURL(blob), download: `convlens-${format}.pt` });
-  document.body.append(a);
-  a.click();
-  a.remove();
+async function save(format) {
+  download(await api.exportBlob(project.id, format), `convlens-${format}.pt`);
 }
 
-async function importHead(file) {
+async function importClassifier(file) {
   if (!file) return;
-  const { id } = await postJson("/api/projects", {});
-  // Only a head that loads replaces the project on screen; a bad file leaves it as it was.
-  const loaded = await postFile(`/api/projects/${id}/head`, file, file.name);
+  const { id } = await api.createProject();
+  // Only a classifier that loads replaces the project on screen; a bad file leaves it as it was.
+  const loaded = await api.importClassifier(id, file);
   keepCurrent();
   update({ project: id });
   show(loaded);
-  showStatus(`Loaded a head with classes ${project.head_classes.map((c) => c.name).join(", ")}.`);
+  showStatus(`Loaded a classifier with classes ${project.head_classes.map((c) => c.name).join(", ")}.`);
 }

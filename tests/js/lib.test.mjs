@@ -8,6 +8,8 @@ import { latestOnly } from "../../static/js/lib/latest.js";
 import { isValidKernel, outputGeometry, outputStep, pixelAt, specFromState, viewBounds } from "../../static/js/lib/spec.js";
 import { range2d, viridis } from "../../static/js/lib/colormap.js";
 import { num, pct } from "../../static/js/lib/format.js";
+import { describeTarget, parseClass } from "../../static/js/lib/classes.js";
+import { count, sharingLesson } from "../../static/js/lib/sharing.js";
 
 test("kernel text round-trips 2-D and 3-D kernels", () => {
   const k2 = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]];
@@ -161,7 +163,40 @@ test("latestOnly passes a queued call's failure to its caller", async () => {
 
 test("a hand-edited link with an unknown choice keeps the default", () => {
   const defaults = { tab: "playground", border: "reflect101", display: "diverging", pool: "", stride: 1 };
-  assert.deepEqual(hashToState("#tab=nope&border=wrap&display=rainbow&pool=min", defaults), defaults);
-  assert.equal(hashToState("#pool=avg&tab=cnn", defaults).pool, "avg");
-  assert.equal(hashToState("#pool=avg&tab=cnn", defaults).tab, "cnn");
+  // As the page's config gives them (app/playground/options.py and the tab buttons).
+  const choices = { tab: ["playground", "cnn", "teach"], border: ["zero", "replicate", "reflect", "reflect101"],
+    pool: ["", "max", "avg"], display: ["clip", "abs", "minmax", "diverging"] };
+  assert.deepEqual(hashToState("#tab=nope&border=wrap&display=rainbow&pool=min", defaults, choices), defaults);
+  assert.equal(hashToState("#pool=avg&tab=cnn", defaults, choices).pool, "avg");
+  assert.equal(hashToState("#pool=avg&tab=cnn", defaults, choices).tab, "cnn");
+});
+
+test("the Grad-CAM class field becomes the API's class parameter", () => {
+  assert.equal(parseClass(""), "top");
+  assert.equal(parseClass("   "), "top");
+  assert.equal(parseClass("German shepherd (#235)"), "235");
+  assert.equal(parseClass("235"), "235");
+  assert.equal(parseClass("  Dog "), "dog");
+  assert.equal(parseClass("tabby, tabby cat (#281)"), "281");
+  assert.equal(describeTarget("top"), "the top class");
+  assert.equal(describeTarget("235"), "class #235");
+  assert.equal(describeTarget("dog"), '"dog"');
+});
+
+test("the sharing lesson counts a dense layer's weights against the stage's", () => {
+  assert.equal(count(999), "999");
+  assert.equal(count(13_900), "13.9 k");
+  assert.equal(count(60_400_000_000), "60.4 G");
+  // A 3x3 conv from 3 to 32 channels on 224x224 -> 112x112 (the stem, 864 weights + BN).
+  const stem = { id: "stem", in_shape: [3, 224, 224], out_shape: [32, 112, 112], params: 928,
+    dense_params: 3 * 224 * 224 * 32 * 112 * 112 + 32 * 112 * 112 };
+  const text = sharingLesson(stem);
+  assert.match(text, /3 × 224 × 224 in, 32 × 112 × 112 out/);
+  assert.match(text, /would need 60\.4 G weights; this convolutional stage uses 928/);
+  const head = { id: "head", out_shape: [1280, 7, 7] };
+  const classifier = { id: "classifier", in_shape: [1280], out_shape: [1000], params: 1_281_000 };
+  const dense = sharingLesson(classifier, [head, classifier]);
+  assert.match(dense, /1\.3 M\s+parameters/);
+  assert.match(dense, /would need 62\.7 M/);  // 1280 x 7 x 7 x 1000
+  assert.equal(sharingLesson(undefined), "");
 });

@@ -46,9 +46,9 @@ def test_cross_validation_reports_progress_and_separates_clusters():
 
 
 def test_a_head_file_round_trips_and_a_code_running_pickle_is_refused(tmp_path: Path):
-    head = transfer.train_head(*transfer.stack(*clusters(3), np.arange(6), False), 2,
-                               epochs=3).head
-    again, names = transfer.load_head(transfer.save_head(head, ["cat", "dog"]))
+    head = transfer.train_classifier(*transfer.stack(*clusters(3), np.arange(6), False), 2,
+                               epochs=3).classifier
+    again, names = transfer.load_classifier(transfer.save_classifier(head, ["cat", "dog"]))
     assert names == ["cat", "dog"]
     assert torch.equal(again.weight, head.weight) and torch.equal(again.bias, head.bias)
 
@@ -59,9 +59,9 @@ def test_a_head_file_round_trips_and_a_code_running_pickle_is_refused(tmp_path: 
             return (Path.touch, (marker,))
 
     buf = io.BytesIO()
-    torch.save({"format": transfer.HEAD_FORMAT, "classes": ["a", "b"], "x": Exploit()}, buf)
-    with pytest.raises(transfer.BadHeadFile):
-        transfer.load_head(buf.getvalue())
+    torch.save({"format": transfer.CLASSIFIER_FORMAT, "classes": ["a", "b"], "x": Exploit()}, buf)
+    with pytest.raises(transfer.BadClassifierFile):
+        transfer.load_classifier(buf.getvalue())
     assert not marker.exists()
     torch.load(io.BytesIO(buf.getvalue()), weights_only=False)  # the file really is an exploit
     assert marker.exists()

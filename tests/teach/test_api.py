@@ -31,14 +31,6 @@ def app_client(request):
         yield c
 
 
-def project_count(services) -> int:
-    """How many projects the app's store holds (to see that none was left half-made)."""
-    if hasattr(services.projects, "_held"):
-        return len(services.projects._held)
-    return sum(1 for k in services.projects._redis.scan_iter(match="convlens:project:*")
-               if k.count(b":") == 2)
-
-
 def wait_for_run(client, pid: str) -> dict:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -179,9 +171,9 @@ def test_a_training_refused_as_busy_leaves_the_project_trainable(app_client):
         r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
         assert_error(r, 503, "busy")
         assert c.get(f"/api/projects/{pid}").json()["run"] is None
-        before = project_count(services)
+        before = services.projects.count()
         assert_error(c.post("/api/projects/demo"), 503, "busy")
-        assert project_count(services) == before  # no half-built lesson left behind
+        assert services.projects.count() == before  # no half-built lesson left behind
     finally:
         release.set()
     deadline = time.monotonic() + 30
@@ -200,7 +192,7 @@ def _head_file(names: list[str], dtype=torch.float32) -> bytes:
     buf = io.BytesIO()
     state = {"weight": torch.zeros(len(names), transfer.FEATURES, dtype=dtype),
              "bias": torch.zeros(len(names), dtype=dtype)}
-    torch.save({"format": transfer.HEAD_FORMAT, "classes": names, "state_dict": state}, buf)
+    torch.save({"format": transfer.CLASSIFIER_FORMAT, "classes": names, "state_dict": state}, buf)
     return buf.getvalue()
 
 

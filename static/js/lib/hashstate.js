@@ -5,14 +5,6 @@ import { kernelFromText, kernelToText } from "./kernel.js";
 const NUMBER_KEYS = ["stride", "dilation", "bias", "poolSize", "poolStride", "zoom"];
 const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "camStage", "project"];
 const BOOL_KEYS = ["flip", "relu"];
-// Keys with a fixed set of values: anything else in a hand-edited link keeps the default.
-const CHOICES = {
-  tab: ["playground", "cnn", "teach"],
-  border: ["zero", "replicate", "reflect", "reflect101"],
-  channels: ["gray", "rgb"],
-  pool: ["", "max", "avg"],
-  display: ["clip", "abs", "minmax", "diverging"],
-};
 
 export function stateToHash(state) {
   const p = new URLSearchParams();
@@ -24,11 +16,13 @@ export function stateToHash(state) {
   return "#" + p.toString();
 }
 
-export function hashToState(hash, defaults) {
+// `choices`: keys with a fixed set of values ({border: [...], ...}); anything else in a
+// hand-edited link keeps the default.
+export function hashToState(hash, defaults, choices = {}) {
   const p = new URLSearchParams(String(hash).replace(/^#/, ""));
   const out = { ...defaults };
   for (const k of TEXT_KEYS) {
-    if (p.has(k) && (!CHOICES[k] || CHOICES[k].includes(p.get(k)))) out[k] = p.get(k);
+    if (p.has(k) && (!choices[k] || choices[k].includes(p.get(k)))) out[k] = p.get(k);
   }
   for (const k of NUMBER_KEYS) {
     if (p.has(k) && Number.isFinite(Number(p.get(k)))) out[k] = Number(p.get(k));

@@ -1,8 +1,9 @@
 // The output-size arithmetic with the real numbers, warnings, statistics and the legend.
+import { finder } from "../dom.js";
 import { num } from "../lib/format.js";
 
 export function renderArithmetic(root, summary) {
-  const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const q = finder(root);
   const pad = summary.padding;
   const k = summary.kernel;
   // Pictures are width × height everywhere on the page; a kernel is rows × columns.

@@ -1,30 +1,16 @@
 // The CNN tab's small views: predictions, the stage strip, attribution, pooled vector, filters.
+import { el } from "../dom.js";
 import { num, pct, shape } from "../lib/format.js";
-
-const el = (tag, props = {}, children = []) => {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const c of [].concat(children)) node.append(c);
-  return node;
-};
+import { count } from "../lib/sharing.js";
+import { renderBars } from "./prob-bars.js";
 
 export function renderPredictions(list, groupLine, prediction) {
-  list.replaceChildren(...prediction.top.map((t) => el("li", {}, [
-    el("span", { className: "label", textContent: t.label }),
-    el("span", { className: "bar" }, el("span", { style: `width:${(t.prob * 100).toFixed(1)}%` })),
-    el("span", { className: "prob", textContent: pct(t.prob) }),
-  ])));
+  renderBars(list, prediction.top.map((t) => ({ label: t.label, fraction: t.prob, text: pct(t.prob) })));
   const [name, p] = Object.entries(prediction.groups).sort((a, b) => b[1] - a[1])[0];
   groupLine.textContent = p >= 0.5
     ? `${name}: ${pct(p)} (summed over every ${name} class)`
     : `No coarse group is likely (best: ${name} ${pct(p)}).`;
   groupLine.dataset.group = name;
-}
-
-// Engineering notation for big counts: 60.4 G, 13.9 k.
-export function count(n) {
-  const units = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
-  for (const [v, u] of units) if (n >= v) return `${Number((n / v).toFixed(1))} ${u}`;
-  return String(n);
 }
 
 export function renderStrip(strip, table, strengths, selected, onPick) {
@@ -53,22 +39,6 @@ export function renderStrip(strip, table, strengths, selected, onPick) {
   }));
 }
 
-export function sharingLesson(row, table = []) {
-  if (!row || !row.in_shape) return "";
-  if (row.id === "classifier") {
-    const head = table.find((r) => r.id === "head");
-    const before = head ? head.out_shape.reduce((a, b) => a * b, 1) * row.out_shape[0] : 0;
-    return `classifier: ${shape(row.in_shape)} pooled features in, ${shape(row.out_shape)} class scores out. ` +
-      `This is the one dense layer: every input has its own weight to every output (${count(row.params)} ` +
-      "parameters, nothing shared). It is affordable because global average pooling first shrank the head's " +
-      `${head ? shape(head.out_shape) : ""} maps to one number each; a dense layer on the maps themselves would need ${count(before)}.`;
-  }
-  return `${row.id}: ${shape(row.in_shape)} in, ${shape(row.out_shape)} out. ` +
-    `A dense layer connecting every input value to every output value would need ` +
-    `${count(row.dense_params)} weights; this ${row.id === "classifier" ? "layer" : "convolutional stage"} ` +
-    `uses ${count(row.params)}, because each small kernel is shared across every position.`;
-}
-
 export function renderAttribution(list, attribution, onPick) {
   list.replaceChildren(...attribution.channels.map((c) => {
     const item = el("li", {}, el("button", {
@@ -82,11 +52,7 @@ export function renderAttribution(list, attribution, onPick) {
 
 export function renderGap(list, pooled) {
   const peak = Math.max(1e-9, ...pooled.top.map((t) => Math.abs(t.value)));
-  list.replaceChildren(...pooled.top.map((t) => el("li", {}, [
-    el("span", { className: "label", textContent: `#${t.index}` }),
-    el("span", { className: "bar" }, el("span", { style: `width:${Math.abs(t.value) / peak * 100}%` })),
-    el("span", { className: "prob", textContent: num(t.value) }),
-  ])));
+  renderBars(list, pooled.top.map((t) => ({ label: `#${t.index}`, fraction: Math.abs(t.value) / peak, text: num(t.value) })));
 }
 
 // 32 filters (out, RGB, 3, 3) as tiles; grey is zero, as in the server's PNG.

@@ -1,10 +1,11 @@
 // Input and output side by side at one zoom; the output is scaled so that each output
 // pixel sits over the input pixels it was computed from. Owns both viewports.
+import { finder } from "../dom.js";
 import { pixelAt, viewBounds } from "../lib/spec.js";
 
 export class ImagePair {
   constructor(root, { onHover, onPick }) {
-    const q = (id) => root.querySelector(`[data-testid="${id}"]`);
+    const q = finder(root);
     this.input = q("input-image");
     this.output = q("output-image");
     this.inView = q("input-viewport");
