@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 import cv2
 from fastapi import FastAPI
 
+from app import page
 from app.cnn import router as cnn
 from app.core.cache import LruCache
 from app.core.gate import JobGate
 from app.core.services import Services
 from app.core.settings import ROOT, Settings
-from app.http import health, pages
+from app.http import health
 from app.http.admission import AdmissionLimit
 from app.http.assets import Assets, VersionedStaticFiles
 from app.http.errors import install_error_handlers
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
     install_error_handlers(app)
     app.add_middleware(AdmissionLimit, gate=services.gate)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
-    for feature in (health, images, playground, cnn, teach, pages):
+    for feature in (health, images, playground, cnn, teach, page):
         app.include_router(feature.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

@@ -10,9 +10,17 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from app.imaging.decode import DecodeLimits
-
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """What an upload may declare before a single pixel is decoded (``Settings.decode_limits``)."""
+
+    max_pixels: int
+    max_side: int
+    max_aspect: float
+    working_side: int  # the decoded image is downsized to this longest side
 
 
 @dataclass(frozen=True)

@@ -11,26 +11,16 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.core.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
+from app.core.settings import DecodeLimits
 
 # Pillow's own bomb guard stays on as a second line; ours (DecodeLimits) is tighter.
 Image.MAX_IMAGE_PIXELS = 64_000_000
-
-
-@dataclass(frozen=True)
-class DecodeLimits:
-    """What an upload may declare before a single pixel is decoded (``Settings.decode_limits``)."""
-
-    max_pixels: int
-    max_side: int
-    max_aspect: float
-    working_side: int  # the decoded image is downsized to this longest side
 
 
 # The formats decoded, and the media types a browser gives their files (for the file picker).

@@ -1,6 +1,7 @@
 """The page: Jinja2 templates filled with what the front end needs to start.
 
-The one module of ``app.http`` that knows the features: the page shows them all.
+It sits beside ``app.main``, not in ``app.http``: the page shows every feature, so it
+knows them all, while the HTTP plumbing knows none.
 """
 
 from __future__ import annotations
