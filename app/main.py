@@ -23,10 +23,14 @@ from app.http.errors import install_error_handlers
 from app.http.limits import BodyLimit
 from app.images import router as images
 from app.images.store import MemoryImageStore, RedisImageStore
+from app.jobs import probe
+from app.jobs import router as jobs
+from app.jobs.setup import build_jobs
+from app.jobs.workers import JobWorkers
 from app.playground import router as playground
+from app.teach import demo, training
 from app.teach import router as teach
 from app.teach.store import MemoryProjects, RedisProjects
-from app.teach.training import TrainingQueue
 
 if TYPE_CHECKING:
     from models.service import ModelService
@@ -34,8 +38,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("convlens")
 
 
+# Every kind of job any process may run; a `convlens worker` registers the same.
+JOB_KINDS = [*training.KINDS, *demo.KINDS, *probe.KINDS]
+
+
 def build_services(settings: Settings) -> Services:
-    """Wire the store backend and caches that ``settings`` ask for."""
+    """Wire the store backend, caches and job system that ``settings`` ask for (the web
+    process and a ``convlens worker`` build the same)."""
     if settings.store_backend == "redis":
         images_store = RedisImageStore(settings.redis_url, settings.redis_ttl_s,
                                        settings.image_cache_bytes // 4)
@@ -46,10 +55,25 @@ def build_services(settings: Settings) -> Services:
     else:
         raise ValueError(f"CONVLENS_STORE_BACKEND must be memory or redis, "
                          f"not {settings.store_backend!r}")
-    return Services(settings=settings, images=images_store, projects=projects,
-                    derived=LruCache(settings.analysis_cache_bytes),
-                    gate=JobGate(settings.max_jobs, settings.max_queue, settings.queue_timeout_s),
-                    training=TrainingQueue())
+    job_system = build_jobs(settings)
+    for kind in JOB_KINDS:
+        job_system.register(kind)
+    services = Services(settings=settings, images=images_store, projects=projects,
+                        derived=LruCache(settings.analysis_cache_bytes),
+                        gate=JobGate(settings.max_jobs, settings.max_queue,
+                                     settings.queue_timeout_s),
+                        jobs=job_system)
+    job_system.services = services  # what the jobs this process runs work with
+    return services
+
+
+def load_model(services: Services) -> None:
+    """The packaged CNN, once per process (web or worker), unless one is set already."""
+    if services.settings.load_model and services.model is None:
+        from models.service import ModelService  # torch is imported only when needed
+
+        services.model = ModelService.load(threads=services.settings.torch_threads)
+        log.info("model loaded")
 
 
 def create_app(settings: Settings | None = None, model: ModelService | None = None) -> FastAPI:
@@ -65,12 +89,14 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.gate.reserve_threads()
-        if settings.load_model and services.model is None:
-            from models.service import ModelService  # torch is imported only when needed
-
-            services.model = ModelService.load(threads=settings.torch_threads)
-            log.info("model loaded")
-        yield
+        load_model(services)
+        # Every process reaps lost jobs; it runs them too unless CONVLENS_JOBS_IN_PROCESS=0.
+        workers = JobWorkers(services.jobs, settings.job_workers, settings.jobs_in_process)
+        workers.start()
+        try:
+            yield
+        finally:
+            workers.stop()
 
     app = FastAPI(title="ConvLens", version="0.1.0", lifespan=lifespan,
                   description="See what a convolution does and what a real CNN sees.")
@@ -79,7 +105,7 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
     install_error_handlers(app)
     app.add_middleware(AdmissionLimit, gate=services.gate)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
-    for feature in (health, images, playground, cnn, teach, page):
+    for feature in (health, images, playground, cnn, teach, jobs, page):
         app.include_router(feature.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

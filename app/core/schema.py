@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 from pydantic_core import PydanticCustomError
@@ -33,3 +33,16 @@ class Box(BaseModel):
     y0: int
     x1: int
     y1: int
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str = Field(description="stable: the front end branches on it")
+    message: str = Field(description="for people: what went wrong and what to do")
+    details: dict[str, Any]
+
+
+class ErrorEnvelope(BaseModel):
+    """The one shape of every error the API answers."""
+
+    error: ErrorBody

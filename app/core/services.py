@@ -18,8 +18,8 @@ from app.core.settings import Settings
 
 if TYPE_CHECKING:
     from app.images.store import ImageStore
+    from app.jobs.system import Jobs
     from app.teach.store import ProjectStore
-    from app.teach.training import TrainingQueue
     from models.service import ModelService
 
 
@@ -32,7 +32,7 @@ class Services:
     derived: LruCache[Any]  # recomputable results keyed by (kind, image id, ...)
     gate: JobGate  # CPU slots for request work
     projects: ProjectStore  # transfer-learning projects (memory or Redis, like the images)
-    training: TrainingQueue  # this process's trainer
+    jobs: Jobs  # every computation that takes seconds
     model: ModelService | None = None  # set once loaded (the lifespan), never replaced
 
     def require_model(self) -> ModelService:

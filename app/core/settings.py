@@ -43,6 +43,12 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_ttl_s: int = 24 * 3600
     load_model: bool = True
+    # Jobs (app/jobs): queued in memory or in the store's Redis, like everything else.
+    jobs_in_process: bool = True  # this web process runs jobs too (0: only `convlens worker`s)
+    job_workers: int = 1  # jobs running at once per process that runs them
+    max_jobs_queued: int = 16  # waiting jobs in all, before 503 busy
+    max_jobs_per_client: int = 4  # queued or running jobs of one browser
+    job_ttl_s: int = 3600  # how long a job's record and result are kept after its last change
     samples_dir: Path = ROOT / "static" / "samples"
 
     @classmethod

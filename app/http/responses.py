@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 from fastapi import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from app.core.schema import ErrorEnvelope
 from app.imaging.encode import MEDIA_TYPES, ImageFormat, encode_npy
 
 # Every URL that serves derived data names its inputs (content id + parameters),
@@ -37,19 +38,6 @@ def npy_response(values: np.ndarray, filename: str) -> Response:
 
 def _ext(fmt: ImageFormat) -> str:
     return "jpg" if fmt == "jpeg" else fmt
-
-
-class ErrorBody(BaseModel):
-    status: int
-    code: str = Field(description="stable: the front end branches on it")
-    message: str = Field(description="for people: what went wrong and what to do")
-    details: dict[str, Any]
-
-
-class ErrorEnvelope(BaseModel):
-    """The one shape of every error the API answers."""
-
-    error: ErrorBody
 
 
 _MEANING = {

@@ -2,10 +2,14 @@
 
 Discs are always on mountains and squares always under the sky; trained on
 those, a classifier is scored on test photos with the same and with swapped
-backgrounds, and shows that it learned the background.
+backgrounds, and shows that it learned the background. Building it (drawing and
+embedding 72 photos, training, scoring) takes seconds: it is a ``lesson`` job.
 """
 
 from __future__ import annotations
+
+import secrets
+from typing import Any
 
 import numpy as np
 
@@ -14,62 +18,90 @@ from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.composite import scene
 from app.imaging.decode import decode_image
+from app.jobs.record import JobRecord
+from app.jobs.system import JobContext, Kind
+from app.teach.project import Run
 from app.teach.projects import add_class
 from app.teach.service import add_image, predict
-from app.teach.training import start_run
+from app.teach.training import new_run, train
 
 # The spurious-feature lesson: discs always on mountains, squares always under the sky.
 DEMO_BACKGROUNDS = {"mountains": "landscape_picos_de_europa.jpg", "sky": "vehicle_rocket.jpg"}
 DEMO_TRAIN, DEMO_TEST = 12, 6
+PAIRING = {"disc": "mountains", "square": "sky"}
+SWAPPED = {"disc": "sky", "square": "mountains"}
+LESSON_TIME_LIMIT_S = 180.0
+LESSON_EPOCHS = 100
 
 
-def build_demo(services: Services) -> tuple[str, str]:
-    """A project whose training photos confound shape with background, trained at once;
-    when the run ends it is scored on test photos with the same and with swapped backgrounds.
-    Returns the project id and the run id."""
-    services.training.check_room()  # say "busy" before seconds of drawing and embedding
+def start_lesson(services: Services, client: str) -> tuple[str, str, JobRecord]:
+    """An empty project for the lesson and the job that fills, trains and scores it:
+    the project id, the run id it will have, and the job."""
+    project_id = services.projects.create().id
+    run_id = secrets.token_hex(6)
+    try:
+        job = services.jobs.submit("lesson", {"project": project_id, "run": run_id},
+                                   client=client)
+    except Busy:
+        services.projects.discard(project_id)  # an unbuilt lesson teaches nothing
+        raise
+    # The run to come, so the project says what it is waiting for from the start.
+    services.projects.save_run(project_id, Run(run_id, LESSON_EPOCHS, True, 0, job_id=job.id))
+    return project_id, run_id, job
+
+
+def run_lesson(ctx: JobContext, params: dict[str, Any]) -> str:
+    services, project_id = ctx.services, params["project"]
+    services.require_model()  # fail at once, not after drawing the photos
     samples = services.settings.samples_dir
     limits = services.settings.decode_limits
     bg = {k: decode_image((samples / f).read_bytes(), limits) for k, f in DEMO_BACKGROUNDS.items()}
-    project_id = services.projects.create().id
-    pairing = {"disc": "mountains", "square": "sky"}
-    swapped = {"disc": "sky", "square": "mountains"}
+    total = len(PAIRING) * DEMO_TRAIN
     ids = {}
-    for shape, where in pairing.items():
+    for shape, where in PAIRING.items():
         cls = add_class(services.projects, project_id, shape)
         ids[shape] = cls.id
         for seed in range(DEMO_TRAIN):
+            done = len(ids) * DEMO_TRAIN - DEMO_TRAIN + seed
+            ctx.progress(0.45 * done / total, f"drawing and embedding photo {done + 1} of {total}")
             record = services.images.put(scene(bg[where], shape, seed))
             add_image(services, project_id, cls.id, lookup_image(services, record.id))
-    tests = []
-    for setting, backgrounds in (("same", pairing), ("swapped", swapped)):
-        for shape, where in backgrounds.items():
-            for seed in range(1000, 1000 + DEMO_TEST):
-                record = services.images.put(scene(bg[where], shape, seed))
-                tests.append({"image_id": record.id, "truth": shape, "background": where,
-                              "setting": setting})
+    tests = [{"image_id": services.images.put(scene(bg[where], shape, seed)).id, "truth": shape,
+              "background": where, "setting": setting}
+             for setting, backgrounds in (("same", PAIRING), ("swapped", SWAPPED))
+             for shape, where in backgrounds.items()
+             for seed in range(1000, 1000 + DEMO_TEST)]
 
-    def score(pid: str, run) -> None:
-        results = {"same": [], "swapped": []}
-        examples = []
-        for t in tests:
-            image = services.images.get(t["image_id"])
-            if image is None:
-                continue  # evicted meanwhile: score what is left
-            best = predict(services, pid, StoredImage(t["image_id"], image)).probs[0]
-            results[t["setting"]].append(best.name == t["truth"])
-            examples.append({**t, "predicted": best.name, "prob": best.prob})
-        run.extra = {
-            "lesson": "Training discs were always on mountains and squares always under the "
-                      "sky. Swap the backgrounds and see what the classifier really learned.",
-            "same_background_accuracy": float(np.mean(results["same"])),
-            "swapped_background_accuracy": float(np.mean(results["swapped"])),
-            "examples": examples, "classes": ids}
+    def score(run: Run) -> None:
+        ctx.progress(0.95, "scoring the test photos", force=True)
+        run.extra = _scores(services, project_id, tests, ids)
 
-    try:
-        run = start_run(services.projects, services.training, project_id, epochs=100,
-                        augment=True, seed=0, on_done=score)
-    except Busy:
-        services.projects.discard(project_id)  # an untrained lesson teaches nothing
-        raise
-    return project_id, run.id
+    project = services.projects.read(project_id)
+    _, train_params = new_run(project, epochs=LESSON_EPOCHS, augment=True, seed=0,
+                              run_id=params["run"])
+    train(services, train_params,
+          lambda fraction, message: ctx.progress(0.45 + 0.5 * fraction, message), ctx.id,
+          on_done=score)
+    return f"/api/projects/{project_id}"
+
+
+def _scores(services: Services, project_id: str, tests: list[dict], ids: dict[str, str]
+            ) -> dict[str, Any]:
+    results: dict[str, list[bool]] = {"same": [], "swapped": []}
+    examples = []
+    for t in tests:
+        image = services.images.get(t["image_id"])
+        if image is None:
+            continue  # evicted meanwhile: score what is left
+        best = predict(services, project_id, StoredImage(t["image_id"], image)).probs[0]
+        results[t["setting"]].append(best.name == t["truth"])
+        examples.append({**t, "predicted": best.name, "prob": best.prob})
+    return {
+        "lesson": "Training discs were always on mountains and squares always under the "
+                  "sky. Swap the backgrounds and see what the classifier really learned.",
+        "same_background_accuracy": float(np.mean(results["same"])),
+        "swapped_background_accuracy": float(np.mean(results["swapped"])),
+        "examples": examples, "classes": ids}
+
+
+KINDS = [Kind("lesson", run_lesson, LESSON_TIME_LIMIT_S)]

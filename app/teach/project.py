@@ -7,7 +7,6 @@ it (``app.teach.projects``, ``app.teach.training``).
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -45,16 +44,14 @@ class Run:
     error: str | None = None
     seconds: float | None = None
     extra: dict = field(default_factory=dict)
-    updated: float = field(default_factory=time.time)  # last report, for RUN_SILENT_S
+    job_id: str | None = None  # the job training it (its status is the truth)
 
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
 
     def as_dict(self) -> dict:
-        out = asdict(self)  # deep copies: safe while the trainer goes on
-        out.pop("updated")
-        return out
+        return asdict(self)  # deep copies: safe while the trainer goes on
 
 
 @dataclass

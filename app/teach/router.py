@@ -11,18 +11,19 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from app.cnn.responses import HeatmapViewDep, heatmap_response
 from app.core.errors import InvalidParameter
 from app.core.services import Services
-from app.http.deps import ServicesDep
+from app.http.deps import ClientDep, ServicesDep
 from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import stored_image
 from app.images.service import StoredImage, ingest, lookup_image
+from app.jobs.schemas import JobInfo
 from app.teach import demo, projects, service, training
 from app.teach.schemas import (
     AddedImage,
     ClassCreate,
     ClassProbs,
     ClassRef,
-    DemoRef,
     ImageRef,
+    LessonStarted,
     ProjectInfo,
     ProjectRef,
     TrainRequest,
@@ -41,17 +42,22 @@ def create_project(services: ServicesDep) -> ProjectRef:
     return ProjectRef(id=services.projects.create().id)
 
 
-@router.post("/demo", status_code=201,
-             summary="The spurious-feature lesson: a project built from generated photos")
-def create_demo(services: ServicesDep) -> DemoRef:
-    project_id, run_id = demo.build_demo(services)
-    return DemoRef(id=project_id, run_id=run_id)
+@router.post("/demo", status_code=202, responses=errors(422),
+             summary="The spurious-feature lesson: a project a job builds from generated photos")
+def create_demo(services: ServicesDep, client: ClientDep) -> LessonStarted:
+    project_id, run_id, job = demo.start_lesson(services, client)
+    return LessonStarted(job=JobInfo.of(job), id=project_id, run_id=run_id)
 
 
 @router.get("/{pid}", responses=_IN_A_PROJECT,
             summary="Classes with photo counts, and the latest training run")
 def get_project(pid: Id, services: ServicesDep) -> ProjectInfo:
-    return ProjectInfo.of(services.projects.read(pid))
+    return _info(services, pid)
+
+
+def _info(services: Services, pid: str) -> ProjectInfo:
+    project = services.projects.read(pid)
+    return ProjectInfo.of(project, training.current_run(services, project))
 
 
 @router.post("/{pid}/classes", status_code=201, responses=_WITH_A_BODY, summary="Add a class")
@@ -118,12 +124,13 @@ def thumbnail(pid: Id, image_id: Id, services: ServicesDep) -> Response:
 
 
 @router.post("/{pid}/train", status_code=202, responses=_WITH_A_BODY,
-             summary="Train a new classifier in the background")
-def train(pid: Id, services: ServicesDep, body: TrainRequest | None = None) -> TrainStarted:
+             summary="Train a new classifier: a job (follow it at GET /api/jobs/{id})")
+def train(pid: Id, services: ServicesDep, client: ClientDep,
+          body: TrainRequest | None = None) -> TrainStarted:
     body = body or TrainRequest()
-    run = training.start_run(services.projects, services.training, pid, body.epochs,
-                             body.augment, body.seed)
-    return TrainStarted(run_id=run.id)
+    run, job = training.start_training(services, pid, body.epochs, body.augment, body.seed,
+                                       client)
+    return TrainStarted(job=JobInfo.of(job), run_id=run.id)
 
 
 @router.post("/{pid}/predict", responses=errors(400, 404, 422),
@@ -160,4 +167,4 @@ def export(pid: Id, services: ServicesDep,
              summary="Load a saved classifier (head file) into an empty project")
 def import_classifier(pid: Id, file: UploadFile, services: ServicesDep) -> ProjectInfo:
     service.import_classifier(services, pid, file.file.read(service.CLASSIFIER_FILE_MAX_BYTES + 1))
-    return ProjectInfo.of(services.projects.read(pid))
+    return _info(services, pid)

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from app.core.schema import Strict
-from app.teach.project import Project
+from app.jobs.schemas import JobAccepted
+from app.teach.project import Project, Run
 
 
 class ClassCreate(Strict):
@@ -30,11 +31,6 @@ class ProjectRef(BaseModel):
     id: str
 
 
-class DemoRef(BaseModel):
-    id: str = Field(description="the lesson's project")
-    run_id: str
-
-
 class ClassRef(BaseModel):
     id: str
     name: str
@@ -52,7 +48,7 @@ class RunInfo(BaseModel):
     epochs: int
     augment: bool
     seed: int
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float = Field(ge=0, le=1)
     losses: list[float]
     accuracy: float | None = Field(description="cross-validated, on held-out photos")
@@ -62,6 +58,7 @@ class RunInfo(BaseModel):
     error: str | None
     seconds: float | None
     extra: dict[str, Any] = Field(description="what a lesson adds (the spurious-feature scores)")
+    job_id: str | None = Field(description="the job training it: GET /api/jobs/{job_id}")
 
 
 class ProjectInfo(BaseModel):
@@ -72,19 +69,25 @@ class ProjectInfo(BaseModel):
     run: RunInfo | None
 
     @classmethod
-    def of(cls, project: Project) -> ProjectInfo:
+    def of(cls, project: Project, run: Run | None) -> ProjectInfo:
+        """``run``: the project's run as its job says it is (``training.current_run``)."""
         return cls(id=project.id, trained=bool(project.classifier_classes),
                    classes=[{"id": c.id, "name": c.name, "count": len(c.photos),
                              "images": list(c.photos)} for c in project.classes],
                    head_classes=project.classifier_classes,
-                   run=project.run.as_dict() if project.run else None)
+                   run=run.as_dict() if run else None)
 
 
 class AddedImage(BaseModel):
     image_id: str
 
 
-class TrainStarted(BaseModel):
+class TrainStarted(JobAccepted):
+    run_id: str
+
+
+class LessonStarted(JobAccepted):
+    id: str = Field(description="the lesson's project, filled by the job")
     run_id: str
 
 

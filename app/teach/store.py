@@ -22,7 +22,6 @@ import io
 import json
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -34,17 +33,6 @@ import numpy as np
 from app.core import redis as shared_redis
 from app.core.errors import NotFound
 from app.teach.project import Photo, Project, ProjectClass, Run
-
-# A queued or running run that has not reported for this long belongs to a server process
-# that stopped (only possible with Redis, where runs outlive the process training them).
-RUN_SILENT_S = 120.0
-
-
-def _silent_run_failed(run: Run | None) -> Run | None:
-    """A run its process stopped reporting on is shown (and treated) as failed."""
-    if run is not None and run.active and time.time() - run.updated > RUN_SILENT_S:
-        run.status, run.error = "failed", "the server process training it stopped"
-    return run
 
 
 def _not_found(project_id: str) -> NotFound:
@@ -59,7 +47,9 @@ class ProjectStore(Protocol):
 
     def edit(self, project_id: str) -> AbstractContextManager[Project]: ...
 
-    def save_run(self, project_id: str, run: Run) -> None: ...
+    def save_run(self, project_id: str, run: Run | None) -> None:
+        """Replace the project's run (None: it has none)."""
+        ...
 
     def put_photo(self, project_id: str, photo: Photo) -> None: ...
 
@@ -127,9 +117,8 @@ class MemoryProjects:
             held.project.classes = project.classes  # the run is saved by save_run only
             held.project.classifier_classes = project.classifier_classes
 
-    def save_run(self, project_id: str, run: Run) -> None:
+    def save_run(self, project_id: str, run: Run | None) -> None:
         held = self._get(project_id)
-        run.updated = time.time()
         with held.lock:
             held.project.run = copy.deepcopy(run)
 
@@ -188,7 +177,7 @@ class RedisProjects:
         data = json.loads(meta)
         project = Project(data["id"], [ProjectClass(**c) for c in data["classes"]],
                           data["classifier_classes"])
-        project.run = _silent_run_failed(Run(**json.loads(run))) if run else None
+        project.run = Run(**json.loads(run)) if run else None
         return project
 
     def _save(self, project: Project) -> None:
@@ -214,10 +203,13 @@ class RedisProjects:
             yield project
             self._save(project)
 
-    def save_run(self, project_id: str, run: Run) -> None:
-        run.updated = time.time()
+    def save_run(self, project_id: str, run: Run | None) -> None:
         with shared_redis.reachable("project store"):
-            self._redis.set(self._key(project_id, "run"), json.dumps(asdict(run)), ex=self._ttl)
+            if run is None:
+                self._redis.delete(self._key(project_id, "run"))
+            else:
+                self._redis.set(self._key(project_id, "run"), json.dumps(asdict(run)),
+                                ex=self._ttl)
 
     def put_photo(self, project_id: str, photo: Photo) -> None:
         buf = io.BytesIO()

@@ -1,136 +1,174 @@
-"""Training runs: a new classifier trained on a project's photos, in the background.
+"""Training runs: a new classifier trained on a project's photos, as a job.
 
-Training runs in one background thread per process, with a short queue;
-beyond it the API answers 503 ``busy`` and the project is left as it was. A
-run reports its progress into the project store, so any worker can show it.
+``start_training`` checks the project and queues a ``train`` job; any worker
+runs it (``run_training``), reporting into the job and into the project's run
+record, so every web process can show both. Beyond the job bounds the API
+answers 503 ``busy`` and the project is left as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
+import json
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
 from app.core.errors import Busy, Conflict, InvalidParameter
-from app.teach.project import Run
-from app.teach.store import ProjectStore
+from app.core.services import Services
+from app.jobs.record import JobRecord
+from app.jobs.system import Cancelled, JobContext, Kind
+from app.teach.project import Project, Run
 
 MIN_PHOTOS_ADVISED = 5
-MAX_PENDING_RUNS = 4  # trainings queued or running in this process, in all projects
-_QUEUE_FULL = "Several trainings are already queued; try again in a few seconds."
-_PROGRESS_EVERY_S = 0.2  # how often a run reports (a Redis write each time)
+TRAIN_TIME_LIMIT_S = 300.0  # 500 epochs over 8 classes x 60 photos take well under a minute
+
+Progress = Callable[[float, str], None]
 
 
-class TrainingQueue:
-    """One training thread for this process, and a short queue in front of it."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="train")
-        self._lock = threading.Lock()
-        self._pending = 0
-
-    def check_room(self) -> None:
-        """503 ``busy`` now if a training could not be queued (before costly preparation)."""
-        with self._lock:
-            if self._pending >= MAX_PENDING_RUNS:
-                raise Busy(_QUEUE_FULL)
-
-    def submit(self, job: Callable[..., None], *args: object) -> None:
-        """Queue ``job(*args)`` on the training thread, or 503 when the queue is full."""
-        with self._lock:
-            if self._pending >= MAX_PENDING_RUNS:
-                raise Busy(_QUEUE_FULL)
-            self._pending += 1
-
-        def run() -> None:
-            try:
-                job(*args)
-            finally:
-                with self._lock:
-                    self._pending -= 1
-
-        self._pool.submit(run)
-
-
-OnDone = Callable[[str, Run], None]
-
-
-def start_run(store: ProjectStore, queue: TrainingQueue, project_id: str, epochs: int,
-              augment: bool, seed: int, on_done: OnDone | None = None) -> Run:
-    """Snapshot the photos, queue the training, and return the queued run."""
+def start_training(services: Services, project_id: str, epochs: int, augment: bool, seed: int,
+                   client: str) -> tuple[Run, JobRecord]:
+    """Snapshot the photos, queue the training; the run as the project now shows it and its job.
+    Training the same photos with the same settings again joins the job that did it."""
+    store = services.projects
     with store.edit(project_id) as project:
-        if project.run and project.run.active:
+        previous = project.run
+        if previous and previous.active and _job_active(services, previous):
             raise Conflict("This project is already training; wait for it to finish.")
-        usable = [c for c in project.classes if c.photos]
-        if len(usable) < 2:
-            raise InvalidParameter("training needs at least two classes with photos",
-                                   field="classes")
-        found = {c.id: [p for p in store.photos(project_id, c.photos) if p is not None]
-                 for c in usable}
-        feats = [p.views for c in usable for p in found[c.id]]
-        labels = np.array([k for k, c in enumerate(usable) for _ in found[c.id]])
-        run = Run(secrets.token_hex(6), epochs, augment, seed,
-                  classes=[{"id": c.id, "name": c.name} for c in usable])
-        run.warnings = [f"Only {len(found[c.id])} photo(s) of {c.name!r}: the accuracy below "
-                        f"is unreliable; add at least {MIN_PHOTOS_ADVISED} per class."
-                        for c in usable if len(found[c.id]) < MIN_PHOTOS_ADVISED]
-        queue.submit(_train, store, project_id, run, feats, labels, on_done)
-        # Saved once queued: a run refused as busy never makes the project look as training.
+        run, params = new_run(project, epochs, augment, seed)
+        key = _key(project_id, params)
+        known = services.jobs.store.live(key)
+        if known is not None and previous is not None and previous.job_id == known.id:
+            return previous, known  # these photos were trained like this already
+        store.save_run(project_id, run)  # saved first: the job may start at once
+        try:
+            job = services.jobs.submit("train", params, client=client, key=key)
+        except Busy:
+            store.save_run(project_id, previous)  # the project is left as it was
+            raise
+        run.job_id = job.id
         store.save_run(project_id, run)
+    return run, job
+
+
+def new_run(project: Project, epochs: int, augment: bool, seed: int, run_id: str | None = None
+            ) -> tuple[Run, dict[str, Any]]:
+    """A queued run of the project's classes with photos, and the ``train`` job's params."""
+    usable = [c for c in project.classes if c.photos]
+    if len(usable) < 2:
+        raise InvalidParameter("training needs at least two classes with photos",
+                               field="classes")
+    run = Run(run_id or secrets.token_hex(6), epochs, augment, seed,
+              classes=[{"id": c.id, "name": c.name} for c in usable])
+    run.warnings = [f"Only {len(c.photos)} photo(s) of {c.name!r}: the accuracy below "
+                    f"is unreliable; add at least {MIN_PHOTOS_ADVISED} per class."
+                    for c in usable if len(c.photos) < MIN_PHOTOS_ADVISED]
+    params = {"project": project.id, "run": run.id, "epochs": epochs, "augment": augment,
+              "seed": seed, "classes": run.classes, "warnings": run.warnings,
+              "photos": {c.id: list(c.photos) for c in usable}}
+    return run, params
+
+
+def _key(project_id: str, params: dict[str, Any]) -> str:
+    same = {k: params[k] for k in ("epochs", "augment", "seed", "photos")}
+    digest = hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()[:24]
+    return f"train:{project_id}:{digest}"
+
+
+def _job_active(services: Services, run: Run) -> bool:
+    job = services.jobs.store.get(run.job_id) if run.job_id else None
+    return job is not None and job.active
+
+
+def current_run(services: Services, project: Project) -> Run | None:
+    """The project's run as its job says it is: a run whose job ended without saying so
+    (its workers stopped, it was cancelled while queued) shows the job's outcome."""
+    run = project.run
+    if run is None or not run.active:
+        return run
+    job = services.jobs.store.get(run.job_id) if run.job_id else None
+    if job is None:
+        run.status, run.error = "failed", "the job training it is gone (its server stopped)"
+    elif not job.active:
+        run.status = "done" if job.status == "done" else job.status
+        run.error = job.error["message"] if job.error else None
     return run
 
 
-def _train(store: ProjectStore, project_id: str, run: Run, feats: list[np.ndarray],
-           labels: np.ndarray, on_done: OnDone | None) -> None:
+def run_training(ctx: JobContext, params: dict[str, Any]) -> str:
+    """The ``train`` job: cross-validated accuracy, then the final classifier."""
+    train(ctx.services, params, ctx.progress, ctx.id)
+    return f"/api/projects/{params['project']}"
+
+
+def train(services: Services, params: dict[str, Any], progress: Progress, job_id: str,
+          on_done: Callable[[Run], None] | None = None) -> Run:
+    """Train the classifier ``params`` describe, reporting into the project's run."""
     from models import transfer
 
+    store, project_id = services.projects, params["project"]
+    run = Run(params["run"], params["epochs"], params["augment"], params["seed"],
+              job_id=job_id,
+              classes=params["classes"], warnings=list(params["warnings"]), status="running")
     t0 = time.perf_counter()
-    last_report = 0.0
+    last = 0.0
 
-    def report(force: bool = False) -> None:
-        nonlocal last_report
-        if force or time.perf_counter() - last_report > _PROGRESS_EVERY_S:
-            last_report = time.perf_counter()
+    def report(fraction: float, message: str, force: bool = False) -> None:
+        nonlocal last
+        run.progress = fraction
+        progress(fraction, message)  # raises Cancelled, or past the time limit
+        if force or time.perf_counter() - last > 0.25:
+            last = time.perf_counter()
             store.save_run(project_id, run)
 
-    run.status = "running"
-    report(force=True)
-    n = len(run.classes)
-    k = len(transfer.folds(labels, run.seed))
-    cv_share = k / (k + 1)  # k cross-validation trainings, then the final one
     try:
+        photos = {cid: [p for p in store.photos(project_id, ids) if p is not None]
+                  for cid, ids in params["photos"].items()}
+        feats = [p.views for c in run.classes for p in photos[c["id"]]]
+        labels = np.array([k for k, c in enumerate(run.classes) for _ in photos[c["id"]]])
+        report(0.0, "starting", force=True)
+        k = len(transfer.folds(labels, run.seed))
+        cv_share = k / (k + 1)  # k cross-validation trainings, then the final one
+
         def cv_progress(done: float) -> None:
-            run.progress = cv_share * done
-            report()
+            fold = min(k, int(done * k) + 1)
+            report(cv_share * done, f"fold {fold} of {k}")
 
         run.accuracy, run.confusion = transfer.cross_validate(
-            feats, labels, n, run.epochs, run.seed, run.augment, progress=cv_progress)
+            feats, labels, len(run.classes), run.epochs, run.seed, run.augment,
+            progress=cv_progress)
         if run.accuracy is None:
             run.warnings.append("Every class needs at least 2 photos to estimate accuracy "
                                 "on held-out photos.")
         x, y = transfer.stack(feats, labels, np.arange(len(labels)), run.augment)
 
-        def progress(epoch: int, loss: float) -> None:
-            run.progress = cv_share + (1 - cv_share) * epoch / run.epochs
+        def fit_progress(epoch: int, loss: float) -> None:
             run.losses.append(loss)
-            report()
+            report(cv_share + (1 - cv_share) * epoch / run.epochs,
+                   f"final fit, epoch {epoch} of {run.epochs}")
 
-        result = transfer.train_classifier(x, y, n, run.epochs, run.seed, progress)
+        result = transfer.train_classifier(x, y, len(run.classes), run.epochs, run.seed,
+                                           fit_progress)
         with store.edit(project_id) as project:
             project.classifier_classes = run.classes
             store.set_classifier(project_id, result.classifier, [c["name"] for c in run.classes])
         if on_done:
-            on_done(project_id, run)
+            on_done(run)
         run.status, run.progress = "done", 1.0
-    except Exception as exc:  # a failed run is reported in the project, not lost
-        run.status, run.error = "failed", f"training failed: {type(exc).__name__}"
+    except Cancelled:
+        run.status = "cancelled"
+        raise
+    except Exception as exc:
+        reason = getattr(exc, "message", type(exc).__name__)
+        run.status, run.error = "failed", f"training failed: {reason}"
+        raise
     finally:
         run.seconds = round(time.perf_counter() - t0, 3)
-        # The project may be gone (expired, discarded, store down): then nobody is told.
-        with contextlib.suppress(Exception):
-            report(force=True)
+        store.save_run(project_id, run)
+    return run
+
+
+KINDS = [Kind("train", run_training, TRAIN_TIME_LIMIT_S)]

@@ -18,10 +18,20 @@ async function raiseFor(response) {
   throw new ApiError(response.status, "http_error", `The server answered ${response.status}.`);
 }
 
+// This browser's own random id: the server bounds queued jobs per client, and a classroom
+// behind one address is many clients.
+const CLIENT = (() => {
+  try {
+    let id = localStorage.getItem("convlens-client");
+    if (!id) localStorage.setItem("convlens-client", id = crypto.randomUUID().replaceAll("-", ""));
+    return id;
+  } catch { return crypto.randomUUID().replaceAll("-", ""); }
+})();
+
 async function call(url, options = {}) {
   let response;
   try {
-    response = await fetch(url, options);
+    response = await fetch(url, { ...options, headers: { ...(options.headers || {}), "X-ConvLens-Client": CLIENT } });
   } catch {
     throw new ApiError(0, "network", "The server cannot be reached; is it still running?");
   }
@@ -92,6 +102,12 @@ export const attribution = (id, cls, stage) => getJson(`${imageUrl(id)}/attribut
 // {blob, headers}: the map's peak rides in X-Gradcam-Max (0 means an all-zero map).
 export const gradcam = (id, cls, stage, as = "overlay") =>
   blobWithHeaders(`${imageUrl(id)}/gradcam?${query({ class: cls, stage, as })}`);
+
+// --- Jobs (everything that takes seconds) ------------------------------------------------
+
+export const jobUrl = (id) => `/api/jobs/${enc(id)}`;  // a job's URL also comes in its JSON
+export const getJob = (url) => getJson(url);
+export const cancelJob = (url) => call(url, { method: "DELETE" }).then((r) => r.json());
 
 // --- Teach it ----------------------------------------------------------------------------
 

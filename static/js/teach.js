@@ -5,19 +5,22 @@ import { download, el, finder } from "./dom.js";
 import { withImage } from "./images.js";
 import { state, subscribe, update } from "./state.js";
 import { guard, showError, showStatus } from "./status.js";
+import { followJob } from "./jobs.js";
 import { num, pct } from "./lib/format.js";
 import { classCard } from "./render/class-card.js";
 import { renderConfusion } from "./render/confusion.js";
+import { JobProgress } from "./render/job-progress.js";
 import { drawLoss } from "./render/loss-chart.js";
 import { renderBars } from "./render/prob-bars.js";
 
 let q = null;
 let project = null;  // GET /api/projects/{id}
 let previous = null; // the user's own project while the lesson (or an import) replaced it
-let polling = null;
+let progress = null; // the training or lesson job on screen
 
 export async function start(panel) {
   q = finder(panel);
+  progress = new JobProgress(q("train-job"));
   q("new-project").addEventListener("click", () => guard(newProject));
   q("teach-demo").addEventListener("click", () => guard(runDemo));
   q("class-form").addEventListener("submit", (e) => { e.preventDefault(); guard(addClass); });
@@ -82,6 +85,9 @@ function show(p) {
     removeClass: () => guard(async () => { await api.deleteClass(p.id, c.id); await reload(); }),
   })));
   showRun(p.run);
+  if (p.run && (p.run.status === "queued" || p.run.status === "running") && p.run.job_id) {
+    guard(async () => follow(await api.getJob(api.jobUrl(p.run.job_id))));
+  }
   if (!p.run && p.trained) {
     q("train-status").textContent = `a loaded classifier (classes ${p.head_classes.map((c) => c.name).join(", ")}): ` +
       "ready to classify; add photos to its classes to train it here";
@@ -117,30 +123,40 @@ async function addFiles(cls, files) {
 
 async function train() {
   const body = { epochs: Number(q("epochs").value) || 100, augment: q("augment").checked, seed: Number(q("seed").value) || 0 };
-  await api.train(project.id, body);
-  poll();
+  const { job } = await api.train(project.id, body);
+  await follow(job);
 }
 
-function poll() {
-  clearTimeout(polling);
-  polling = setTimeout(async () => {
-    const p = await guard(() => api.getProject(project.id));
-    if (!p) return;
-    project = p;
-    showRun(p.run);
-    if (p.run && (p.run.status === "queued" || p.run.status === "running")) poll();
-    else if (p.run && p.run.extra && p.run.extra.examples) showDemo(p.run.extra);
-  }, 250);
+// Follow the project's job (a training, or the lesson being built): its progress in the
+// job bar, and the run (loss curve, accuracy) redrawn from the project as it trains.
+let following = null;
+function follow(job) {
+  if (following === job.id) return null;
+  following = job.id;
+  const pid = project.id;
+  return guard(async () => {
+    const last = await followJob(job, async (j) => {
+      progress.show(j);
+      const p = await api.getProject(pid);
+      if (project && project.id === pid) { project = p; showRun(p.run); }
+    });
+    following = null;
+    if (!project || project.id !== pid) return;  // the user moved on to another project
+    show(await api.getProject(pid));
+    if (last.status === "done" && project.run && project.run.extra && project.run.extra.examples) {
+      showDemo(project.run.extra);
+    }
+  });
 }
 
 function showRun(run) {
-  q("train-progress").value = run ? run.progress : 0;
   q("train-status").textContent = run ? `${run.status}${run.seconds ? ` in ${num(run.seconds, 2)} s` : ""}${run.error ? `: ${run.error}` : ""}` : "not trained yet";
   q("train-status").dataset.status = run ? run.status : "";
   q("train-warnings").replaceChildren(...(run ? run.warnings : []).map((w) => el("li", { textContent: w })));
   drawLoss(q("loss-curve"), run ? run.losses : []);
   if (!run) { q("accuracy").textContent = ""; q("confusion").replaceChildren(); return; }
-  q("accuracy").textContent = run.accuracy === null ? "Accuracy: not enough photos to hold some out."
+  const trained = run.status === "done";
+  q("accuracy").textContent = !trained ? "" : run.accuracy === null ? "Accuracy: not enough photos to hold some out."
     : `Accuracy on held-out photos (cross-validation): ${pct(run.accuracy)}`;
   renderConfusion(q("confusion"), run.classes.map((c) => c.name), run.confusion);
 }
@@ -165,26 +181,18 @@ async function tryCurrentPhoto() {
 
 async function runDemo() {
   keepCurrent();
-  const bar = q("train-progress");
   const button = q("teach-demo");
-  bar.removeAttribute("value"); // indeterminate: the server is drawing and embedding 48 photos
-  q("train-status").textContent = "making the lesson's 48 photos (about 5 s)...";
   button.disabled = true;
-  showStatus("Making the lesson's photos: discs on mountains and squares under the sky...");
   try {
-    const { id } = await api.createDemo();
+    const { id } = await api.createDemo();  // the lesson's project; a job fills and trains it
     update({ project: id });
-    show(await api.getProject(id));
-    showStatus("Training on the lesson's photos...");
-    poll();
+    show(await api.getProject(id));  // it follows the lesson's job
   } finally {
     button.disabled = false;
-    if (!bar.hasAttribute("value")) bar.value = 0;
   }
 }
 
 async function showDemo(extra) {
-  showStatus("");
   q("demo-result").hidden = false;
   q("demo-lesson").textContent = extra.lesson;
   q("demo-scores").textContent = `Test photos with the training backgrounds: ${pct(extra.same_background_accuracy)} right. ` +

@@ -26,8 +26,12 @@ CONTRACT = [status_code_conformance, content_type_conformance, response_schema_c
 
 @pytest.fixture(scope="session")
 def fuzzed_app(random_model):
-    """The app under fuzzing, with a random-weight CNN: plumbing, not numbers."""
-    app = create_app(replace(Settings.from_env(), load_model=False), model=random_model)
+    """The app under fuzzing, with a random-weight CNN: plumbing, not numbers. Jobs are
+    accepted (202) but none runs: this checks the HTTP contract, and hundreds of fuzzed
+    lessons must not keep the CPU busy for the rest of the suite."""
+    settings = replace(Settings.from_env(), load_model=False, job_workers=0,
+                       max_jobs_queued=100_000, max_jobs_per_client=100_000)
+    app = create_app(settings, model=random_model)
     with TestClient(app):  # runs the lifespan
         yield app
 

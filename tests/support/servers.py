@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,26 +35,78 @@ def _wait(check, what: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{what} did not start within {seconds:g} s")
 
 
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway redis-server (no persistence); yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed; `make test` installs it with apt-get")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--maxmemory", "256mb",
-                             "--maxmemory-policy", "allkeys-lru"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+class RedisProcess:
+    """A redis-server on a free loopback port; with ``directory`` it keeps an append-only
+    file there, so ``restart()`` comes back with the data (as the README advises)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            pytest.fail("redis-server is not installed; `make test` installs it with apt-get")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        persist = (["--appendonly", "yes", "--dir", str(self.directory)] if self.directory
+                   else ["--appendonly", "no", "--save", ""])
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", *persist,
+             "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import redis
 
-        url = f"redis://127.0.0.1:{port}/0"
-        _wait(lambda: redis.Redis.from_url(url).ping(), "redis-server")
-        yield url
+        _wait(lambda: redis.Redis.from_url(self.url).ping(), "redis-server")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()  # SIGTERM: Redis writes its append-only file, then exits
+            self.proc.wait(10)
+            self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@contextlib.contextmanager
+def redis_server(directory: Path | None = None) -> Iterator[str]:
+    """A throwaway redis-server (no persistence unless ``directory``); yields its URL."""
+    server = RedisProcess(directory)
+    server.start()
+    try:
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
+
+
+@contextlib.contextmanager
+def convlens_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """A ``convlens worker`` process (model off unless ``env`` turns it on); yields it once
+    it says it is ready, so a test may kill it."""
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT,
+                            env={**os.environ, "CONVLENS_LOAD_MODEL": "0", **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        for line in proc.stderr:  # logging goes to stderr
+            if "worker ready" in line:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the worker did not start within 60 s")
+        else:
+            raise RuntimeError(f"the worker exited with {proc.wait()}")
+        # Keep reading what it logs, so a full pipe never blocks it.
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 @contextlib.contextmanager

@@ -41,19 +41,32 @@ def wait_for_run(client, pid: str) -> dict:
     raise AssertionError("training did not finish")
 
 
-@pytest.fixture(scope="module")
-def trained(app_client):
-    c = app_client
+def shapes_project(c, per_class: int) -> tuple[str, dict[str, str]]:
+    """A project of two classes, discs and squares, ``per_class`` photos each."""
     pid = c.post("/api/projects").json()["id"]
     classes = {k: c.post(f"/api/projects/{pid}/classes", json={"name": k}).json()["id"]
                for k in ("disc", "square")}
     for kind, cid in classes.items():
-        for seed in range(8):
+        for seed in range(per_class):
             r = c.post(f"/api/projects/{pid}/classes/{cid}/images",
                        files={"file": (f"{kind}{seed}.png", shape_photo(kind, seed), "image/png")})
             assert r.status_code == 201, r.text
-    assert c.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3}).status_code == 202
-    return pid, classes, wait_for_run(c, pid)
+    return pid, classes
+
+
+@pytest.fixture(scope="module")
+def trained(app_client):
+    c = app_client
+    pid, classes = shapes_project(c, 8)
+    started = c.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3})
+    assert started.status_code == 202
+    job = started.json()["job"]
+    assert job["kind"] == "train" and job["url"] == f"/api/jobs/{job['id']}"
+    run = wait_for_run(c, pid)
+    finished = c.get(job["url"]).json()
+    assert finished["status"] == "done" and finished["result"] == f"/api/projects/{pid}"
+    assert run["job_id"] == job["id"]
+    return pid, classes, run
 
 
 def test_training_learns_held_out_photos(app_client, trained):
@@ -80,10 +93,22 @@ def test_prediction_on_new_photos(app_client, trained):
 
 
 def test_training_is_deterministic_for_a_seed(app_client, trained):
-    pid, _, first = trained
-    app_client.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3})
+    """The same photos and settings in another project train to the same numbers."""
+    _, _, first = trained
+    pid, _ = shapes_project(app_client, 8)
+    assert app_client.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3}
+                           ).status_code == 202
     again = wait_for_run(app_client, pid)
     assert again["losses"] == first["losses"] and again["confusion"] == first["confusion"]
+
+
+def test_training_the_same_photos_the_same_way_joins_the_job_that_did_it(app_client, trained):
+    pid, _, first = trained
+    again = app_client.post(f"/api/projects/{pid}/train", json={"epochs": 60, "seed": 3})
+    assert again.status_code == 202
+    assert again.json()["job"]["id"] == first["job_id"]
+    assert again.json()["job"]["status"] == "done"
+    assert app_client.get(f"/api/projects/{pid}").json()["run"]["id"] == first["id"]
 
 
 def test_saved_head_reloads_with_identical_predictions(app_client, trained):
@@ -140,8 +165,10 @@ def test_project_errors(app_client):
 
 def test_spurious_feature_demo_shows_the_background_shortcut(app_client):
     created = app_client.post("/api/projects/demo")
-    assert created.status_code == 201
+    assert created.status_code == 202  # the request answers at once; a job builds the lesson
+    assert created.json()["job"]["kind"] == "lesson"
     run = wait_for_run(app_client, created.json()["id"])
+    assert run["id"] == created.json()["run_id"]
     assert run["status"] == "done", run
     extra = run["extra"]
     # Measured: 1.0 with the training backgrounds, 0.0 with them swapped.
@@ -150,40 +177,39 @@ def test_spurious_feature_demo_shows_the_background_shortcut(app_client):
     assert len(extra["examples"]) == 24
 
 
-def test_a_training_refused_as_busy_leaves_the_project_trainable(app_client):
-    """With the queue full, train (and the lesson) answer 503 at once and change nothing."""
-    import threading
+@pytest.fixture(params=["memory", "redis"])
+def idle_client(request):
+    """An app whose job queue holds one job and that runs none: bounds can be seen exactly."""
+    settings = replace(Settings.from_env(), load_model=True, job_workers=0, max_jobs_queued=1)
+    if request.param == "memory":
+        with TestClient(create_app(settings)) as c:
+            yield c
+        return
+    with redis_server() as url, TestClient(create_app(replace(
+            settings, store_backend="redis", redis_url=url))) as c:
+        yield c
 
-    from app.teach.training import MAX_PENDING_RUNS
 
-    c = app_client
-    pid = c.post("/api/projects").json()["id"]
-    for name, kind in (("disc", "disc"), ("square", "square")):
-        cid = c.post(f"/api/projects/{pid}/classes", json={"name": name}).json()["id"]
-        for seed in range(2):
-            c.post(f"/api/projects/{pid}/classes/{cid}/images",
-                   files={"file": ("p.png", shape_photo(kind, seed), "image/png")})
-    services = c.app.state.services
-    release = threading.Event()
-    for _ in range(MAX_PENDING_RUNS):  # occupy the whole training queue
-        services.training.submit(release.wait, 30)
-    try:
-        r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
-        assert_error(r, 503, "busy")
-        assert c.get(f"/api/projects/{pid}").json()["run"] is None
-        before = services.projects.count()
-        assert_error(c.post("/api/projects/demo"), 503, "busy")
-        assert services.projects.count() == before  # no half-built lesson left behind
-    finally:
-        release.set()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the blockers leave the queue
-        r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
-        if r.status_code != 503:
-            break
-        time.sleep(0.05)
-    assert r.status_code == 202
-    assert wait_for_run(c, pid)["status"] == "done"
+def test_a_training_refused_as_busy_leaves_the_project_trainable(idle_client):
+    """With the queue full, train (and the lesson) answer 503 at once and change nothing;
+    once a place is free (here: the waiting job cancelled), training is accepted."""
+    c = idle_client
+    first, _ = shapes_project(c, 2)
+    waiting = c.post(f"/api/projects/{first}/train", json={"epochs": 5}).json()["job"]
+    assert waiting["status"] == "queued"
+    pid, _ = shapes_project(c, 2)
+    r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
+    err = assert_error(r, 503, "busy")
+    assert "waiting" in err["message"] and r.headers["Retry-After"] == "1"
+    assert c.get(f"/api/projects/{pid}").json()["run"] is None
+    before = c.app.state.services.projects.count()
+    assert_error(c.post("/api/projects/demo"), 503, "busy")
+    assert c.app.state.services.projects.count() == before  # no half-built lesson left behind
+    cancelled = c.delete(waiting["url"]).json()
+    assert cancelled["status"] == "cancelled"
+    assert c.get(f"/api/projects/{first}").json()["run"]["status"] == "cancelled"
+    r = c.post(f"/api/projects/{pid}/train", json={"epochs": 5})
+    assert r.status_code == 202 and r.json()["job"]["status"] == "queued"
 
 
 def _head_file(names: list[str], dtype=torch.float32) -> bytes:

@@ -1,0 +1,68 @@
+"""The threads that run jobs: in a web process (the default), or a ``convlens worker``.
+
+Each process that runs jobs has ``count`` threads taking tasks from the Huey
+queue, one thread renewing the leases of the jobs it runs, and one reaping the
+jobs whose worker vanished. The model and stores are the process's own
+(``Jobs.services``), built once when it starts, never once per job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from app.jobs.system import HEARTBEAT_S, Jobs
+
+log = logging.getLogger("convlens.jobs")
+
+IDLE_WAIT_S = 0.02  # between polls of an empty in-memory queue (Redis blocks instead)
+REAP_EVERY_S = 2.0
+
+
+class JobWorkers:
+    """Start with ``start()``, stop with ``stop()``; threads are daemons, so a process that
+    exits mid-job leaves its jobs to another worker's reaper."""
+
+    def __init__(self, jobs: Jobs, count: int, run_jobs: bool = True) -> None:
+        self.jobs = jobs
+        self.count = count if run_jobs else 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        loops = [(self._work, f"job-worker-{i}") for i in range(self.count)]
+        loops += [(self._every(HEARTBEAT_S, self.jobs.beat), "job-heartbeat"),
+                  (self._every(REAP_EVERY_S, self.jobs.reap), "job-reaper")]
+        for target, name in loops:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Ask every thread to stop; a job in progress keeps its thread until it ends (its
+        lease then lapses and another worker takes it if this process exits first)."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+
+    def _work(self) -> None:
+        queue = self.jobs.queue
+        while not self._stop.is_set():
+            try:
+                task = queue.dequeue()  # Redis: blocks up to its read timeout
+                if task is None:
+                    self._stop.wait(IDLE_WAIT_S)
+                    continue
+                queue.execute(task)
+            except Exception:  # a worker thread never dies of one bad task or a Redis blip
+                log.exception("job worker: task failed outside its job")
+                self._stop.wait(1.0)
+
+    def _every(self, seconds: float, action):
+        def loop() -> None:
+            while not self._stop.wait(seconds):
+                try:
+                    action()
+                except Exception:
+                    log.exception("job system: %s failed", getattr(action, "__name__", action))
+        return loop

@@ -1,0 +1,205 @@
+"""The job system on both backends: running, progress, errors, cancelling, bounds, sharing,
+and taking back a job whose worker vanished."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app.core.errors import Busy, InvalidParameter, NotFound
+from app.jobs import system
+from app.jobs.record import JobRecord
+from app.jobs.store import MemoryJobs, RedisJobs
+from app.jobs.system import Jobs, Kind
+from app.jobs.workers import JobWorkers
+from tests.support.servers import redis_server
+
+
+def wait_until(check, seconds: float = 30.0):
+    """The first truthy value of ``check()``; generous, because the machine may be busy."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("the condition did not hold in time")
+
+
+gate = threading.Event()  # the "blocked" kind waits on it
+
+
+def _count(ctx, params):
+    for i in range(params["n"]):
+        ctx.progress(i / params["n"], f"step {i + 1} of {params['n']}", force=True, step=i + 1)
+    return f"/result/{params['n']}"
+
+
+def _blocked(ctx, params):
+    while not gate.wait(0.01):
+        ctx.progress(0.5, "waiting for the test")
+
+
+def _refuse(ctx, params):
+    raise InvalidParameter("epochs: must be positive", field="epochs")
+
+
+def _crash(ctx, params):
+    raise ZeroDivisionError
+
+
+KINDS = [Kind("count", _count, 30), Kind("blocked", _blocked, 30),
+         Kind("refuse", _refuse, 30), Kind("crash", _crash, 30), Kind("slow", _blocked, 0.2)]
+
+
+@pytest.fixture(params=["memory", "redis"])
+def jobs(request):
+    from huey import MemoryHuey, RedisHuey
+
+    gate.clear()
+
+    def build(store, queue):
+        j = Jobs(store, queue, max_queued=3, max_per_client=2)
+        for kind in KINDS:
+            j.register(kind)
+        return j
+
+    if request.param == "memory":
+        yield build(MemoryJobs(ttl_s=60), MemoryHuey("test", results=False))
+    else:
+        with redis_server() as url:
+            yield build(RedisJobs(url, ttl_s=60),
+                        RedisHuey("test", url=url, results=False, blocking=True, read_timeout=1))
+    gate.set()
+
+
+@pytest.fixture
+def running(jobs):
+    workers = JobWorkers(jobs, count=1)
+    workers.start()
+    yield jobs
+    gate.set()
+    workers.stop()
+
+
+def finished(jobs, job_id: str) -> JobRecord:
+    return wait_until(lambda: (r := jobs.get(job_id)) and not r.active and r)
+
+
+def test_a_job_runs_reports_progress_and_links_its_result(running):
+    record = running.submit("count", {"n": 5}, client="a")
+    assert record.status == "queued" and record.message == "waiting for a worker"
+    done = finished(running, record.id)
+    assert done.status == "done" and done.progress == 1.0
+    assert done.result == "/result/5" and done.extra == {"step": 5} and done.attempts == 1
+    assert done.started_at >= done.queued_at and done.finished_at >= done.started_at
+
+
+def test_a_refused_job_fails_with_its_envelope_and_a_crash_says_so_plainly(running):
+    refused = finished(running, running.submit("refuse", {}, client="a").id)
+    assert refused.status == "failed"
+    assert refused.error == {"status": 422, "code": "invalid_parameter",
+                             "message": "epochs: must be positive",
+                             "details": {"field": "epochs"}}
+    crashed = finished(running, running.submit("crash", {}, client="a").id)
+    assert crashed.error["code"] == "internal_error"
+    assert "ZeroDivisionError" in crashed.error["message"]
+
+
+def test_cancelling_stops_a_running_job_at_its_next_report(running):
+    record = running.submit("blocked", {}, client="a")
+    wait_until(lambda: running.get(record.id).status == "running")
+    assert running.cancel(record.id).message == "cancelling..."
+    assert finished(running, record.id).status == "cancelled"
+
+
+def test_a_job_past_its_time_limit_is_failed_not_hung(running):
+    record = finished(running, running.submit("slow", {}, client="a").id)
+    assert record.status == "failed" and record.error["code"] == "job_time_limit"
+
+
+def test_identical_requests_share_one_job(running):
+    first = running.submit("count", {"n": 3}, client="a", key="same")
+    second = running.submit("count", {"n": 3}, client="b", key="same")
+    assert second.id == first.id
+    finished(running, first.id)
+    assert running.submit("count", {"n": 3}, client="c", key="same").id == first.id  # done
+    other = running.submit("count", {"n": 3}, client="c", key="other")
+    assert other.id != first.id
+
+
+def test_bounds_per_client_and_in_all_refuse_before_queueing(jobs):
+    """No worker runs here: what is queued stays queued."""
+    a1 = jobs.submit("count", {"n": 1}, client="a")
+    jobs.submit("count", {"n": 1}, client="a")
+    with pytest.raises(Busy, match="You have 2 jobs"):
+        jobs.submit("count", {"n": 1}, client="a")
+    jobs.submit("count", {"n": 1}, client="b")
+    with pytest.raises(Busy, match="3 jobs are waiting"):
+        jobs.submit("count", {"n": 1}, client="c")
+    assert jobs.cancel(a1.id).status == "cancelled"  # a queued job ends at once
+    assert jobs.submit("count", {"n": 1}, client="c").status == "queued"
+    assert len(jobs.store.active()) == 3
+
+
+def test_a_cancelled_queued_job_never_runs(jobs):
+    record = jobs.submit("count", {"n": 2}, client="a")
+    jobs.cancel(record.id)
+    workers = JobWorkers(jobs, count=1)
+    workers.start()
+    try:
+        later = jobs.submit("count", {"n": 1}, client="a")
+        finished(jobs, later.id)  # the queue moved past the cancelled one
+    finally:
+        workers.stop()
+    assert jobs.get(record.id).status == "cancelled" and jobs.get(record.id).attempts == 0
+
+
+def _as_if_its_worker_vanished(jobs, job_id: str, attempts: int) -> None:
+    """Make a job look claimed by a process that stopped renewing its lease long ago."""
+    def vanish(r: JobRecord) -> bool:
+        r.status, r.worker, r.attempts = "running", "lost-host:1", attempts
+        r.started_at = r.heartbeat = time.time() - system.LEASE_S - 1
+        return True
+
+    jobs.store.update(job_id, vanish)
+
+
+def test_a_job_whose_worker_vanished_is_run_again_by_another(jobs):
+    record = jobs.submit("count", {"n": 2}, client="a")
+    jobs.queue.dequeue()  # the lost worker had taken it off the queue
+    _as_if_its_worker_vanished(jobs, record.id, attempts=1)
+    jobs.reap()
+    requeued = jobs.get(record.id)
+    assert requeued.status == "queued" and "worker stopped" in requeued.message
+    workers = JobWorkers(jobs, count=1)
+    workers.start()
+    try:
+        done = finished(jobs, record.id)
+    finally:
+        workers.stop()
+    assert done.status == "done" and done.attempts == 2 and done.worker == system.worker_id()
+
+
+def test_a_job_that_lost_its_worker_twice_fails_with_a_clear_message(jobs):
+    record = jobs.submit("count", {"n": 2}, client="a")
+    _as_if_its_worker_vanished(jobs, record.id, attempts=system.MAX_ATTEMPTS)
+    jobs.reap()
+    failed = jobs.get(record.id)
+    assert failed.status == "failed" and "stopped (2 times)" in failed.error["message"]
+
+
+def test_a_live_worker_keeps_its_lease(running):
+    record = running.submit("blocked", {}, client="a")
+    wait_until(lambda: running.get(record.id).status == "running")
+    running.reap()  # its heartbeat is fresh: nothing to take back
+    assert running.get(record.id).status == "running"
+
+
+def test_unknown_jobs_are_404(jobs):
+    with pytest.raises(NotFound):
+        jobs.get("nope")
+    with pytest.raises(NotFound):
+        jobs.cancel("0" * 16)
