@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.errors import AppError, Busy, NotFound
+from app.core.errors import AppError, Busy, Conflict, NotFound
 from app.jobs.record import JobRecord
 from app.jobs.store import JobStore
 
@@ -157,6 +157,21 @@ class Jobs:
             raise NotFound(f"There is no job {job_id[:40]!r} (finished jobs are kept for a "
                            "while, not for ever).")
         return record
+
+    def finished_result(self, job_id: str, kind: str, name: str) -> bytes:
+        """What a ``kind`` job saved as ``name`` once done: 404 for an unknown job (or another
+        kind's), 409 ``conflict`` while it is not done (saying its status), 404 once expired."""
+        record = self.get(job_id)
+        if record.kind != kind:
+            raise NotFound(f"Job {job_id[:40]!r} is not a {kind} job.")
+        if record.status != "done":
+            raise Conflict(f"That job is {record.status}, not done"
+                           + (f": {record.error['message']}" if record.error else "") + ".",
+                           status=record.status)
+        data = self.store.result(job_id, name)
+        if data is None:
+            raise NotFound("That job's result is no longer kept; run it again.")
+        return data
 
     def cancel(self, job_id: str) -> JobRecord:
         """Cancel a queued job at once, a running one at its next progress report."""

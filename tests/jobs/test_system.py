@@ -203,3 +203,28 @@ def test_unknown_jobs_are_404(jobs):
         jobs.get("nope")
     with pytest.raises(NotFound):
         jobs.cancel("0" * 16)
+
+
+def _saves(ctx, params):
+    ctx.save_result("result.json", b'{"ok": true}')
+    return "/somewhere"
+
+
+def test_a_finished_result_is_served_only_once_done(jobs):
+    from app.core.errors import Conflict
+
+    jobs.register(Kind("saves", _saves, 30))
+    record = jobs.submit("saves", {}, client="a")
+    with pytest.raises(Conflict, match="queued"):
+        jobs.finished_result(record.id, "saves", "result.json")
+    with pytest.raises(NotFound, match="not a count job"):
+        jobs.finished_result(record.id, "count", "result.json")
+    workers = JobWorkers(jobs, count=1)
+    workers.start()
+    try:
+        finished(jobs, record.id)
+    finally:
+        workers.stop()
+    assert jobs.finished_result(record.id, "saves", "result.json") == b'{"ok": true}'
+    with pytest.raises(NotFound, match="no longer kept"):
+        jobs.finished_result(record.id, "saves", "other.json")
