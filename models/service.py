@@ -15,6 +15,7 @@ import torch
 
 from models import labels
 from models.efficientnet_lite0 import EfficientNetLite0, load_pretrained
+from models.fused import channels_last_copy, fused_copy
 from models.preprocess import to_model_input, to_tensor
 from models.stage_table import build_stage_table
 from models.stages import STAGE_IDS
@@ -55,7 +56,11 @@ class ModelService:
     """EfficientNet-Lite0 behind plain methods taking ``(H, W, 3) uint8`` RGB photos."""
 
     def __init__(self, model: EfficientNetLite0) -> None:
-        self.model = model
+        self.model = model  # the reference: frozen, unfolded, module paths as in the weights
+        # What forwards and backwards run on (models.fused): channels-last for the maps and
+        # Grad-CAM, batch norm folded too for the features Teach trains on.
+        self.fast = channels_last_copy(model)
+        self.fused = fused_copy(model)
         self.parameter_count = sum(p.numel() for p in model.parameters())
         self._table = build_stage_table(model)
 
@@ -72,7 +77,7 @@ class ModelService:
         with torch.inference_mode():  # thread-local: set in the calling worker thread
             # Block internals (expand/depthwise/project) are 80% of the bytes; they are
             # recomputed per block on demand (``block_parts``) instead of cached here.
-            logits, acts = self.model.forward_stages(x, parts=False)
+            logits, acts = self.fast.forward_stages(_channels_last(x), parts=False)
             probs = torch.softmax(logits, dim=1)[0].numpy()  # (1000,)
         top = np.argsort(-probs, kind="stable")[:5]
         pooled = acts.pop("pool")[0].numpy()
@@ -80,7 +85,7 @@ class ModelService:
             crop=crop, probs=probs,
             top5=[(int(i), labels.NAMES[i], float(probs[i])) for i in top],
             groups=labels.group_probs(probs),
-            activations={k: v[0].numpy() for k, v in acts.items()},  # (C, h, w)
+            activations={k: v[0].contiguous().numpy() for k, v in acts.items()},  # (C, h, w)
             pooled=pooled)
 
     def explain(self, activations: dict[str, np.ndarray], target: Target,
@@ -96,10 +101,10 @@ class ModelService:
         """
         if start not in STAGE_IDS:
             raise KeyError(start)
-        a0 = torch.from_numpy(np.array(activations[start]))[None]  # (1, C, h, w), own copy
+        a0 = _channels_last(torch.from_numpy(np.array(activations[start]))[None])  # own copy
         a0.requires_grad_(True)  # parameters are frozen: gradients flow to activations only
         with torch.enable_grad():
-            logits, acts = self.model.forward_from(start, a0, classifier)
+            logits, acts = self.fast.forward_from(start, a0, classifier)
             stages = list(acts)
             grads = torch.autograd.grad(target_score(logits, target), list(acts.values()))
         cams, scores = {}, {}
@@ -107,7 +112,7 @@ class ModelService:
             for stage, g in zip(stages, grads, strict=True):
                 a = acts[stage]
                 weights = g.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1)
-                cams[stage] = torch.relu((weights * a).sum(dim=1))[0].numpy()  # (h, w)
+                cams[stage] = torch.relu((weights * a).sum(dim=1))[0].contiguous().numpy()
                 scores[stage] = (g * a).sum(dim=(2, 3))[0].numpy()  # (C,)
         return Explanation(target, cams, scores)
 
@@ -119,12 +124,12 @@ class ModelService:
         if block not in order:
             raise KeyError(block)
         stage, j = block.split(".")
-        module = getattr(self.model, stage)[j]
+        module = getattr(self.fast, stage)[j]
         before = order[order.index(block) - 1] if order.index(block) else "stem"
-        x = torch.from_numpy(np.array(activations[before]))[None]  # (1, C, h, w)
+        x = _channels_last(torch.from_numpy(np.array(activations[before]))[None])  # (1, C, h, w)
         with torch.inference_mode():
             _, parts = module.forward_parts(x)
-        return {f"{block}.{name}": v[0].numpy() for name, v in parts.items()}
+        return {f"{block}.{name}": v[0].contiguous().numpy() for name, v in parts.items()}
 
     def block_ids(self) -> list[str]:
         """Every block in execution order: ``stage1.1``, ``stage2.1``, ``stage2.2``, ..."""
@@ -135,7 +140,7 @@ class ModelService:
         """Pooled features ``(N, 1280)`` of 224x224 crops, in one batch."""
         x = torch.cat([to_tensor(c) for c in crops_u8])  # (N, 3, 224, 224)
         with torch.inference_mode():
-            return self.model.embed(x).numpy()
+            return self.fused.embed(_channels_last(x)).numpy()
 
     def stage_table(self) -> list[dict]:
         """Shape, stride, receptive field, parameters and multiply-adds of every stage."""
@@ -147,3 +152,7 @@ class ModelService:
         Raw conv weights: batch norm is applied after them and is not folded in,
         so the patterns are exact and the scale is the conv's own."""
         return self.model.stem.conv.weight.detach().numpy().copy()
+
+
+def _channels_last(x: torch.Tensor) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last)

@@ -243,16 +243,38 @@ def pool2d(values: np.ndarray, spec: PoolSpec) -> np.ndarray:
 def convolve(x: np.ndarray, spec: ConvSpec) -> ConvResult:
     """Apply ``spec`` to a prepared image ``x`` (see ``prepare_input``)."""
     g = output_geometry(x.shape[0], x.shape[1], spec)
-    top, bottom, left, right = g.pad
-    padded = cv2.copyMakeBorder(x, top, bottom, left, right, CV_BORDER[spec.border], value=0)
     k = spec.applied_kernel()
-    if k.ndim == 3:  # one slice per input channel, summed: a CNN layer with 1 output
-        conv = sum(_correlate(np.ascontiguousarray(padded[:, :, c]), k[c], g) for c in range(3))
+    if g.stride == 1 and (g.conv_h, g.conv_w) == (g.in_h, g.in_w):
+        conv = _same_size(x, k, g, spec)
     else:
-        conv = _correlate(padded, k, g)
-    conv = conv + np.float32(spec.bias)
+        top, bottom, left, right = g.pad
+        padded = cv2.copyMakeBorder(x, top, bottom, left, right, CV_BORDER[spec.border], value=0)
+        if k.ndim == 3:  # one slice per input channel, summed: a CNN layer with 1 output
+            conv = sum(_correlate(np.ascontiguousarray(padded[:, :, c]), k[c], g)
+                       for c in range(3))
+        else:
+            conv = _correlate(padded, k, g)
+        conv = (conv + np.float32(spec.bias)).astype(np.float32, copy=False)
     if spec.relu:
-        conv = np.maximum(conv, 0)
-    conv = conv.astype(np.float32, copy=False)
+        np.maximum(conv, 0, out=conv)
     values = pool2d(conv, spec.pool) if spec.pool else conv
     return ConvResult(values, conv, g)
+
+
+def _same_size(x: np.ndarray, k: np.ndarray, g: Geometry, spec: ConvSpec) -> np.ndarray:
+    """The common live case (stride 1, output as large as the input) in one OpenCV pass per
+    kernel slice: ``filter2D`` pads with the border mode as ``copyMakeBorder`` would, the
+    anchor puts the padding before and after where the geometry says, and ``delta`` adds the
+    bias; no padded copy, no slicing (measured: about half the time of the general path)."""
+    top, _, left, _ = g.pad
+    border = CV_BORDER[spec.border]
+    if k.ndim == 2:
+        return cv2.filter2D(x, cv2.CV_32F, _dilate(k, g.dilation), anchor=(left, top),
+                            delta=float(spec.bias), borderType=border)
+    planes = cv2.split(x)  # three (H, W) slices, one per input channel
+    conv = cv2.filter2D(planes[0], cv2.CV_32F, _dilate(k[0], g.dilation), anchor=(left, top),
+                        delta=float(spec.bias), borderType=border)
+    for plane, kc in zip(planes[1:], k[1:], strict=True):
+        conv += cv2.filter2D(plane, cv2.CV_32F, _dilate(kc, g.dilation), anchor=(left, top),
+                             borderType=border)
+    return conv

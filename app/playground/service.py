@@ -26,9 +26,12 @@ from app.imaging.encode import (
     value_range,
 )
 from app.imaging.pixel import inspect_pixel
-from app.playground.schemas import ConvRequest, ConvSummary, InspectRequest, PixelExplanation
+from app.playground.schemas import ConvRequest, InspectRequest, PixelExplanation
 
 OutputKind = Literal["image", "json", "npy"]
+# Live frames: q85 encodes 10% faster and 20% smaller than q90 (measured on a Sobel output
+# of the dog at 512x512: 0.90 vs 1.01 ms, 93 vs 113 KB); downloads are lossless PNG.
+LIVE_JPEG_QUALITY = 85
 
 
 @dataclass(frozen=True)
@@ -54,20 +57,23 @@ def render(services: Services, image: StoredImage, request: ConvRequest, kind: O
         result = convolve(_prepared(services, image, spec.channels), spec)
         limits = display_range(result.values, request.display)
         # ASCII-only JSON (the formulas hold "−" and "·"): it travels in an HTTP header.
-        summary = json.dumps(conv_summary(result, request, limits).model_dump())
+        summary = json.dumps(conv_summary(result, request, limits))
         if kind == "json":
             body = summary.encode()
         elif kind == "npy":
             body = encode_npy(result.values)
         else:
-            body = encode(to_display(result.values, request.display, limits), fmt)
+            body = encode(to_display(result.values, request.display, limits), fmt,
+                          quality=LIVE_JPEG_QUALITY)
     return Rendered(summary, body)
 
 
 def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]
-                 ) -> ConvSummary:
-    """Shapes, formulas with the real numbers, warnings and value statistics;
-    ``limits`` are the values at the two ends of the display scale."""
+                 ) -> dict:
+    """Shapes, formulas with the real numbers, warnings and value statistics, shaped as
+    ``ConvSummary`` (the route declares it; the contract tests hold every answer to it);
+    ``limits`` are the values at the two ends of the display scale. A plain dict: building
+    the model on every edit cost 0.2-0.8 ms of the 2 ms an edit may take."""
     g, v, display = result.geometry, result.values, request.display
     top, bottom, left, right = g.pad
     low, high = limits
@@ -76,10 +82,11 @@ def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, 
     if g.pool is not None:
         pool = {"kind": g.pool.kind, "size": g.pool.size, "stride": g.pool.stride,
                 "height": g.out_h, "width": g.out_w}
-    return ConvSummary(
+    return dict(
         input={"height": g.in_h, "width": g.in_w,
                "channels": 1 if request.channels == "gray" else 3},
-        kernel={"height": g.kh, "width": g.kw, "slices": 3 if np.ndim(request.kernel) == 3 else 1},
+        kernel={"height": g.kh, "width": g.kw,
+                "slices": 3 if isinstance(request.kernel[0][0], list) else 1},
         effective_kernel={"height": g.eff_h, "width": g.eff_w},
         padding={"top": top, "bottom": bottom, "left": left, "right": right},
         stride=g.stride, dilation=g.dilation,
@@ -87,8 +94,7 @@ def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, 
         pool=pool,
         output={"height": g.out_h, "width": g.out_w, "channels": 1 if v.ndim == 2 else 3},
         formulas=g.formulas, warnings=g.warnings,
-        stats={"min": lo_v, "max": hi_v,
-               "mean": float(cv2.mean(v)[0] if v.ndim == 2 else v.mean())},
+        stats={"min": lo_v, "max": hi_v, "mean": _mean(v)},
         display={"mode": display, "low": low, "high": high})
 
 
@@ -100,3 +106,9 @@ def explain_pixel(services: Services, image: StoredImage, request: InspectReques
         x = _prepared(services, image, spec.channels)
         info = inspect_pixel(x, spec, convolve(x, spec), request.x, request.y)
     return PixelExplanation.model_validate(info)
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of every value, over all channels, in one OpenCV pass."""
+    per_channel = cv2.mean(values)[: 1 if values.ndim == 2 else values.shape[2]]
+    return float(sum(per_channel) / len(per_channel))

@@ -74,3 +74,20 @@ def test_npy_and_tiles():
     np.testing.assert_array_equal(np.load(io.BytesIO(encode_npy(v))), v)
     grid = tile([np.full((2, 2, 3), k, np.uint8) for k in range(5)], cols=3, gap=1)
     assert grid.shape == (5, 8, 3) and grid[3, 0, 0] == 3
+
+
+def test_the_fast_rgb_diverging_map_equals_the_definition_within_one_grey_level():
+    """Three channels centred on grey: clip to the robust peak, scale to 0-255, round (the
+    NumPy definition the OpenCV pass replaced)."""
+    from app.imaging.encode import display_range
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(0, 300, (61, 47, 3)).astype(np.float32)
+    values[0, 0] = (5000, -5000, 0)  # beyond the peak: saturates
+    low, high = display_range(values, "diverging")
+    want = np.clip(np.clip(values, -high, high) * (127.5 / high) + 127.5 + 0.5, 0, 255
+                   ).astype(np.uint8)
+    got = to_display(values, "diverging", (low, high))
+    assert got.shape == values.shape and got.dtype == np.uint8
+    assert int(np.abs(got.astype(int) - want.astype(int)).max()) <= 1
+    assert tuple(got[0, 0]) == (255, 0, 128)
