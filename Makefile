@@ -7,6 +7,7 @@ PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench lint system-deps clean
+AXE    := tests/browser/axe/node_modules/axe-core/axe.min.js
 
 # The stamps make a second `make run` start at once; editing pyproject.toml reinstalls.
 $(BIN)/python:
@@ -37,10 +38,15 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# axe-core, which the accessibility test injects into the page (from npm; never shipped).
+$(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	cd tests/browser/axe && npm ci --silent --no-audit --no-fund
+	touch $@
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app models tests bench
 
-test: $(VENV)/.installed-test system-deps lint
+test: $(VENV)/.installed-test system-deps $(AXE) lint
 	@if command -v node >/dev/null; then node --test tests/js/; else echo "node not found: skipping the JS unit tests"; fi
 	$(BIN)/pytest
 

@@ -16,6 +16,7 @@ class Prediction(BaseModel):
 
     top: list[ClassScore]
     groups: dict[str, float] = Field(description="group name -> summed probability")
+    top_group: str | None = Field(description="the coarse group the top class belongs to, if any")
     crop: str = Field(description="URL of the 224x224 crop")
 
 

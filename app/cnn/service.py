@@ -52,9 +52,12 @@ def analysis(services: Services, image: StoredImage) -> Analysis:
 def predict(services: Services, image: StoredImage) -> Prediction:
     """Top-5 classes and coarse groups ("dog: 97%")."""
     a = analysis(services, image)
+    best = a.top5[0][0]
     return Prediction(
         top=[{"index": int(i), "label": label, "prob": float(p)} for i, label, p in a.top5],
-        groups={k: float(v) for k, v in a.groups.items()}, crop=f"/api/images/{image.id}/crop")
+        groups={k: float(v) for k, v in a.groups.items()},
+        top_group=next((g for g, members in labels.GROUPS.items() if best in members), None),
+        crop=f"/api/images/{image.id}/crop")
 
 
 def stage_maps(services: Services, image: StoredImage, layer: str) -> np.ndarray:

@@ -39,6 +39,7 @@ class LruCache(Generic[V]):
         self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}  # keys being computed now
 
     def get(self, key: Hashable) -> V | None:
         with self._lock:
@@ -63,12 +64,23 @@ class LruCache(Generic[V]):
                 self._bytes -= evicted
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
-        """The cached value, or ``compute()`` stored. Two racing threads may both compute;
-        both get a correct value, which is cheaper than holding a lock over CPU work."""
+        """The cached value, or ``compute()`` stored. Requests racing for the same key wait
+        for the one computing it (a Grad-CAM picture and its channel list for one stage
+        arrive together and need one backward pass, not two); other keys never wait."""
         value = self.get(key)
-        if value is None:
-            value = compute()
-            self.put(key, value)
+        if value is not None:
+            return value
+        with self._lock:
+            lock = self._computing.setdefault(key, threading.Lock())
+        with lock:
+            try:
+                value = self.get(key)
+                if value is None:
+                    value = compute()
+                    self.put(key, value)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
         return value
 
     @property

@@ -8,6 +8,7 @@ import { clearStatus, showError, showStatus } from "./status.js";
 import { drawMap, followPointer } from "./render/cnn-map.js";
 import { renderAttribution, renderFilters, renderGap, renderPredictions, renderStrip } from "./render/cnn-panels.js";
 import { describeTarget, parseClass } from "./lib/classes.js";
+import { newestWins } from "./lib/latest.js";
 import { num, pct, shape } from "./lib/format.js";
 import { sharingLesson } from "./lib/sharing.js";
 
@@ -70,7 +71,7 @@ async function refresh() {
   if (!prediction || !current() || shownFor === predicted) return;
   shownFor = predicted;
   q("gradcam-all").replaceChildren(); // the side-by-side strip was of the previous photo
-  renderPredictions(q("predictions"), q("group-answer"), prediction);
+  renderPredictions(q("top-answer"), q("predictions"), q("group-answer"), prediction);
   const views = await progress("Reading the stages...", () => Promise.all([ofImage(api.cropBlob), ofImage(api.stageStrengths)]));
   if (!views || !current()) return;
   const [crop, strengths] = views;
@@ -110,11 +111,20 @@ function drawStrip(strengths = lastStrengths, selected = state.stage.split(".")[
   q("sharing").textContent = sharingLesson(model.stages.find((r) => r.id === selected), model.stages);
 }
 
+// Every view that can be asked again shows only the newest request's answer (a quick
+// second click, a stage stepped with the arrow keys): older answers are dropped.
+const layerViews = newestWins((layer, order) => Promise.all([
+  ofImage((id) => api.stageSummary(id, layer, order)), ofImage((id) => api.atlasBlob(id, layer, order))]));
+const channelViews = newestWins((layer, channel) => ofImage((id) => api.channelDetail(id, layer, channel)));
+const camViews = newestWins((target, stage) => Promise.all([
+  ofImage((id) => api.gradcam(id, target, stage, "heatmap")),
+  ofImage((id) => api.attribution(id, target, stage))]));
+const classSearches = newestWins((text) => api.searchClasses(text));
+
 let layerInfo = null;
-async function openLayer(layer) {
+async function openLayer(layer, channel = null) {
   const order = q("fm-order").value;
-  const shown = await progress("Tiling the feature maps...", () => Promise.all([
-    ofImage((id) => api.stageSummary(id, layer, order)), ofImage((id) => api.atlasBlob(id, layer, order))]));
+  const shown = await progress("Tiling the feature maps...", () => layerViews(layer, order));
   if (!shown) return;
   const [info, atlas] = shown;
   layerInfo = info;
@@ -125,7 +135,7 @@ async function openLayer(layer) {
   q("fm-explain").textContent = PART_NOTES[part] || "";
   q("fm-caption").textContent = `${shape(info.shape)} · mean ${num(info.strength.mean)} · ${pct(info.strength.active)} of values above zero · strongest channels ${info.top.slice(0, 5).join(", ")}`;
   setImage("atlas", q("atlas"), atlas);
-  await openChannel(layer, info.top[0]);
+  await openChannel(layer, channel ?? info.top[0]);
 }
 
 function tileAt(event) {
@@ -141,7 +151,7 @@ function tileAt(event) {
 }
 
 async function openChannel(layer, channel) {
-  const detail = await progress("Reading the channel...", () => ofImage((id) => api.channelDetail(id, layer, channel)));
+  const detail = await progress("Reading the channel...", () => channelViews(layer, channel));
   if (!detail) return;
   channelValues = detail.values;
   q("channel-title").textContent = `${layer} #${channel} (${shape(detail.shape)})`;
@@ -151,6 +161,36 @@ async function openChannel(layer, channel) {
     drawMap(q("pool-avg"), detail.avg_pool);
   }
   q("pool-gap").textContent = num(detail.gap);
+  markTile(channel);
+}
+
+// Outline the zoomed channel's tile in the atlas (the atlas is drawn scaled, so in percent).
+function markTile(channel) {
+  const box = q("atlas-pick");
+  const k = layerInfo ? layerInfo.atlas.order.indexOf(channel) : -1;
+  box.hidden = k < 0;
+  if (k < 0) return;
+  const { cols, tile, gap } = layerInfo.atlas;
+  const width = cols * (tile[1] + gap) - gap;
+  const img = q("atlas");
+  const scale = img.clientWidth / width;
+  Object.assign(box.style, {
+    left: `${(k % cols) * (tile[1] + gap) * scale}px`, top: `${Math.floor(k / cols) * (tile[0] + gap) * scale}px`,
+    width: `${tile[1] * scale}px`, height: `${tile[0] * scale}px`,
+  });
+  box.title = `channel ${channel}`;
+  box.dataset.channel = String(channel);
+}
+
+// A channel picked far from its card (the list of channels that drive a class): open it,
+// bring its card into view, and flash it so the eye finds it.
+async function showChannel(layer, channel) {
+  await openLayer(layer, channel);
+  const card = q("channel");
+  card.scrollIntoView({ behavior: "smooth", block: "center" });
+  card.classList.remove("flash");
+  void card.offsetWidth; // restart the animation
+  card.classList.add("flash");
 }
 
 async function showGradcam() {
@@ -158,9 +198,8 @@ async function showGradcam() {
   const target = parseClass(q("gradcam-class").value);
   const box = q("gradcam-box");
   box.classList.add("stale"); // until the new map arrives, or for good if it fails
-  const shown = await progress("Computing Grad-CAM...", () => Promise.all([
-    ofImage((id) => api.gradcam(id, target, stage, "heatmap")),
-    ofImage((id) => api.attribution(id, target, stage))]));
+  const shown = await progress("Computing Grad-CAM...", () => camViews(target, stage));
+  if (shown === undefined) return; // a newer request (another stage or class) replaced it
   if (!shown) {
     q("gradcam-caption").textContent = "No Grad-CAM for that class (see the message above): the map shown is the previous one.";
     return;
@@ -173,7 +212,7 @@ async function showGradcam() {
     ? `Grad-CAM for ${what} at ${stage}: red is where the evidence for it lies.`
     : `Grad-CAM for ${what} at ${stage} is zero everywhere: no map there adds evidence for it once the ` +
       "gradient weights are applied (common at early stages). Try a later stage.";
-  renderAttribution(q("attribution"), attribution, (layer, c) => openLayer(layer).then(() => openChannel(layer, c)));
+  renderAttribution(q("attribution"), attribution, showChannel);
 }
 
 async function showAllStages() {
@@ -198,7 +237,7 @@ let searchTimer = null;
 function searchClasses(text) {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(async () => {
-    const found = await progress("Searching the class names...", () => api.searchClasses(text));
+    const found = await progress("Searching the class names...", () => classSearches(text));
     if (!found) return;
     q("gradcam-class").list.replaceChildren(
       ...found.groups.map((g) => new Option(`${g} (every ${g} class)`, g)),

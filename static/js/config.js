@@ -15,4 +15,5 @@ export const CHOICES = Object.freeze({
   channels: values("channels"),
   pool: ["", ...values("pool")],
   display: values("display"),
+  outSize: ["true", "aligned"],
 });

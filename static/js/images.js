@@ -2,7 +2,7 @@
 // Owns the current image id, and re-sends the photo when the server has evicted it.
 import { ApiError, imageBlob, loadSample, uploadImage } from "./api.js";
 import { config } from "./config.js";
-import { state, update } from "./state.js";
+import { DEFAULTS, state, update } from "./state.js";
 import { showError, showStatus } from "./status.js";
 
 const ACCEPTED = config.accepted_types;
@@ -15,7 +15,7 @@ export function currentImage() {
 
 async function ingest() {
   if (lastUpload && !state.sample) return uploadImage(lastUpload.blob, lastUpload.name);
-  return loadSample(state.sample || "dog_german_shepherd");
+  return loadSample(state.sample || DEFAULTS.sample);
 }
 
 async function useRecord(record, change) {
@@ -31,7 +31,7 @@ export async function chooseSample(sampleId) {
     await useRecord(record, { sample: sampleId });
     showStatus("");
   } catch (err) {
-    showError(err);
+    showError(err, "upload");
   }
 }
 
@@ -39,7 +39,7 @@ export async function chooseFile(file) {
   if (!file) return;
   if (file.type && !ACCEPTED.includes(file.type)) {
     showError(new ApiError(415, "unsupported_image_type",
-      `${file.name || "This file"} is not a JPEG, PNG, WebP, BMP or GIF image.`));
+      `${file.name || "This file"} is not a JPEG, PNG, WebP, BMP or GIF image.`), "upload");
     return;
   }
   showStatus(`Uploading ${file.name || "the photo"}...`);
@@ -52,7 +52,7 @@ export async function chooseFile(file) {
     showStatus("");
   } catch (err) {
     preview(null); // refused: back to the photo the server has
-    showError(err);
+    showError(err, "upload");
   }
 }
 
@@ -98,14 +98,14 @@ export async function restore() {
     current = await ingest();
   } catch (err) {
     if (!state.sample) throw err;
-    current = await loadSample("dog_german_shepherd");
+    current = await loadSample(DEFAULTS.sample);
   }
   update({ image: current.id });
   // Ids are content hashes: a sample sent again keeps its id, so a different id means the
   // link named a photo (someone's upload) that the server has since dropped.
   if (named && current.id !== named && !lastUpload) {
     showStatus("The photo this link names is no longer on the server (uploads are kept for a while, not for ever), " +
-      `so ${state.sample ? "a built-in sample" : "the German shepherd"} is shown instead; upload the photo again to go on.`);
+      "so a built-in sample is shown instead; upload the photo again to go on.");
   }
   return current;
 }

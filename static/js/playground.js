@@ -1,18 +1,18 @@
 // The kernel playground: controls <-> state, one convolve request per edit (never stale),
 // the pixel inspector, downloads and the shareable link.
 import { ApiError, convolve, imageUrl, inspect, presets as fetchPresets } from "./api.js";
-import { bounds, labels } from "./config.js";
+import { bounds } from "./config.js";
 import { copyText, download, finder } from "./dom.js";
 import { currentImage, withImage } from "./images.js";
 import { linkHadKernel, shareUrl, state, subscribe, update } from "./state.js";
 import { clearError, showError, showStatus } from "./status.js";
 import { latestOnly } from "./lib/latest.js";
-import { kernelSum, kernelToText, normalise, resizeKernel, transpose } from "./lib/kernel.js";
+import { kernelToText, normalise, resizeKernel, transpose } from "./lib/kernel.js";
 import { isValidKernel, outputGeometry, outputStep, specFromState } from "./lib/spec.js";
-import { num } from "./lib/format.js";
 import { KernelGrid } from "./render/kernel-grid.js";
 import { ImagePair } from "./render/image-pair.js";
 import { renderInspector } from "./render/inspector.js";
+import { renderControls } from "./render/playground-controls.js";
 import { renderArithmetic, renderLegend } from "./render/arithmetic.js";
 
 const CONV_KEYS = ["image", "kernel", "stride", "dilation", "padding", "border", "channels", "bias",
@@ -32,7 +32,8 @@ const is3d = (k) => Array.isArray(k[0][0]);
 export async function startPlayground(panel) {
   root = panel;
   q = finder(panel);
-  grid = new KernelGrid(q("kernel-grid"), editCell);
+  // Leaving a cell that holds no number (a "-" typed and left) shows the error it now is.
+  grid = new KernelGrid(q("kernel-grid"), editCell, () => { if (!isValidKernel(state.kernel)) refresh(); });
   pair = new ImagePair(root, { onHover: (p) => { if (!pinned) explain(p); }, onPick: (p) => { pinned = p; explain(p); } });
   bindControls();
   presets = await fetchPresets();
@@ -44,6 +45,8 @@ export async function startPlayground(panel) {
   if (named && !linkHadKernel) update({ kernel: named.kernel });
   else if (named && kernelToText(named.kernel) !== kernelToText(state.kernel)) update({ preset: "" });
   pair.setZoom(state.zoom);
+  pair.setMode(state.outSize);
+  q("output-size-mode").value = state.outSize;
   syncControls();
   subscribe((s, changed) => {
     // A preset named without its kernel (a link typed into the address bar) brings its kernel.
@@ -55,6 +58,10 @@ export async function startPlayground(panel) {
     }
     if (CONV_KEYS.some((k) => changed.has(k)) || changed.has("preset")) syncControls();
     if (changed.has("image")) pair.setInput(imageUrl(s.image));
+    if (changed.has("outSize")) {
+      pair.setMode(s.outSize);
+      q("output-size-mode").value = s.outSize;
+    }
     if (changed.has("zoom")) {
       pair.setZoom(s.zoom);
       if (shownFormat && previewFormat() !== shownFormat && !CONV_KEYS.some((k) => changed.has(k))) refresh();
@@ -132,6 +139,7 @@ function bindControls() {
   });
   q("zoom").addEventListener("input", (e) => update({ zoom: Number(e.target.value) }));
   q("zoom-fit").addEventListener("click", () => update({ zoom: 0 }));
+  q("output-size-mode").addEventListener("change", (e) => update({ outSize: e.target.value }));
   q("download-png").addEventListener("click", () => saveOutput("png", "image"));
   q("download-npy").addEventListener("click", () => saveOutput("jpeg", "npy"));
   q("copy-link").addEventListener("click", copyLink);
@@ -160,39 +168,8 @@ function clampInt(v, lo, hi) {
 
 // Put state into the controls (on load, and when something else changed it: a link, the CNN tab).
 function syncControls() {
-  const s = state;
-  const k = is3d(s.kernel) ? s.kernel[0] : s.kernel;
-  field("preset").value = presets[s.preset] ? s.preset : "";
-  q("preset-note").textContent = presets[s.preset] ? presets[s.preset].description
-    : is3d(s.kernel) ? "A kernel with one slice per input channel (R, G, B), summed into one output: this is what a CNN's first layer does." : "";
-  const put = (el, v) => { if (document.activeElement !== el || el.type === "range") el.value = v; };
-  put(field("rows"), k.length);
-  put(field("cols"), k[0].length);
-  field("flip").checked = s.flip;
-  field("relu").checked = s.relu;
-  for (const name of ["stride", "dilation"]) {
-    field(name).value = s[name];
-    root.querySelector(`[data-out="${name}"]`).textContent = s[name];
-  }
-  field("padmode").value = typeof s.padding === "number" ? "explicit" : s.padding;
-  field("padnum").hidden = typeof s.padding !== "number";
-  if (typeof s.padding === "number") put(field("padnum"), s.padding);
-  field("border").value = s.border;
-  for (const radio of root.querySelectorAll('[data-field="channels"]')) {
-    radio.checked = radio.value === s.channels;
-    // An R, G, B kernel needs the three colour channels; a preset brings back a 2-D one.
-    radio.disabled = radio.value === "gray" && is3d(s.kernel);
-    radio.parentElement.title = radio.disabled ? "This kernel has one slice per colour channel: pick a preset to go back to grayscale" : "";
-    if (radio.value === "rgb") radio.nextSibling.textContent = is3d(s.kernel) ? " R, G, B summed into one output" : ` ${labels("channels").rgb}`;
-  }
-  put(field("bias"), s.bias);
-  field("pool").value = s.pool;
-  put(field("poolsize"), s.poolSize);
-  put(field("poolstride"), s.poolStride);
-  field("display").value = s.display;
-  grid.render(s.kernel);
-  const sum = kernelSum(s.kernel);
-  q("kernel-sum").textContent = Number.isFinite(sum) ? `sum ${num(sum, 4)}` : "sum ?";
+  renderControls(root, state, presets);
+  grid.render(state.kernel);
 }
 
 // One request in flight at most; edits made meanwhile collapse into the newest.
@@ -228,7 +205,10 @@ async function refresh() {
   for (const name of ["stride", "dilation"]) root.querySelector(`[data-out="${name}"]`).textContent = state[name];
   if (!state.image) return;
   if (!isValidKernel(state.kernel)) {
-    showError(new Error("Some kernel cells are not numbers (a decimal such as -0.5, or a fraction such as 1/9); fix the red ones."));
+    // A number still being typed ("-", "0.", "1/") is not a mistake yet: wait for the next key.
+    if (!grid.hasTyping()) {
+      showError(new Error("Some kernel cells are not numbers (a decimal such as -0.5, or a fraction such as 1/9); fix the red ones."), "playground");
+    }
     return;
   }
   try {
@@ -241,14 +221,14 @@ async function refresh() {
     q("input-size").textContent = `${summary.input.width}×${summary.input.height}`;
     q("output-size").textContent = `${summary.output.width}×${summary.output.height}`;
     renderArithmetic(root, summary);
-    renderLegend(q("legend"), summary.display);
-    clearError();
+    renderLegend(q("legend"), summary.display, summary.output.channels);
+    clearError("playground");
     if (pinned) explain(pinned);
   } catch (err) {
     // A setting that leaves no output (422): the picture and numbers on screen are the
     // previous settings', so they are greyed out and say so until an edit works again.
     if (err instanceof ApiError && err.status === 422) markStale(true);
-    showError(err instanceof ApiError ? err : new Error(String(err)));
+    showError(err instanceof ApiError ? err : new Error(String(err)), "playground");
   }
 }
 

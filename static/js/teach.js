@@ -35,11 +35,20 @@ export async function start(panel) {
   q("back-to-project").addEventListener("click", () => guard(backToProject));
   // A prediction is of one photo: choosing another clears it rather than leave it captioned wrongly.
   subscribe((_, changed) => { if (changed.has("image")) clearTry(); });
+  let gone = false;
   if (state.project) {
-    const existing = await guard(() => api.getProject(state.project));
-    if (existing) return show(existing);
+    try {
+      return show(await api.getProject(state.project));
+    } catch (err) {
+      if (!(err instanceof api.ApiError && err.status === 404)) return showError(err, "teach");
+      gone = true;
+    }
   }
   await guard(newProject);
+  if (gone) {
+    showError(new api.ApiError(404, "not_found", "The project this link names is gone: projects are kept on the " +
+      "server for a while after their last use, not for ever. Here is a new, empty one."), "teach");
+  }
 }
 
 async function newProject() {
@@ -73,7 +82,11 @@ async function reload() {
 
 function show(p) {
   project = p;
-  q("project-id").textContent = `project ${p.id}`;
+  // People see what the project is; the id stays in the link (and here, for scripts).
+  q("project-id").textContent = p.classes.length
+    ? `project of ${p.classes.length} class${p.classes.length === 1 ? "" : "es"}, kept on the server for a while: this page's link brings you back`
+    : "project: new and empty; add classes below";
+  q("project-id").dataset.project = p.id;
   q("back-to-project").hidden = !previous || previous === p.id;
   q("classes").replaceChildren(...p.classes.map((c) => classCard(c, (imageId) => api.thumbUrl(p.id, imageId), {
     addFiles: (files) => guard(() => addFiles(c, files)),

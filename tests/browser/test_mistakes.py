@@ -64,7 +64,7 @@ def test_a_link_to_a_photo_the_server_dropped_says_so(page):
     page.goto(page.base + "/#image=" + "ab" * 16 + "&k=1,0,-1")
     page.wait_for_function(f"() => {STATUS}.textContent.includes('no longer on the server')")
     page.wait_for_function("() => document.querySelector('[data-testid=input-size]')"
-                           ".textContent === '1024×768'")
+                           ".textContent === '1024×793'")  # the default sample, the macaw
     assert page.get_by_test_id("kernel-cell-0-2").input_value() == "-1"  # the rest survives
 
 
@@ -84,7 +84,7 @@ window.fetch = async (url, options) => {
 
 def test_the_cnn_tab_shows_the_photo_clicked_last(page):
     page.add_init_script(DELAY_PREDICTS)
-    page.goto(page.base + "/#tab=cnn")
+    page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
     page.get_by_test_id("predictions").locator("li").first.wait_for(timeout=30_000)
     # The macaw's answer comes back after the baseball was clicked, but before the baseball's.
     page.evaluate("window.predictDelays = [300, 900]")
@@ -100,7 +100,7 @@ def test_the_cnn_tab_shows_the_photo_clicked_last(page):
 
 
 def test_gradcam_takes_a_typed_name_and_explains_a_refusal(page):
-    page.goto(page.base + "/#tab=cnn")
+    page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
     page.get_by_test_id("predictions").locator("li").first.wait_for(timeout=30_000)
     box = page.get_by_test_id("gradcam-class")
     box.fill("tabby")
@@ -133,16 +133,15 @@ def test_a_bad_head_file_leaves_the_project_as_it_was(page):
     page.goto(page.base + "/#tab=teach")
     page.wait_for_function("() => document.querySelector('[data-testid=project-id]')"
                            ".textContent.startsWith('project')")
-    project = page.get_by_test_id("project-id").inner_text()
+    project = page.get_by_test_id("project-id").get_attribute("data-project")
     page.get_by_test_id("class-name").fill("mine")
     page.get_by_test_id("add-class").click()
     page.get_by_test_id("class-mine").wait_for()
     page.get_by_test_id("import-head").set_input_files(
         files=[{"name": "head.pt", "mimeType": "application/octet-stream", "buffer": b"junk"}])
     page.wait_for_function(f"() => {STATUS}.textContent.includes('not a ConvLens head')")
-    assert page.get_by_test_id("project-id").inner_text() == project
-    assert page.evaluate("new URLSearchParams(location.hash.slice(1)).get('project')") \
-        == project.removeprefix("project ")
+    assert page.get_by_test_id("project-id").get_attribute("data-project") == project
+    assert page.evaluate("new URLSearchParams(location.hash.slice(1)).get('project')") == project
     page.get_by_test_id("class-add-current-mine").click()  # the project still works
     page.wait_for_function("() => document.querySelectorAll('[data-testid=class-mine] .thumb')"
                            ".length === 1")

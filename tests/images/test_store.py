@@ -64,3 +64,31 @@ def test_redis_store_shares_images_between_instances():
         record = a.put(img)
         np.testing.assert_array_equal(b.get(record.id), img)
         assert b.get("0" * 32) is None
+
+
+def test_racing_requests_for_one_key_compute_it_once():
+    import threading
+
+    cache: LruCache[bytes] = LruCache(1000, len)
+    calls = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def compute() -> bytes:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return b"value"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("k", compute)))
+               for _ in range(4)]
+    threads[0].start()
+    started.wait(10)
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert results == [b"value"] * 4 and len(calls) == 1
+    assert cache.get_or_compute("other", lambda: b"x") == b"x"  # other keys never waited

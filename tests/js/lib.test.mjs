@@ -2,9 +2,9 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 
-import { kernelFromText, kernelSum, kernelToText, normalise, parseCell, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
+import { isPartialNumber, kernelFromText, kernelSum, kernelToText, normalise, parseCell, resizeKernel, transpose } from "../../static/js/lib/kernel.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
-import { latestOnly } from "../../static/js/lib/latest.js";
+import { latestOnly, newestWins } from "../../static/js/lib/latest.js";
 import { isValidKernel, outputGeometry, outputStep, pixelAt, specFromState, viewBounds } from "../../static/js/lib/spec.js";
 import { range2d, viridis } from "../../static/js/lib/colormap.js";
 import { num, pct } from "../../static/js/lib/format.js";
@@ -199,4 +199,30 @@ test("the sharing lesson counts a dense layer's weights against the stage's", ()
   assert.match(dense, /1\.3 M\s+parameters/);
   assert.match(dense, /would need 62\.7 M/);  // 1280 x 7 x 7 x 1000
   assert.equal(sharingLesson(undefined), "");
+});
+
+test("a number still being typed is told apart from a mistake", () => {
+  for (const t of ["-", "+", ".", "-.", "1e", "1e-", "1/", "-2/", ""]) assert.equal(isPartialNumber(t), true, t);
+  for (const t of ["-0.5", "1/9", "0.", "abc", "1..", "0x1", "--", "1/2/", "Infinity"]) assert.equal(isPartialNumber(t), false, t);
+});
+
+test("newestWins drops an answer that arrives after a newer call", async () => {
+  let release;
+  const seen = [];
+  const task = newestWins(async (x) => {
+    seen.push(x);
+    if (x === "slow") await new Promise((r) => { release = r; });
+    if (x === "bad") throw new Error("bad");
+    return x;
+  });
+  const first = task("slow");
+  const second = task("a");
+  const third = task("b");  // replaces "a" before it ran
+  release();
+  assert.equal(await first, undefined);  // answered, but after newer calls: dropped
+  assert.equal(await second, undefined);
+  assert.equal(await third, "b");
+  assert.deepEqual(seen, ["slow", "b"]);
+  const failed = task("bad");
+  await assert.rejects(failed, /bad/);  // the newest call's error still reaches its caller
 });

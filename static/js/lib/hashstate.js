@@ -3,7 +3,7 @@
 import { kernelFromText, kernelToText } from "./kernel.js";
 
 const NUMBER_KEYS = ["stride", "dilation", "bias", "poolSize", "poolStride", "zoom"];
-const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "camStage", "project"];
+const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "camStage", "project", "outSize"];
 const BOOL_KEYS = ["flip", "relu"];
 
 export function stateToHash(state) {

@@ -65,3 +65,12 @@ export function parseCell(text) {
   const v = m[2] === undefined ? Number(m[1]) : Number(m[1]) / Number(m[2]);
   return Number.isFinite(v) ? v : NaN;
 }
+
+// A cell on its way to a number: "-", "+", ".", "-.", "0.", "1e", "1e-", "1/", "-2/": typing
+// it is not a mistake yet. (Complete numbers are parseCell's; anything else is an error.)
+const PARTIAL = /^[+-]?(?:\d*\.?\d*(?:[eE][+-]?)?)?(?:\s*\/\s*[+-]?)?$/;
+
+export function isPartialNumber(text) {
+  const t = String(text).trim();
+  return !Number.isFinite(parseCell(t)) && PARTIAL.test(t) && /^[+-]?\.?$|[.eE+\-/]$/.test(t);
+}

@@ -26,3 +26,20 @@ export function latestOnly(task) {
     return new Promise((resolve, reject) => { pending = { args, resolve, reject }; });
   };
 }
+
+// latestOnly, and an answer that arrives after a newer call was made is dropped too (its
+// caller gets undefined): a view that can be asked again shows only the newest request's.
+export function newestWins(task) {
+  let latest = 0;
+  const run = latestOnly(task);
+  return async (...args) => {
+    const mine = ++latest;
+    try {
+      const result = await run(...args);
+      return mine === latest ? result : undefined;
+    } catch (err) {
+      if (mine === latest) throw err;
+      return undefined;
+    }
+  };
+}

@@ -27,18 +27,26 @@ export function renderArithmetic(root, summary) {
   q("stats").textContent = `Output ${o.width}×${o.height}${o.channels === 3 ? "×3" : ""}: min ${num(summary.stats.min)}, mean ${num(summary.stats.mean)}, max ${num(summary.stats.max)}`;
 }
 
-export function renderLegend(root, display) {
-  const labels = {
-    diverging: ["negative", "0", "positive"], abs: ["0", "", "|value| ≥ 255"],
-    minmax: ["min", "", "max"], clip: ["≤ 0", "", "≥ 255"],
-  }[display.mode];
-  root.className = `legend ${display.mode}`;
+// A legend true to what is drawn: one colour scale for a single-channel output; for an
+// R, G, B output (three channels shown as one colour picture) the scale each channel
+// follows, in grey levels, since no single colour bar can stand for it.
+export function renderLegend(root, display, channels = 1) {
+  const rgb = channels === 3;
+  root.className = `legend ${rgb && display.mode === "diverging" ? "rgb-diverging" : display.mode}`;
+  const ends = display.mode === "diverging" ? [`≤ ${num(display.low)}`, "0", `≥ ${num(display.high)}`]
+    : display.mode === "minmax" ? [num(display.low), "", num(display.high)]
+      : { abs: ["0", "", "|value| ≥ 255"], clip: ["≤ 0", "", "≥ 255"] }[display.mode];
   const bar = Object.assign(document.createElement("div"), { className: "bar" });
-  const ends = display.mode === "diverging"
-    ? [`≤ ${num(display.low)}`, "0", `≥ ${num(display.high)}`]
-    : display.mode === "minmax" ? [num(display.low), "", num(display.high)] : labels;
-  const text = document.createElement("div");
-  text.className = "ends";
+  const text = Object.assign(document.createElement("div"), { className: "ends" });
   text.append(...ends.map((t) => Object.assign(document.createElement("span"), { textContent: t })));
-  root.replaceChildren(bar, text);
+  const parts = [bar, text];
+  if (rgb) {
+    parts.unshift(Object.assign(document.createElement("p"), {
+      className: "legend-note",
+      textContent: display.mode === "diverging"
+        ? "Each of R, G and B on its own scale: dark is negative, mid-grey is 0, bright is positive; colours show where the channels differ."
+        : "Each of R, G and B on this scale, from dark to bright; colours show where the channels differ.",
+    }));
+  }
+  root.replaceChildren(...parts);
 }

@@ -4,13 +4,17 @@ import { num, pct, shape } from "../lib/format.js";
 import { count } from "../lib/sharing.js";
 import { renderBars } from "./prob-bars.js";
 
-export function renderPredictions(list, groupLine, prediction) {
+// The top class leads; the coarse group ("dog: 98%") follows, smaller, only when the top
+// class is in one and the group is likely: then it is the useful summary of many breeds.
+export function renderPredictions(headline, list, groupLine, prediction) {
+  const best = prediction.top[0];
+  headline.textContent = `${best.label}: ${pct(best.prob)}`;
   renderBars(list, prediction.top.map((t) => ({ label: t.label, fraction: t.prob, text: pct(t.prob) })));
-  const [name, p] = Object.entries(prediction.groups).sort((a, b) => b[1] - a[1])[0];
-  groupLine.textContent = p >= 0.5
-    ? `${name}: ${pct(p)} (summed over every ${name} class)`
-    : `No coarse group is likely (best: ${name} ${pct(p)}).`;
-  groupLine.dataset.group = name;
+  const name = prediction.top_group;
+  const p = name ? prediction.groups[name] : 0;
+  groupLine.hidden = !(name && p >= 0.5);
+  groupLine.textContent = groupLine.hidden ? "" : `${name}: ${pct(p)} (summed over every ${name} class)`;
+  groupLine.dataset.group = name || "";
 }
 
 export function renderStrip(strip, table, strengths, selected, onPick) {

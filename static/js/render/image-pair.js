@@ -1,5 +1,9 @@
-// Input and output side by side at one zoom; the output is scaled so that each output
-// pixel sits over the input pixels it was computed from. Owns both viewports.
+// Input and output side by side at one zoom. Two ways to draw the output:
+// - "true" (the default): one output pixel is drawn as large as one input pixel, so a
+//   stride-2 or pooled output is visibly smaller, as it really is;
+// - "aligned": the output is stretched so that each output pixel sits over the input pixels
+//   it was computed from (the two viewports then scroll together).
+// Owns both viewports, the zoom, and the boxes that mark a pixel and its window.
 import { finder } from "../dom.js";
 import { pixelAt, viewBounds } from "../lib/spec.js";
 
@@ -15,6 +19,7 @@ export class ImagePair {
     this.zoomInput = q("zoom");
     this.zoomOut = q("zoom-out");
     this.zoom = 0; // 0 = fit
+    this.mode = "true";
     this.geometry = null;
     this.outputUrl = null;
     this.syncScroll(this.inView, this.outView);
@@ -32,9 +37,13 @@ export class ImagePair {
     }).observe(this.inView);
   }
 
+  aligned() {
+    return this.mode === "aligned" && this.geometry;
+  }
+
   syncScroll(from, to) {
     from.addEventListener("scroll", () => {
-      if (this.syncing) return;
+      if (this.syncing || !this.aligned()) return; // true size: the two differ in size
       this.syncing = true;
       to.scrollLeft = from.scrollLeft;
       to.scrollTop = from.scrollTop;
@@ -65,25 +74,56 @@ export class ImagePair {
     this.layout();
   }
 
+  setMode(mode) {
+    this.mode = mode;
+    this.layout();
+  }
+
+  // Zoom about the pinned pixel's window, or else the middle of the input view: that point
+  // stays where it is on screen (zooming used to enlarge the top-left corner).
   setZoom(zoom) {
+    const before = this.scale();
+    const b = this.inputBounds();
+    const view = this.inView;
+    const anchor = this.marked && this.marked.window
+      ? { x: (this.marked.window.x0 + this.marked.window.x1 + 1) / 2, y: (this.marked.window.y0 + this.marked.window.y1 + 1) / 2 }
+      : { x: b.x0 + (view.scrollLeft + view.clientWidth / 2) / before, y: b.y0 + (view.scrollTop + view.clientHeight / 2) / before };
+    const onScreen = { x: (anchor.x - b.x0) * before - view.scrollLeft, y: (anchor.y - b.y0) * before - view.scrollTop };
     this.zoom = zoom;
     this.layout();
+    const after = this.scale();
+    view.scrollLeft = (anchor.x - b.x0) * after - onScreen.x;
+    view.scrollTop = (anchor.y - b.y0) * after - onScreen.y;
+    if (!this.aligned() && this.marked && this.geometry) this.keepPixelInView();
   }
 
   // Screen pixels per input pixel: the zoom, or (zoom 0) whatever fits the viewport.
   scale() {
     if (this.zoom) return this.zoom;
-    const b = this.bounds();
+    const b = this.inputBounds();
     const w = b.x1 - b.x0;
     const h = b.y1 - b.y0;
     if (!w || !h) return 1;
     const maxHeight = parseFloat(getComputedStyle(this.inView).maxHeight) || Infinity;
-    return Math.max(0.05, Math.min((this.inView.clientWidth - 4) / w, (maxHeight - 4) / h));
+    // One pixel short of the viewport: a rounded-up width would add a scrollbar.
+    return Math.max(0.05, Math.min((this.inView.clientWidth - 1) / w, (maxHeight - 1) / h));
   }
 
-  bounds() {
-    if (this.geometry) return viewBounds(this.geometry);
-    return { x0: 0, y0: 0, x1: this.input.naturalWidth, y1: this.input.naturalHeight };
+  // What the input viewport shows, in input pixels: the input, and when the output is
+  // aligned with it, wherever the output reaches beyond it (padding wider than "same").
+  inputBounds() {
+    if (this.aligned()) return viewBounds(this.geometry);
+    const g = this.geometry;
+    return { x0: 0, y0: 0, x1: g ? g.inWidth : this.input.naturalWidth, y1: g ? g.inHeight : this.input.naturalHeight };
+  }
+
+  // Screen pixels per output pixel, and where output pixel (0, 0) starts in its layer.
+  outputScale() {
+    const z = this.scale();
+    const g = this.geometry;
+    if (!this.aligned()) return { px: z, x: 0, y: 0 };
+    const b = this.inputBounds();
+    return { px: g.step * z, x: (g.offsetX - b.x0) * z, y: (g.offsetY - b.y0) * z };
   }
 
   layout() {
@@ -94,21 +134,17 @@ export class ImagePair {
     this.zoomInput.max = String(Math.max(8, Math.ceil(z)));
     if (!this.zoom) this.zoomInput.value = String(Math.max(0.25, z));
     const g = this.geometry;
-    const b = this.bounds();
+    const b = this.inputBounds();
     const inW = g ? g.inWidth : this.input.naturalWidth;
     const inH = g ? g.inHeight : this.input.naturalHeight;
-    Object.assign(this.input.style, {
-      width: `${inW * z}px`, height: `${inH * z}px`, marginLeft: `${-b.x0 * z}px`, marginTop: `${-b.y0 * z}px`,
-    });
-    for (const layer of [this.input.parentElement, this.output.parentElement]) {
-      Object.assign(layer.style, { width: `${(b.x1 - b.x0) * z}px`, height: `${(b.y1 - b.y0) * z}px` });
-    }
+    const size = (w, h) => ({ width: `${w}px`, height: `${h}px` });
+    Object.assign(this.input.style, size(inW * z, inH * z), { marginLeft: `${-b.x0 * z}px`, marginTop: `${-b.y0 * z}px` });
+    Object.assign(this.input.parentElement.style, size((b.x1 - b.x0) * z, (b.y1 - b.y0) * z));
     if (!g) return;
-    const px = g.step * z;
-    Object.assign(this.output.style, {
-      width: `${g.width * px}px`, height: `${g.height * px}px`,
-      marginLeft: `${(g.offsetX - b.x0) * z}px`, marginTop: `${(g.offsetY - b.y0) * z}px`,
-    });
+    const o = this.outputScale();
+    const layer = this.aligned() ? size((b.x1 - b.x0) * z, (b.y1 - b.y0) * z) : size(g.width * o.px, g.height * o.px);
+    Object.assign(this.output.parentElement.style, layer);
+    Object.assign(this.output.style, size(g.width * o.px, g.height * o.px), { marginLeft: `${o.x}px`, marginTop: `${o.y}px` });
     this.refreshBoxes();
   }
 
@@ -128,14 +164,13 @@ export class ImagePair {
   refreshBoxes() {
     if (!this.marked || !this.geometry) return;
     const z = this.scale();
-    const b = this.bounds();
-    const g = this.geometry;
+    const b = this.inputBounds();
+    const o = this.outputScale();
     const { p, window } = this.marked;
-    const px = g.step * z;
-    const side = Math.max(px, 8); // an output pixel can be under a screen pixel when zoomed out
-    const grow = (side - px) / 2;
+    const side = Math.max(o.px, 8); // an output pixel can be under a screen pixel when zoomed out
+    const grow = (side - o.px) / 2;
     Object.assign(this.pixelBox.style, {
-      left: `${(g.offsetX - b.x0) * z + p.x * px - grow}px`, top: `${(g.offsetY - b.y0) * z + p.y * px - grow}px`,
+      left: `${o.x + p.x * o.px - grow}px`, top: `${o.y + p.y * o.px - grow}px`,
       width: `${side}px`, height: `${side}px`,
     });
     this.pixelBox.hidden = false;
@@ -146,5 +181,16 @@ export class ImagePair {
       });
       this.patchBox.hidden = false;
     }
+  }
+
+  // With the output at its own size its viewport scrolls by itself: bring the pinned pixel in.
+  keepPixelInView() {
+    const { px } = this.outputScale();
+    const { p } = this.marked;
+    const view = this.outView;
+    const x = p.x * px;
+    const y = p.y * px;
+    if (x < view.scrollLeft || x > view.scrollLeft + view.clientWidth) view.scrollLeft = x - view.clientWidth / 2;
+    if (y < view.scrollTop || y > view.scrollTop + view.clientHeight) view.scrollTop = y - view.clientHeight / 2;
   }
 }

@@ -1,6 +1,6 @@
 // The kernel as a grid of number inputs (three grids for an R, G, B kernel).
 import { num } from "../lib/format.js";
-import { parseCell } from "../lib/kernel.js";
+import { isPartialNumber, parseCell } from "../lib/kernel.js";
 
 const tint = (v, peak) => {
   if (!Number.isFinite(v) || !peak) return "";
@@ -9,9 +9,11 @@ const tint = (v, peak) => {
 };
 
 export class KernelGrid {
-  constructor(root, onChange) {
+  // onChange(c, i, j, value) after each keystroke; onSettle() when a cell is left.
+  constructor(root, onChange, onSettle = () => {}) {
     this.root = root;
     this.onChange = onChange;
+    this.onSettle = onSettle;
   }
 
   // Draw `kernel` ((rows x cols) or 3 such slices); keeps focus if the shape is unchanged.
@@ -29,7 +31,7 @@ export class KernelGrid {
       if (document.activeElement !== input) input.value = Number.isFinite(v) ? num(v, 3) : input.value;
       input.title = Number.isFinite(v) ? String(v) : "not a number";
       input.style.background = tint(v, peak);
-      input.classList.toggle("invalid", !Number.isFinite(v));
+      this.mark(input, v);
     });
   }
 
@@ -51,6 +53,7 @@ export class KernelGrid {
       input.setAttribute("data-testid", `kernel-cell-${count === 3 ? c + "-" : ""}${i}-${j}`);
       input.setAttribute("aria-label", `kernel ${count === 3 ? "RGB"[c] + " " : ""}row ${i + 1} column ${j + 1}`);
       input.addEventListener("input", () => this.edited(input));
+      input.addEventListener("blur", () => { this.mark(input, parseCell(input.value)); this.onSettle(); });
       input.addEventListener("keydown", (e) => this.move(e, input, slice.length, row.length));
       grid.append(input);
     }));
@@ -58,9 +61,28 @@ export class KernelGrid {
     return box;
   }
 
+  // Red (and aria-invalid) for a cell that is not a number, unless it is the one being typed
+  // and still on its way to one ("-" before "-0.5").
+  mark(input, v) {
+    const bad = !Number.isFinite(v) && !this.typing(input);
+    input.classList.toggle("invalid", bad);
+    input.setAttribute("aria-invalid", String(bad));
+  }
+
+  typing(input) {
+    return document.activeElement === input && isPartialNumber(input.value);
+  }
+
+  // Whether every cell that is not a number is one being typed (so no error is due yet).
+  hasTyping() {
+    const cells = [...this.root.querySelectorAll("input")];
+    const pending = cells.filter((i) => !Number.isFinite(parseCell(i.value)));
+    return pending.length > 0 && pending.every((i) => this.typing(i));
+  }
+
   edited(input) {
     const v = parseCell(input.value);
-    input.classList.toggle("invalid", !Number.isFinite(v));
+    this.mark(input, v);
     this.onChange(Number(input.dataset.c), Number(input.dataset.i), Number(input.dataset.j), v);
   }
 
