@@ -37,7 +37,7 @@ _PNG = media("image/png")
 
 
 @router.post("/stages/{stage}/channels/{c}/visualization", status_code=202,
-             responses=errors(404, 422),
+             responses=errors(400, 404, 422),
              summary="Optimise a picture that excites one channel (a job)")
 def start_visualization(stage: Stage, c: Channel, services: ServicesDep, client: ClientDep,
                         body: VisualizationRequest | None = None) -> VisualizationAccepted:
