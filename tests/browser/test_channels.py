@@ -15,7 +15,8 @@ WAIT_MS = 300_000  # a loaded 2-core box: the first visit also indexes the bundl
 def _open_stage(page, stage: str) -> str:
     page.get_by_test_id(f"stage-{stage}").click()
     page.wait_for_function(
-        "s => document.querySelector('[data-testid=channel-title]').textContent.startsWith(s + ' #')",
+        "s => document.querySelector('[data-testid=channel-title]')"
+        ".textContent.startsWith(s + ' #')",
         arg=stage, timeout=60_000)
     title = page.get_by_test_id("channel-title").inner_text()
     return title.split("#")[1].split(" ")[0]
