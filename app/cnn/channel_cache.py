@@ -37,6 +37,7 @@ def read(settings: Settings, name: str) -> bytes | None:
 def write(settings: Settings, name: str, data: bytes) -> None:
     """Write atomically (a reader never sees half a file), or log why not."""
     path = _path(settings, name)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
@@ -45,3 +46,5 @@ def write(settings: Settings, name: str, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not keep %s in %s: %s", name, settings.channels_cache_dir, exc)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)  # no half-written leftovers

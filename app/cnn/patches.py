@@ -30,6 +30,7 @@ from app.core.errors import Conflict
 from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.encode import encode, tile
+from app.jobs.record import JobRecord
 from app.jobs.system import JobContext, Kind
 from models.preprocess import centre_crop
 from models.receptive import unit_box
@@ -98,7 +99,7 @@ def stored_index(services: Services) -> BundleIndex | None:
     return index
 
 
-def start_index(services: Services, client: str):
+def start_index(services: Services, client: str) -> JobRecord:
     """Queue the indexing job (or join it; it ends at once when the index is kept already)."""
     name = index_name(services)
     return services.jobs.submit(INDEX_KIND, {"name": name}, client=client, key=_job_key(name))
