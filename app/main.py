@@ -11,6 +11,7 @@ import cv2
 from fastapi import FastAPI
 
 from app import page
+from app.cnn import channels_router, patches, visualize
 from app.cnn import router as cnn
 from app.core.cache import LruCache
 from app.core.gate import JobGate
@@ -39,7 +40,7 @@ log = logging.getLogger("convlens")
 
 
 # Every kind of job any process may run; a `convlens worker` registers the same.
-JOB_KINDS = [*training.KINDS, *demo.KINDS, *probe.KINDS]
+JOB_KINDS = [*training.KINDS, *demo.KINDS, *probe.KINDS, *visualize.KINDS, *patches.KINDS]
 
 
 def build_services(settings: Settings) -> Services:
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
     install_error_handlers(app)
     app.add_middleware(AdmissionLimit, gate=services.gate)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
-    for feature in (health, images, playground, cnn, teach, jobs, page):
+    for feature in (health, images, playground, cnn, channels_router, teach, jobs, page):
         app.include_router(feature.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

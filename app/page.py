@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.cnn.dataset import load_bundle
 from app.core.settings import ROOT
 from app.http.deps import ServicesDep
 from app.images.samples import load_samples
@@ -28,6 +29,7 @@ def index(request: Request, services: ServicesDep) -> HTMLResponse:
     options = playground_options()
     return templates.TemplateResponse(request, "index.html", {
         "samples": samples,
+        "dataset": load_bundle(services.settings.dataset_dir),  # their credits are shown
         "assets": request.app.state.assets,
         "model_ready": services.model is not None,
         "options": options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["bench.playground", "bench.cnn", "bench.teach", "bench.load"]
+SUITES = ["bench.playground", "bench.cnn", "bench.teach", "bench.load", "bench.channels"]
 
 
 def main(names: list[str]) -> None:

@@ -7,6 +7,7 @@ classroom on one small machine needs. The README's SECURITY section lists them.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -50,6 +51,10 @@ class Settings:
     max_jobs_per_client: int = 4  # queued or running jobs of one browser
     job_ttl_s: int = 3600  # how long a job's record and result are kept after its last change
     samples_dir: Path = ROOT / "static" / "samples"
+    # Channels (app/cnn/channels_router.py): the bundled photos searched for top patches, and
+    # where finished visualisations and the photos' per-channel maxima are kept on disk.
+    dataset_dir: Path = ROOT / "static" / "dataset"
+    channels_cache_dir: Path = Path(tempfile.gettempdir()) / "convlens-channels"
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -128,3 +128,16 @@ export const projectGradcam = (pid, imageId, classId) =>
   getBlob(project(pid, `/gradcam?${query({ image_id: imageId, class_id: classId })}`));
 export const exportBlob = (pid, format) => getBlob(project(pid, `/export?${query({ format })}`));
 export const importClassifier = (pid, file) => postFile(project(pid, "/head"), file, file.name);
+
+// --- What a channel looks for (feature visualisation, top image patches) -----------------
+
+const channelPath = (stage, c) => `/api/stages/${enc(stage)}/channels/${c}`;
+const patchQuery = (k, imageIds, extra = []) =>
+  new URLSearchParams([["k", k], ...imageIds.map((id) => ["image_id", id]), ...extra]).toString();
+
+// 202 {job}: follow it; job.extra.preview is the latest picture, job.result the finished one.
+export const startVisualization = (stage, c, body = {}) => postJson(`${channelPath(stage, c)}/visualization`, body);
+export const pictureBlob = (url) => getBlob(url);  // a URL a visualisation job gave
+export const topPatches = (stage, c, k, imageIds = []) => getJson(`${channelPath(stage, c)}/top-patches?${patchQuery(k, imageIds)}`);
+export const topPatchesBlob = (stage, c, k, imageIds = []) =>
+  getBlob(`${channelPath(stage, c)}/top-patches?${patchQuery(k, imageIds, [["as", "image"]])}`);
