@@ -1,6 +1,6 @@
 // "What it looks for" in the one-channel card: a picture optimised to excite the channel
 // (a job, shown as it grows) and the places in photos where the channel fires most.
-// cnn.js calls showChannel(layer, channel) whenever a channel is opened.
+// cnn.js calls showLooksFor(layer, channel) whenever a channel is opened.
 import * as api from "./api.js";
 import { config } from "./config.js";
 import { finder } from "./dom.js";
@@ -43,7 +43,7 @@ function track(progress, job) {
   progress.bar.parentElement.hidden = job.status === "done";
 }
 
-export function showChannel(layer, channel) {
+export function showLooksFor(layer, channel) {
   if (!q) init();
   const mine = ++opened;
   if (running && !ended(running)) cancel(running).catch(() => {}); // nobody waits for it now

@@ -11,7 +11,7 @@ import { describeTarget, parseClass } from "./lib/classes.js";
 import { newestWins } from "./lib/latest.js";
 import { num, pct, shape } from "./lib/format.js";
 import { sharingLesson } from "./lib/sharing.js";
-import { showChannel } from "./channels.js";
+import { showLooksFor } from "./channels.js";
 
 const PART_NOTES = {
   expand: "Expand (1×1 conv): mixes channels at each pixel and widens them 6×, so the next step has more to work with.",
@@ -156,7 +156,7 @@ async function openChannel(layer, channel) {
   if (!detail) return;
   channelValues = detail.values;
   q("channel-title").textContent = `${layer} #${channel} (${shape(detail.shape)})`;
-  showChannel(layer, channel);
+  showLooksFor(layer, channel);
   drawMap(q("channel-canvas"), detail.values);
   if (detail.max_pool) {
     drawMap(q("pool-max"), detail.max_pool);
