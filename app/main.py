@@ -15,6 +15,7 @@ from app.cnn import channels_router, patches, visualize
 from app.cnn import router as cnn
 from app.core.cache import LruCache
 from app.core.gate import JobGate
+from app.core.memory import Janitor
 from app.core.services import Services
 from app.core.settings import ROOT, Settings
 from app.http import health
@@ -94,9 +95,13 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
         # Every process reaps lost jobs; it runs them too unless CONVLENS_JOBS_IN_PROCESS=0.
         workers = JobWorkers(services.jobs, settings.job_workers, settings.jobs_in_process)
         workers.start()
+        janitor = Janitor([services.derived], lambda: services.gate.last_used,
+                          idle_s=settings.cache_idle_s)
+        janitor.start()
         try:
             yield
         finally:
+            janitor.stop()
             workers.stop()
 
     app = FastAPI(title="ConvLens", version="0.1.0", lifespan=lifespan,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import fields, is_dataclass
@@ -37,6 +38,7 @@ class LruCache(Generic[V]):
         self.max_bytes = max_bytes
         self._sizeof = sizeof
         self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._used: dict[Hashable, float] = {}  # key -> when last read or written
         self._bytes = 0
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}  # keys being computed now
@@ -47,6 +49,7 @@ class LruCache(Generic[V]):
             if item is None:
                 return None
             self._items.move_to_end(key)
+            self._used[key] = time.monotonic()
             return item[0]
 
     def put(self, key: Hashable, value: V) -> None:
@@ -58,10 +61,27 @@ class LruCache(Generic[V]):
             if old is not None:
                 self._bytes -= old[1]
             self._items[key] = (value, size)
+            self._used[key] = time.monotonic()
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, (_, evicted) = self._items.popitem(last=False)
+                gone, (_, evicted) = self._items.popitem(last=False)
+                self._used.pop(gone, None)
                 self._bytes -= evicted
+
+    def drop_idle(self, idle_s: float) -> int:
+        """Forget entries nobody used for ``idle_s`` seconds; the bytes freed. A busy hour
+        leaves the cache full; a quiet minute gives its memory back (``app.core.memory``)."""
+        cutoff = time.monotonic() - idle_s
+        freed = 0
+        with self._lock:
+            # Least recently used first: stop at the first entry still in use.
+            for key in list(self._items):
+                if self._used.get(key, 0) > cutoff:
+                    break
+                freed += self._items.pop(key)[1]
+                self._used.pop(key, None)
+            self._bytes -= freed
+        return freed
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value, or ``compute()`` stored. Requests racing for the same key wait

@@ -16,6 +16,7 @@ the slowest answered after 7 s). Inside a thread, ``JobGate.slot`` lets
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,6 +37,7 @@ class JobGate:
         self.max_queue = max_queue
         self.timeout_s = timeout_s
         self.capacity = max_jobs + max_queue  # requests admitted at once (app.http.admission)
+        self.last_used = time.monotonic()  # when CPU work last ended (the janitor waits for a lull)
 
     @property
     def waiting(self) -> int:
@@ -61,6 +63,7 @@ class JobGate:
             yield
         finally:
             self._slots.release()
+            self.last_used = time.monotonic()
 
     def reserve_threads(self) -> None:
         """Give the threadpool a thread for every request the gate admits, so an admitted
