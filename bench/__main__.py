@@ -5,13 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["bench.playground", "bench.cnn", "bench.teach", "bench.load", "bench.channels"]
+from bench import report
+
+SUITES = ["bench.playground", "bench.cnn", "bench.load", "bench.browser", "bench.memory",
+          "bench.teach", "bench.jobs", "bench.channels"]
 
 
 def main(names: list[str]) -> None:
     for name in names or SUITES:
         print(f"== {name}")
         importlib.import_module(name).main()
+    print("\n" + report.table())
 
 
 if __name__ == "__main__":

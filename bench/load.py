@@ -17,7 +17,8 @@ import time
 
 import httpx
 
-from bench.server import percentile, running_server
+from bench.report import figure
+from bench.server import multipart, percentile, rss_mib, running_server, server_pid
 from tests.support.photos import noisy_gradient
 from tests.support.servers import redis_server
 
@@ -25,26 +26,6 @@ USERS = int(os.environ.get("BENCH_USERS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 MAX_REQUESTS = 50_000
 SIDE = 512
-
-
-def _rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children, from /proc (KiB)."""
-    total = 0
-    for p in [pid, *_children(pid)]:
-        try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
-        except (FileNotFoundError, StopIteration):
-            pass
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(c) for c in f.read().split()]
-    except FileNotFoundError:
-        return []
 
 
 class _Connection:
@@ -76,17 +57,9 @@ class _Connection:
         return int(status_line.split()[1]), await self.reader.readexactly(length)
 
 
-def _multipart(data: bytes) -> tuple[bytes, str]:
-    boundary = "convlensbench"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").encode()
-    return body + data + f"\r\n--{boundary}--\r\n".encode(), \
-        f"multipart/form-data; boundary={boundary}"
-
-
 async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
     conn = _Connection(host, port)
-    body, ctype = _multipart(noisy_gradient(SIDE, n))
+    body, ctype = multipart(noisy_gradient(SIDE, n))
     _, answer = await conn.request("POST", "/api/images", body, ctype)
     image_id = json.loads(answer)["id"]
     step = 0
@@ -99,7 +72,7 @@ async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
         else:
             kernel = [[-1, 0, 1], [-2, (step % 7) - 3, 2], [-1, 0, 1]]
             kind, path = "edit", f"/api/images/{image_id}/convolve"
-            payload = json.dumps({"kernel": kernel}).encode()
+            payload = json.dumps({"kernel": kernel, "channels": "rgb"}).encode()
         t0 = time.perf_counter()
         try:
             status, _ = await conn.request("GET" if kind == "analysis" else "POST", path,
@@ -113,59 +86,58 @@ async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
             stats["statuses"][status] = stats["statuses"].get(status, 0) + 1
 
 
-async def _run(base: str, pid: int) -> None:
+async def _run(base: str, pid: int) -> dict:
     host, port = base.removeprefix("http://").split(":")
     health = httpx.get(base + "/api/health").json()
     stats = {"count": 0, "errors": 0, "statuses": {}, "lat": {"edit": [], "analysis": []},
              "model": health["model_loaded"]}
-    peak = 0
+    peak = 0.0
 
     async def watch() -> None:
         nonlocal peak
         while True:
-            peak = max(peak, _rss_kib(pid))
+            peak = max(peak, rss_mib(pid))
             await asyncio.sleep(0.2)
 
     watcher = asyncio.create_task(watch())
     start = time.monotonic()
     await asyncio.gather(*[_user(host, int(port), n, start + SECONDS, stats)
                            for n in range(USERS)])
-    elapsed = time.monotonic() - start
+    stats["elapsed"] = time.monotonic() - start
+    stats["peak"] = peak
     watcher.cancel()
-    print(f"{USERS} users, {elapsed:.1f} s, {stats['count']} requests, "
-          f"{stats['errors']} errors {stats['statuses'] or ''}, "
-          f"peak server RSS {peak / 1024:.0f} MiB")
-    for kind, lat in stats["lat"].items():
-        if lat:
-            print(f"  {kind:8} {len(lat) / elapsed:7.1f}/s  p50 {percentile(lat, 50):6.1f} ms  "
-                  f"p99 {percentile(lat, 99):6.1f} ms")
+    return stats
+
+
+def _report(label: str, stats: dict, targets: bool) -> None:
+    """Figures for one run; the edit targets apply to the edits-only runs."""
+    elapsed = stats["elapsed"]
+    edits = stats["lat"]["edit"]
+    figure(f"{label}: edits/s", len(edits) / elapsed, "/s", target=600 if targets else None,
+           better="higher")
+    figure(f"{label}: edit p99", percentile(edits, 99), "ms", target=150 if targets else None,
+           floor=f"p50 {percentile(edits, 50):.1f} ms")
+    figure(f"{label}: errors", stats["errors"], "", target=0 if targets else None)
+    if stats["lat"]["analysis"]:
+        analyses = stats["lat"]["analysis"]
+        figure(f"{label}: Grad-CAM analyses/s (p99 {percentile(analyses, 99):.0f} ms)",
+               len(analyses) / elapsed, "/s")
+    figure(f"{label}: peak server RSS", stats["peak"], "MiB")
 
 
 def main() -> None:
-    for model in ("1", "0"):
-        what = "edits + Grad-CAM analyses" if model == "1" else "edits only (no model)"
-        print(f"-- one worker, in-memory store, {what}")
+    print(f"{USERS} keep-alive connections on loopback, {SECONDS:g} s each run, RGB 512x512 "
+          "3x3 edits (and, with the model, a Grad-CAM for a new class every tenth step)")
+    for model in ("0", "1"):
+        what = "edits" if model == "0" else "edits + Grad-CAM"
         with running_server(env={"CONVLENS_LOAD_MODEL": model}) as base:
-            asyncio.run(_run(base, _server_pid(base)))
-        print(f"-- two uvicorn workers sharing a Redis store, {what}")
+            _report(f"{USERS} conns, one worker, {what}",
+                    asyncio.run(_run(base, server_pid(base))), model == "0")
         with redis_server() as url, running_server(
                 env={"CONVLENS_LOAD_MODEL": model, "CONVLENS_STORE_BACKEND": "redis",
                      "CONVLENS_REDIS_URL": url}, workers=2) as base:
-            asyncio.run(_run(base, _server_pid(base)))
-
-
-def _server_pid(base: str) -> int:
-    port = base.rsplit(":", 1)[1]
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    cmd = f.read().split(b"\0")
-            except OSError:
-                continue
-            if b"app.cli" in cmd and port.encode() in cmd:
-                return int(pid)
-    raise RuntimeError("cannot find the server process")
+            _report(f"{USERS} conns, two workers + Redis, {what}",
+                    asyncio.run(_run(base, server_pid(base))), False)
 
 
 if __name__ == "__main__":

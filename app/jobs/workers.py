@@ -15,7 +15,7 @@ from app.jobs.system import HEARTBEAT_S, Jobs
 
 log = logging.getLogger("convlens.jobs")
 
-IDLE_WAIT_S = 0.02  # between polls of an empty in-memory queue (Redis blocks instead)
+IDLE_WAIT_S = 0.02  # the longest an idle worker waits before polling again (Redis blocks)
 REAP_EVERY_S = 2.0
 
 
@@ -42,6 +42,7 @@ class JobWorkers:
         """Ask every thread to stop; a job in progress keeps its thread until it ends (its
         lease then lapses and another worker takes it if this process exits first)."""
         self._stop.set()
+        self.jobs.queued_here.set()  # idle workers wake and see the stop
         for thread in self._threads:
             thread.join(timeout_s)
 
@@ -51,7 +52,9 @@ class JobWorkers:
             try:
                 task = queue.dequeue()  # Redis: blocks up to its read timeout
                 if task is None:
-                    self._stop.wait(IDLE_WAIT_S)
+                    # A task queued after the clear sets it again, so none waits a full poll.
+                    self.jobs.queued_here.wait(IDLE_WAIT_S)
+                    self.jobs.queued_here.clear()
                     continue
                 queue.execute(task)
             except Exception:  # a worker thread never dies of one bad task or a Redis blip
