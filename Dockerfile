@@ -19,11 +19,12 @@ COPY app ./app
 COPY models ./models
 COPY templates ./templates
 COPY static ./static
-# Editable, so templates/ and static/ are found beside the code (app/config.py ROOT).
+# Editable, so templates/ and static/ are found beside the code (ROOT in app/core/settings.py).
 RUN pip install -e . && useradd --create-home --uid 10001 convlens
 
 USER convlens
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=2)"
+# A job worker for several hosts (with CONVLENS_STORE_BACKEND=redis): docker run convlens convlens worker
 CMD ["convlens", "--host", "0.0.0.0", "--port", "8000"]
