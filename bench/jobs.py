@@ -36,7 +36,7 @@ def _empty_jobs(settings: Settings) -> tuple[list[float], list[float]]:
     workers.start()
     try:
         overhead = []
-        for k in range(EMPTY_JOBS):
+        for _ in range(EMPTY_JOBS):
             t0 = time.perf_counter()
             record = jobs.submit("probe", {"seconds": 0}, client="bench")
             while jobs.get(record.id).status not in ("done", "failed"):
