@@ -111,6 +111,68 @@ def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epoch
     return float(np.trace(confusion) / confusion.sum()), confusion.tolist()
 
 
+@dataclass(frozen=True)
+class CurvePoint:
+    """Held-out accuracy when training on ``per_class`` photos of each class."""
+
+    per_class: int
+    accuracy: float  # mean over repeats of the class-balanced held-out accuracy
+    spread: float  # standard deviation over repeats
+    low: float  # the worst repeat
+    high: float  # the best repeat
+
+
+def curve_sizes(y: np.ndarray, n_classes: int) -> list[int]:
+    """Photos per class a learning curve can train on: 1, 2, 4, ... and the most that still
+    leaves one held-out photo in every class. Empty when some class has fewer than 2."""
+    counts = np.bincount(y, minlength=n_classes)
+    most = int(counts.min()) - 1 if counts.size else 0
+    sizes = [1 << i for i in range(most.bit_length()) if 1 << i < most]
+    return sizes + [most] if most >= 1 else []
+
+
+def learning_curve(feats: list[np.ndarray], y: np.ndarray, n_classes: int,
+                   sizes: list[int] | None = None, repeats: int = 5, seed: int = 0,
+                   epochs: int = 100, augment: bool = True,
+                   progress: Callable[[float], None] | None = None) -> list[CurvePoint]:
+    """Accuracy on held-out photos against photos per class, from cached features.
+
+    For each repeat and size, ``size`` photos of every class are drawn at random to train
+    on (all their views when ``augment``) and every other photo is held out and judged on
+    its plain view, so a held-out photo never contributes to training. Accuracy is the mean
+    over classes of the share of its held-out photos put in the class (chance is
+    ``1 / n_classes`` however unequal the counts). Pure and deterministic for a seed.
+    ``sizes`` default to ``curve_sizes``; ``progress`` hears the fraction done (0-1).
+    """
+    if repeats < 1:
+        raise ValueError("a learning curve needs at least one repeat")
+    sizes = curve_sizes(y, n_classes) if sizes is None else sorted(set(sizes))
+    most = curve_sizes(y, n_classes)[-1:] or [0]
+    if any(not 1 <= s <= most[0] for s in sizes):
+        raise ValueError(f"photos per class must be within 1..{most[0]} to keep one held-out "
+                         f"photo per class; got {sizes}")
+    members = [np.flatnonzero(y == c) for c in range(n_classes)]
+    scores = np.zeros((repeats, len(sizes)))
+    for r in range(repeats):
+        rng = np.random.default_rng([seed, r])
+        order = [rng.permutation(m) for m in members]
+        for j, size in enumerate(sizes):
+            train = np.concatenate([o[:size] for o in order])
+            x, t = stack(feats, y, train, augment)
+            classifier = train_classifier(x, t, n_classes, epochs, seed + r).classifier
+            recalls = []
+            for o in order:
+                held = o[size:]
+                guess = predict_probs(classifier, np.stack([feats[i][0] for i in held])).argmax(1)
+                recalls.append(float(np.mean(guess == y[held])))
+            scores[r, j] = np.mean(recalls)
+            if progress:
+                progress((r * len(sizes) + j + 1) / (repeats * len(sizes)))
+    return [CurvePoint(size, float(scores[:, j].mean()), float(scores[:, j].std()),
+                       float(scores[:, j].min()), float(scores[:, j].max()))
+            for j, size in enumerate(sizes)]
+
+
 def stack(feats: list[np.ndarray], y: np.ndarray, index: np.ndarray, augment: bool
           ) -> tuple[np.ndarray, np.ndarray]:
     """Training rows for the photos in ``index``: every view if augmenting, else the plain one."""

@@ -65,3 +65,50 @@ def test_a_head_file_round_trips_and_a_code_running_pickle_is_refused(tmp_path: 
     assert not marker.exists()
     torch.load(io.BytesIO(buf.getvalue()), weights_only=False)  # the file really is an exploit
     assert marker.exists()
+
+
+def test_curve_sizes_double_and_keep_one_photo_of_each_class_held_out():
+    assert transfer.curve_sizes(np.repeat([0, 1], 25), 2) == [1, 2, 4, 8, 16, 24]
+    assert transfer.curve_sizes(np.array([0] * 9 + [1] * 5), 2) == [1, 2, 4]
+    assert transfer.curve_sizes(np.repeat([0, 1], 2), 2) == [1]
+    assert transfer.curve_sizes(np.array([0, 0, 1]), 2) == []
+    assert transfer.curve_sizes(np.array([0, 0, 1, 1]), 3) == []  # class 2 has no photo
+
+
+def test_learning_curve_reaches_perfect_accuracy_on_separable_clusters():
+    feats, y = clusters(per_class=9)
+    heard: list[float] = []
+    points = transfer.learning_curve(feats, y, 2, repeats=3, seed=1, epochs=20,
+                                     progress=heard.append)
+    assert [p.per_class for p in points] == [1, 2, 4, 8]
+    assert points[-1].accuracy == 1.0 and points[-1].spread == 0.0
+    assert all(p.low <= p.accuracy <= p.high for p in points)
+    assert len(heard) == 3 * 4 and heard == sorted(heard) and heard[-1] == 1.0
+
+
+def test_learning_curve_never_trains_on_the_photos_it_judges():
+    """Random labels on random points: a linear classifier fits any 16 training photos
+    perfectly, so only photos it never saw (nor their augmented views) score near chance;
+    a leak of held-out photos into training would push the accuracy towards 1."""
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1], 20)
+    feats = [(p + rng.normal(0, 0.1, (4, transfer.FEATURES))).astype(np.float32)
+             for p in rng.normal(0, 1, (len(y), transfer.FEATURES))]
+    (point,) = transfer.learning_curve(feats, y, 2, sizes=[8], repeats=5, seed=0, epochs=30)
+    assert 0.3 <= point.accuracy <= 0.7  # 5 x 24 held-out photos; chance is 0.5
+    train = np.arange(8)
+    x, t = transfer.stack(feats, y, np.concatenate([train, train + 20]), True)
+    fitted = transfer.train_classifier(x, t, 2, epochs=30).classifier
+    assert (transfer.predict_probs(fitted, x).argmax(1) == t).all()  # it does fit its own
+
+
+def test_learning_curve_is_deterministic_for_a_seed_and_refuses_impossible_sizes():
+    feats, y = clusters(per_class=5, seed=2)
+    one = transfer.learning_curve(feats, y, 2, repeats=2, seed=4, epochs=5)
+    assert one == transfer.learning_curve(feats, y, 2, repeats=2, seed=4, epochs=5)
+    (single,) = transfer.learning_curve(feats, y, 2, sizes=[2], repeats=1, epochs=5)
+    assert single.spread == 0.0 and single.low == single.high == single.accuracy
+    with pytest.raises(ValueError, match="1..4"):
+        transfer.learning_curve(feats, y, 2, sizes=[5], repeats=1)
+    with pytest.raises(ValueError, match="repeat"):
+        transfer.learning_curve(feats, y, 2, repeats=0)
