@@ -14,16 +14,33 @@ RESIZE_TO = 256
 CROP = 224
 
 
+def resized_size(h: int, w: int, resize_to: int = RESIZE_TO) -> tuple[int, int]:
+    """``(height, width)`` of a ``h`` x ``w`` photo with its shorter side scaled to
+    ``resize_to`` (never under the crop)."""
+    scale = resize_to / min(h, w)
+    return max(CROP, round(h * scale)), max(CROP, round(w * scale))
+
+
+def resize_shorter(rgb_u8: np.ndarray, resize_to: int = RESIZE_TO) -> np.ndarray:
+    """The whole photo at ``resized_size``: what the centre crop is cut from (the
+    translation lesson slides its window over it)."""
+    h, w = rgb_u8.shape[:2]
+    rh, rw = resized_size(h, w, resize_to)
+    # INTER_AREA averages when shrinking (no aliasing); bilinear when enlarging.
+    interp = cv2.INTER_AREA if resize_to < min(h, w) else cv2.INTER_LINEAR
+    return cv2.resize(rgb_u8, (rw, rh), interpolation=interp)  # cv2 wants (w, h)
+
+
+def crop_origin(rh: int, rw: int) -> tuple[int, int]:
+    """``(top, left)`` of the centre crop in a ``rh`` x ``rw`` resized photo."""
+    return (rh - CROP) // 2, (rw - CROP) // 2
+
+
 def centre_crop(rgb_u8: np.ndarray, resize_to: int = RESIZE_TO) -> np.ndarray:
     """``(H, W, 3) uint8`` -> the ``(224, 224, 3) uint8`` crop the model is shown: the
     shorter side scaled to ``resize_to`` (a larger value zooms in), then the centre."""
-    h, w = rgb_u8.shape[:2]
-    scale = resize_to / min(h, w)
-    size = (max(CROP, round(w * scale)), max(CROP, round(h * scale)))  # cv2 wants (w, h)
-    # INTER_AREA averages when shrinking (no aliasing); bilinear when enlarging.
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(rgb_u8, size, interpolation=interp)
-    top, left = (resized.shape[0] - CROP) // 2, (resized.shape[1] - CROP) // 2
+    resized = resize_shorter(rgb_u8, resize_to)
+    top, left = crop_origin(*resized.shape[:2])
     return np.ascontiguousarray(resized[top:top + CROP, left:left + CROP])
 
 
