@@ -3,8 +3,8 @@
 import { kernelFromText, kernelToText } from "./kernel.js";
 
 const NUMBER_KEYS = ["stride", "dilation", "bias", "poolSize", "poolStride", "zoom"];
-const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "camStage", "project", "outSize"];
-const BOOL_KEYS = ["flip", "relu"];
+const TEXT_KEYS = ["tab", "sample", "image", "preset", "border", "channels", "pool", "display", "stage", "cls", "camStage", "project", "outSize", "lesson"];
+const BOOL_KEYS = ["flip", "relu", "big"];
 
 export function stateToHash(state) {
   const p = new URLSearchParams();
@@ -28,6 +28,8 @@ export function hashToState(hash, defaults, choices = {}) {
     if (p.has(k) && Number.isFinite(Number(p.get(k)))) out[k] = Number(p.get(k));
   }
   for (const k of BOOL_KEYS) if (p.has(k)) out[k] = p.get(k) === "1";
+  // A teacher's link names only the lesson (/#lesson=translation): it opens the Lessons tab.
+  if (p.has("lesson") && p.get("lesson") && !p.has("tab")) out.tab = "lessons";
   if (p.has("k")) {
     const kernel = kernelFromText(p.get("k"));
     if (kernel) out.kernel = kernel;
