@@ -141,3 +141,29 @@ export const pictureBlob = (url) => getBlob(url);  // a URL a visualisation job 
 export const topPatches = (stage, c, k, imageIds = []) => getJson(`${channelPath(stage, c)}/top-patches?${patchQuery(k, imageIds)}`);
 export const topPatchesBlob = (stage, c, k, imageIds = []) =>
   getBlob(`${channelPath(stage, c)}/top-patches?${patchQuery(k, imageIds, [["as", "image"]])}`);
+
+// --- Lessons -----------------------------------------------------------------------------
+
+export const lessons = () => getJson("/api/lessons");
+// The raw float32 output of a convolution: {shape, data} is read from it by lib/lesson-values.js.
+export const convolveValues = async (imageId, spec) =>
+  (await call(`${imageUrl(imageId)}/convolve?${query({ as: "npy" })}`, json(spec))).arrayBuffer();
+export const channelImage = (id, layer, c) => getBlob(`${imageUrl(id)}/stages/${enc(layer)}/channels/${c}?${query({ as: "image" })}`);
+
+// 200 with the curve when it is computed, else 202 {job}: {status, body} says which.
+const lessonPath = (id, path, params) => `${imageUrl(id)}/${path}?${query(params)}`;
+async function resultOrJob(url, options) {
+  const response = await call(url, options);
+  return { status: response.status, body: await response.json() };
+}
+export const translationCurve = (id, params) => resultOrJob(lessonPath(id, "translation", params));
+export const translationResult = (url) => getJson(url);  // a finished job's result link
+// {blob, headers}: the map's fixed colour scale rides in X-Map-Range ("lo,hi").
+export const translationMap = (id, params) => blobWithHeaders(lessonPath(id, "translation/map", params));
+export const translationCrop = (id, params) => getBlob(lessonPath(id, "translation/crop", params));
+export const receptiveField = (id, stage, x, y) => getJson(lessonPath(id, `stages/${enc(stage)}/receptive-field`, { x, y }));
+export const effectiveField = (id, stage, x, y) =>
+  getBlob(lessonPath(id, `stages/${enc(stage)}/receptive-field`, { x, y, as: "image" }));
+export const startSpurious = () => postJson("/api/lessons/spurious");
+export const startHowManyImages = (body = {}) => postJson("/api/lessons/how-many-images", body);
+export const lessonResult = (url) => getJson(url);  // a lesson job's result link

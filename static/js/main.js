@@ -5,7 +5,7 @@ import { showError } from "./status.js";
 import { startPlayground } from "./playground.js";
 
 // Tabs whose module loads on first use (the playground is always there).
-const LAZY = { cnn: () => import("./cnn.js"), teach: () => import("./teach.js") };
+const LAZY = { cnn: () => import("./cnn.js"), teach: () => import("./teach.js"), lessons: () => import("./lessons.js") };
 const started = new Set();
 
 function showTab(tab) {

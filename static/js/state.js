@@ -29,6 +29,8 @@ export const DEFAULTS = Object.freeze({
   cls: "",          // the Grad-CAM class as typed ("" is the top class)
   camStage: config.cam_stage,
   project: "",      // transfer-learning project id (lives in server memory)
+  lesson: "",       // the lesson open in the Lessons tab ("" shows the list)
+  big: false,       // large type in the lessons, for a projector
 });
 
 const listeners = new Set();
