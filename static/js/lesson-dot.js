@@ -5,11 +5,10 @@
 import * as api from "./api.js";
 import { el } from "./dom.js";
 import { withImage } from "./images.js";
+import { convSpec, playgroundLink, presets as loadPresets, strongestPixel, testid } from "./lesson-common.js";
 import { state } from "./state.js";
 import { num } from "./lib/format.js";
-import { stateToHash } from "./lib/hashstate.js";
-import { dotProduct, poolWinner, slidePositions, writtenOut } from "./lib/lesson-conv.js";
-import { parseNpy } from "./lib/lesson-values.js";
+import { dotProduct, slidePositions, writtenOut } from "./lib/lesson-conv.js";
 import { renderInspector } from "./render/inspector.js";
 import { BoxedPicture } from "./render/lesson-picture.js";
 import { drawZoom } from "./render/lesson-zoom.js";
@@ -17,17 +16,11 @@ import { drawZoom } from "./render/lesson-zoom.js";
 const KERNELS = ["sobel_x", "sobel_y", "sharpen", "box_blur", "laplacian_4"];
 const STEPS = 5;  // positions the step-through slides over
 
-const testid = (node, id) => { node.setAttribute("data-testid", id); return node; };
+const specFor = (kernel) => convSpec(kernel);
 
-// The lesson's convolution: the playground's defaults, grayscale, one kernel.
-const specFor = (kernel) => ({
-  kernel, stride: 1, padding: "same", border: "reflect101", dilation: 1, bias: 0,
-  channels: "gray", flip: false, relu: false, pool: null, display: "diverging",
-});
-
-function mount(box) {
+function mount(box, kit) {
   const select = testid(el("select"), "dot-kernel");
-  const link = testid(el("a", { className: "button-link", textContent: "Open in the kernel playground" }), "open-playground");
+  const link = el("span");
   const photoBox = el("div");
   const outputBox = el("div");
   const zoom = testid(el("canvas", { className: "lesson-zoom" }), "dot-zoom");
@@ -55,45 +48,36 @@ function mount(box) {
   let presets = null;
   let size = null;
   let point = null;       // the first position of the step-through
+  let shownImage = "";
   let positions = [];
   let step = 0;
   let values = [];        // the output value at each position visited
   let fresh = () => true; // whether the current run is still the newest
-  const photo = new BoxedPicture(photoBox, { alt: "your photo", onPick: (x, y) => start({ x, y }) });
-  const output = new BoxedPicture(outputBox, { alt: "the convolution output", onPick: (x, y) => start({ x, y }) });
+  const photo = new BoxedPicture(photoBox, { alt: "your photo", onPick: (x, y) => start({ x, y }).catch(kit.report) });
+  const output = new BoxedPicture(outputBox, { alt: "the convolution output", onPick: (x, y) => start({ x, y }).catch(kit.report) });
   const kernel = () => presets[select.value].kernel;
 
-  select.addEventListener("change", () => run(fresh));
-  back.addEventListener("click", () => show(Math.max(0, step - 1)));
-  forward.addEventListener("click", () => show(Math.min(positions.length - 1, step + 1)));
+  select.addEventListener("change", () => { point = null; run(fresh).catch(kit.report); });
+  back.addEventListener("click", () => show(Math.max(0, step - 1)).catch(kit.report));
+  forward.addEventListener("click", () => show(Math.min(positions.length - 1, step + 1)).catch(kit.report));
 
   async function run(isFresh) {
     fresh = isFresh;
     if (!presets) {
-      presets = await api.presets();
+      presets = await loadPresets();
       select.replaceChildren(...KERNELS.filter((k) => presets[k]).map((k) => new Option(presets[k].name, k)));
     }
-    link.href = stateToHash({ ...state, tab: "playground", preset: select.value, kernel: kernel(), channels: "gray",
-      stride: 1, dilation: 1, padding: "same", bias: 0, relu: false, flip: false, pool: "" });
+    link.replaceChildren(testid(playgroundLink("Open in the kernel playground", { preset: select.value, kernel: kernel() }), "open-playground"));
     const made = await withImage(async (id) => ({ id, ...(await api.convolve(id, specFor(kernel()))) }));
     if (!isFresh()) return;
     size = made.summary.input;
     await Promise.all([photo.show(api.imageUrl(made.id)), output.show(made.blob)]);
+    if (state.image !== shownImage) point = null;  // a new photo: a new place to start
+    shownImage = state.image;
     const inside = point && point.x < size.width && point.y < size.height;
-    await start(inside ? point : await withImage(strongest));
-  }
-
-  // Where to start on a new photo: just before the kernel's strongest response, so the
-  // slide crosses an edge. Found cheaply: the output max-pooled in 8x8 tiles (a small .npy),
-  // then the inspector's view of the winning tile says which pixel in it won.
-  async function strongest(id) {
-    const pool = { kind: "max", size: 8, stride: 8 };
-    const { shape, data } = parseNpy(await api.convolveValues(id, { ...specFor(kernel()), pool }));
-    const best = data.reduce((b, v, i) => (v > data[b] ? i : b), 0);
-    const tile = { x: best % shape[1], y: Math.floor(best / shape[1]) };
-    const info = await api.inspect(id, { ...specFor(kernel()), pool, ...tile });
-    const won = poolWinner(info.pool.values[0], "max");
-    return { x: Math.max(0, info.pool.window.x0 + won.col - 2), y: info.pool.window.y0 + won.row };
+    // A new photo starts just before the kernel's strongest answer, so the slide crosses an edge.
+    const strong = inside ? null : await withImage((id) => strongestPixel(id, specFor(kernel())));
+    await start(inside ? point : { x: Math.max(0, strong.x - 2), y: strong.y });
   }
 
   async function start(p) {

@@ -2,11 +2,12 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 
-import { dotProduct, outputSize, outputSizeSteps, poolWinner, slidePositions, writtenOut } from "../../static/js/lib/lesson-conv.js";
+import { cosine, dotProduct, mostAlike, outputSize, outputSizeSteps, poolWinner, slidePositions, writtenOut } from "../../static/js/lib/lesson-conv.js";
 import { absQuantile, histogram, magnitude, meanAbs, parseNpy, relu, signSummary } from "../../static/js/lib/lesson-values.js";
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "../../static/js/lib/lesson-params.js";
 import { extent, linear, niceTicks } from "../../static/js/lib/lesson-plot.js";
 import { lessonLink, neighbours } from "../../static/js/lib/lesson-nav.js";
+import { diverging, ink, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 
 // A .npy file as numpy.save writes it (version 1.0, header padded to a multiple of 64).
@@ -132,4 +133,27 @@ test("a lesson's link opens the Lessons tab, with large type if asked", () => {
 test("a lesson's in-page link", () => {
   assert.equal(lessonLink({ id: "edges", url: "/#lesson=edges" }), "#lesson=edges");
   assert.equal(lessonLink({ id: "relu" }), "#lesson=relu");
+});
+
+test("value colours: diverging for signed values, ink for sizes", () => {
+  assert.deepEqual(diverging(0), [247, 247, 247]);
+  assert.deepEqual(diverging(-1), [33, 102, 172]);
+  assert.deepEqual(diverging(5), [178, 24, 43]);  // clipped
+  assert.deepEqual(ink(0), [247, 247, 247]);
+  assert.deepEqual(ink(1), [20, 20, 20]);
+  const rgba = valuesToRgba(Float32Array.of(-2, 0, 2), "signed", 2);
+  assert.deepEqual([...rgba.slice(0, 4)], [33, 102, 172, 255]);
+  assert.deepEqual([...rgba.slice(8, 12)], [178, 24, 43, 255]);
+});
+
+test("which learned filter is most like a hand-made kernel", () => {
+  const sobel = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]];
+  assert.equal(cosine(sobel, sobel), 1);
+  assert.equal(cosine(sobel, sobel.map((r) => r.map((v) => -v))), -1);
+  assert.equal(cosine(sobel, [[1, 1, 1], [1, 1, 1], [1, 1, 1]]), 0);
+  const flat = [[[1, 1, 1], [1, 1, 1], [1, 1, 1]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]];
+  // Split over R, G, B: only the sum over the three slices is compared.
+  const third = sobel.map((r) => r.map((v) => -v / 3));
+  const edge = [third, third, third];
+  assert.deepEqual(mostAlike([flat, edge], sobel), { index: 1, cosine: -1 });
 });

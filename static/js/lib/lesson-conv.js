@@ -54,3 +54,25 @@ export function poolWinner(values, kind) {
   values.forEach((row, i) => row.forEach((v, j) => { if (v > best.value) best = { value: v, row: i, col: j }; }));
   return best;
 }
+
+// Cosine between two kernels' weights (any shape, flattened): 1 the same pattern, -1 its
+// negative, 0 unrelated.
+export function cosine(a, b) {
+  const x = a.flat(2);
+  const y = b.flat(2);
+  let dot = 0; let nx = 0; let ny = 0;
+  x.forEach((v, i) => { dot += v * y[i]; nx += v * v; ny += y[i] * y[i]; });
+  return nx && ny ? dot / Math.sqrt(nx * ny) : 0;
+}
+
+// Of learned RGB filters (each 3 slices of k x k), the one whose pattern summed over R, G, B
+// is most like `kernel` (k x k), or like its negative: {index, cosine} (cosine < 0: negative).
+export function mostAlike(filters, kernel) {
+  let best = { index: -1, cosine: 0 };
+  filters.forEach((f, index) => {
+    const summed = f[0].map((row, i) => row.map((_, j) => f.reduce((s, slice) => s + slice[i][j], 0)));
+    const c = cosine(summed, kernel);
+    if (Math.abs(c) > Math.abs(best.cosine)) best = { index, cosine: c };
+  });
+  return best;
+}
