@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { cosine, dotProduct, mostAlike, outputSize, outputSizeSteps, poolWinner, slidePositions, writtenOut } from "../../static/js/lib/lesson-conv.js";
 import { absQuantile, histogram, magnitude, meanAbs, parseNpy, relu, signSummary } from "../../static/js/lib/lesson-values.js";
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "../../static/js/lib/lesson-params.js";
-import { extent, linear, niceTicks } from "../../static/js/lib/lesson-plot.js";
 import { lessonLink, neighbours } from "../../static/js/lib/lesson-nav.js";
 import { diverging, ink, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
@@ -101,15 +100,6 @@ test("parameter sharing: the worked example's counts", () => {
   assert.equal(grouped(999), "999");
   assert.equal(logFraction(1000, 1e6), 0.5);
   assert.equal(logFraction(1, 1e6), 0);
-});
-
-test("plot axes: round ticks and linear maps", () => {
-  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
-  assert.deepEqual(niceTicks(-32, 32, 4), [-40, -20, 0, 20, 40].filter((t) => t >= -32 && t <= 32));
-  assert.deepEqual(niceTicks(3, 3), [3]);
-  const f = linear(0, 10, 100, 200);
-  assert.equal(f(5), 150);
-  assert.deepEqual(extent([{ points: [{ x: -2, y: 0.4 }, { x: 5, y: 0.9 }] }], { yFloor: 0, yCeil: 1 }), { x0: -2, x1: 5, y0: 0, y1: 1 });
 });
 
 test("lessons in teaching order: previous and next", () => {

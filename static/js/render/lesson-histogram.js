@@ -4,7 +4,7 @@
 // every other bar.
 import { num } from "../lib/format.js";
 import { count } from "../lib/sharing.js";
-import { linear } from "../lib/lesson-plot.js";
+import { linear } from "../lib/teach-chart.js";
 import { svg, text } from "./lesson-svg.js";
 
 const W = 420;
