@@ -1,0 +1,100 @@
+// A small line chart on a canvas: series, a shaded band (a spread), whiskers (worst and
+// best), horizontal reference lines (chance), axes with round ticks and a legend.
+import { bandPolygon, extent, linear, log2Scale, niceTicks, points } from "../lib/teach-chart.js";
+import { num } from "../lib/format.js";
+
+const INK = "#5a6472";
+const GRID = "#e3e7ee";
+
+// spec: {x: {domain?, log2?, ticks?, label, format?}, y: {domain?, floor?, label, format?},
+//        series: [{label, color, xs, ys, dash?, dots?}], band?: {color, xs, lo, hi},
+//        whiskers?: {color, xs, lo, hi}, lines?: [{y, label, color}]}
+export function drawChart(canvas, spec) {
+  const ctx = canvas.getContext("2d");
+  const { width, height } = canvas;
+  ctx.clearRect(0, 0, width, height);
+  const pad = { left: 44, right: 10, top: 22, bottom: 34 };
+  const allX = spec.series.flatMap((s) => s.xs);
+  const xDomain = spec.x.domain || extent([allX]);
+  const yDomain = spec.y.domain || extent([...spec.series.map((s) => s.ys),
+    ...(spec.band ? [spec.band.lo, spec.band.hi] : [])], spec.y.floor ?? null);
+  const scaleX = spec.x.log2 ? log2Scale : linear;
+  const sx = scaleX(xDomain[0], xDomain[1], pad.left, width - pad.right);
+  const sy = linear(yDomain[0], yDomain[1], height - pad.bottom, pad.top);
+  const fx = spec.x.format || ((v) => num(v, 2));
+  const fy = spec.y.format || ((v) => num(v, 2));
+
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.lineWidth = 1;
+  ctx.fillStyle = INK;
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of niceTicks(yDomain[0], yDomain[1], 4)) {
+    line(ctx, [[pad.left, sy(t)], [width - pad.right, sy(t)]], GRID);
+    ctx.fillText(fy(t), pad.left - 4, sy(t));
+  }
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of spec.x.ticks || niceTicks(xDomain[0], xDomain[1], 5)) {
+    ctx.fillText(fx(t), sx(t), height - pad.bottom + 4);
+  }
+  line(ctx, [[pad.left, pad.top], [pad.left, height - pad.bottom], [width - pad.right, height - pad.bottom]], "#9aa3b1");
+  ctx.fillText(spec.x.label, (pad.left + width - pad.right) / 2, height - 14);
+  ctx.save();
+  ctx.translate(10, (pad.top + height - pad.bottom) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = "middle";
+  ctx.fillText(spec.y.label, 0, 0);
+  ctx.restore();
+
+  if (spec.band && spec.band.xs.length) {
+    const poly = bandPolygon(spec.band.xs, spec.band.lo, spec.band.hi, sx, sy, yDomain[0], yDomain[1]);
+    ctx.fillStyle = spec.band.color;
+    ctx.beginPath();
+    poly.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.closePath();
+    ctx.fill();
+  }
+  if (spec.whiskers) {
+    spec.whiskers.xs.forEach((x, i) => line(ctx, [[sx(x), sy(spec.whiskers.lo[i])], [sx(x), sy(spec.whiskers.hi[i])]], spec.whiskers.color));
+  }
+  for (const ref of spec.lines || []) {
+    line(ctx, [[pad.left, sy(ref.y)], [width - pad.right, sy(ref.y)]], ref.color, [4, 4]);
+    ctx.fillStyle = ref.color;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(ref.label, width - pad.right - 2, sy(ref.y) - 2);
+  }
+  for (const s of spec.series) {
+    const pts = points(s.xs, s.ys, sx, sy);
+    ctx.lineWidth = 2;
+    line(ctx, pts, s.color, s.dash || []);
+    if (s.dots || pts.length === 1) {
+      ctx.fillStyle = s.color;
+      for (const [x, y] of pts) { ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill(); }
+    }
+  }
+  legend(ctx, spec.series, pad.left + 6, 4);
+}
+
+function line(ctx, pts, color, dash = []) {
+  if (pts.length < 2) return;
+  ctx.strokeStyle = color;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+function legend(ctx, series, x, y) {
+  ctx.lineWidth = 2;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  for (const s of series) {
+    line(ctx, [[x, y + 6], [x + 16, y + 6]], s.color, s.dash || []);
+    ctx.fillStyle = INK;
+    ctx.fillText(s.label, x + 20, y);
+    x += 28 + ctx.measureText(s.label).width;
+  }
+}
