@@ -167,3 +167,19 @@ export const effectiveField = (id, stage, x, y) =>
 export const startSpurious = () => postJson("/api/lessons/spurious");
 export const startHowManyImages = (body = {}) => postJson("/api/lessons/how-many-images", body);
 export const lessonResult = (url) => getJson(url);  // a lesson job's result link
+
+// --- Teach it (new) ----------------------------------------------------------------------
+
+export const listSamples = () => getJson("/api/samples");
+// The four views a photo gives training (plain, mirrored, tighter crop, its mirror): a PNG strip.
+export const photoViews = (pid, imageId) => getBlob(project(pid, `/images/${enc(imageId)}/views`));
+// 202 {job}; done: job.result is the curve's URL.
+export const startLearningCurve = (pid, body = {}) => postJson(project(pid, "/learning-curve"), body);
+export const startScratch = (pid, body = {}) => postJson(project(pid, "/scratch"), body);
+export const latestScratch = (pid) => getJson(project(pid, "/scratch"));
+export const teachResult = (url) => getJson(url);  // a finished learning-curve or scratch job's result link
+export const teachPicture = (url) => getBlob(url);  // a filters or maps URL a scratch job gave
+export const scratchFiltersUrl = (pid, jobId, epoch) => project(pid, `/scratch/filters?${query({ job: jobId, epoch })}`);
+export const scratchMaps = (pid, jobId, imageId) => getBlob(project(pid, `/scratch/maps?${query({ job: jobId, image_id: imageId })}`));
+// ONNX export is a job (202 {job}); once done, exportBlob(pid, "onnx") is the file.
+export const startOnnxExport = (pid) => postJson(project(pid, `/export?${query({ format: "onnx" })}`));

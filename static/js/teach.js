@@ -1,5 +1,6 @@
-// The "Teach it" tab: classes of photos, training progress, evaluation, predictions,
-// Grad-CAM through the new classifier, the spurious-feature lesson, export and import.
+// The "Teach it" tab: a project's classes and how photos get into them, training and its
+// evaluation, the spurious-feature lesson, export and import. The camera, the predictions,
+// the learning curve and the from-scratch comparison have modules of their own.
 import * as api from "./api.js";
 import { download, el, finder } from "./dom.js";
 import { withImage } from "./images.js";
@@ -7,34 +8,55 @@ import { state, subscribe, update } from "./state.js";
 import { guard, showError, showStatus } from "./status.js";
 import { followJob } from "./jobs.js";
 import { num, pct } from "./lib/format.js";
-import { classCard } from "./render/class-card.js";
+import { classCard, setRecording, showPending } from "./render/class-card.js";
 import { renderConfusion } from "./render/confusion.js";
 import { JobProgress } from "./render/job-progress.js";
 import { drawLoss } from "./render/loss-chart.js";
-import { renderBars } from "./render/prob-bars.js";
+import { cameraCard } from "./teach-camera.js";
+import { Collector, Recorder, droppedFiles } from "./teach-collect.js";
+import { LearningCurve } from "./teach-curve.js";
+import { Tryout } from "./teach-predict.js";
+import { samplesPicker } from "./teach-samples.js";
+import { Scratch } from "./teach-scratch.js";
 
 let q = null;
 let project = null;  // GET /api/projects/{id}
 let previous = null; // the user's own project while the lesson (or an import) replaced it
 let progress = null; // the training or lesson job on screen
+let camera = null;
+let collector = null;
+let recorder = null;
+let tryout = null;
+let curve = null;
+let scratch = null;
+let exportProgress = null;
 
 export async function start(panel) {
   q = finder(panel);
   progress = new JobProgress(q("train-job"));
+  collector = new Collector({ onItems: pendingChanged, onIdle: () => { if (!recorder.recording) guard(reload); } });
+  camera = cameraCard(q, (on) => { if (tryout) { markRecording(); tryout.sync(on); } });
+  recorder = new Recorder(camera, collector, { onChange: markRecording });
+  tryout = new Tryout(q, () => project, camera);
+  curve = new LearningCurve(q, () => project);
+  scratch = new Scratch(q, () => project);
+  exportProgress = new JobProgress(q("export-job"));
+  samplesPicker(q, () => project, (cls, sources) => collector.add(project.id, cls.id, sources));
   q("new-project").addEventListener("click", () => guard(newProject));
   q("teach-demo").addEventListener("click", () => guard(runDemo));
   q("class-form").addEventListener("submit", (e) => { e.preventDefault(); guard(addClass); });
   q("train").addEventListener("click", () => guard(train));
-  q("teach-predict").addEventListener("click", () => guard(tryCurrentPhoto));
-  q("export-head").addEventListener("click", () => guard(() => save("head")));
-  q("export-torchscript").addEventListener("click", () => guard(() => save("torchscript")));
+  for (const format of ["head", "torchscript", "onnx"]) {
+    q(`export-${format}`).addEventListener("click", () => guard(() => save(format)));
+  }
   q("import-head").addEventListener("change", (e) => {
     guard(() => importClassifier(e.target.files[0]));
     e.target.value = ""; // the same file may be chosen again
   });
   q("back-to-project").addEventListener("click", () => guard(backToProject));
-  // A prediction is of one photo: choosing another clears it rather than leave it captioned wrongly.
-  subscribe((_, changed) => { if (changed.has("image")) clearTry(); });
+  // A prediction is of one photo: choosing another clears it rather than leave it captioned
+  // wrongly (live answers are of the camera, not of the photo).
+  subscribe((_, changed) => { if (changed.has("image") && !tryout.live) tryout.clear(); });
   let gone = false;
   if (state.project) {
     try {
@@ -81,23 +103,32 @@ async function reload() {
 }
 
 function show(p) {
+  if (project && project.id !== p.id) {
+    collector.reset();
+    recorder.stop();
+    tryout.stopLive();
+    tryout.clear();
+    q("photo-views").hidden = true;
+  }
   project = p;
+  collector.settle(p);
   // People see what the project is; the id stays in the link (and here, for scripts).
   q("project-id").textContent = p.classes.length
     ? `project of ${p.classes.length} class${p.classes.length === 1 ? "" : "es"}, kept on the server for a while: this page's link brings you back`
     : "project: new and empty; add classes below";
   q("project-id").dataset.project = p.id;
   q("back-to-project").hidden = !previous || previous === p.id;
-  q("classes").replaceChildren(...p.classes.map((c) => classCard(c, (imageId) => api.thumbUrl(p.id, imageId), {
-    addFiles: (files) => guard(() => addFiles(c, files)),
-    addCurrent: () => guard(async () => {
-      await withImage((id) => api.addPhotoById(p.id, c.id, id));
-      await reload();
-    }),
-    removePhoto: (imageId) => guard(async () => { await api.removePhoto(p.id, c.id, imageId); await reload(); }),
-    removeClass: () => guard(async () => { await api.deleteClass(p.id, c.id); await reload(); }),
-  })));
+  q("classes").replaceChildren(...p.classes.map((c) => {
+    const card = classCard(c, (imageId) => api.thumbUrl(p.id, imageId), classActions(p, c),
+      { camera: camera.on, recording: recorder.recording === c.id });
+    showPending(card, collector.items(c.id));
+    return card;
+  }));
+  q("samples-class").replaceChildren(...p.classes.map((c) => el("option", { value: c.id, textContent: c.name })));
   showRun(p.run);
+  tryout.sync(camera.on);
+  curve.sync();
+  guard(() => scratch.sync());
   if (p.run && (p.run.status === "queued" || p.run.status === "running") && p.run.job_id) {
     guard(async () => follow(await api.getJob(api.jobUrl(p.run.job_id))));
   }
@@ -107,30 +138,54 @@ function show(p) {
   }
 }
 
+function classActions(p, c) {
+  const addFiles = (files) => collector.add(p.id, c.id, files.map((file) => ({ name: file.name || "photo", file })));
+  return {
+    addFiles,
+    dropped: (dataTransfer) => guard(async () => addFiles(await droppedFiles(dataTransfer))),
+    addCurrent: () => guard(async () => {
+      await withImage((id) => api.addPhotoById(p.id, c.id, id));
+      await reload();
+    }),
+    removePhoto: (imageId) => guard(async () => { await api.removePhoto(p.id, c.id, imageId); await reload(); }),
+    openPhoto: (imageId) => guard(() => showViews(p, c, imageId)),
+    removeClass: () => guard(async () => { await api.deleteClass(p.id, c.id); await reload(); }),
+    recordStart: () => recorder.start(p.id, c),
+    recordStop: () => recorder.stop(),
+    clearFailed: () => collector.clearFailed(c.id),
+  };
+}
+
+const cardOf = (classId) => q("classes").querySelector(`[data-class-id="${classId}"]`);
+
+function pendingChanged(classId) {
+  const card = cardOf(classId);
+  if (card) showPending(card, collector.items(classId));
+}
+
+function markRecording() {
+  for (const card of q("classes").querySelectorAll("[data-class-id]")) {
+    setRecording(card, { camera: camera.on, recording: recorder.recording === card.dataset.classId });
+  }
+}
+
+// What training makes of one photo: the crops and mirror images it contributes.
+async function showViews(p, c, imageId) {
+  const figure = q("photo-views");
+  const blob = await api.photoViews(p.id, imageId);
+  const strip = q("photo-views-strip");
+  for (const img of strip.querySelectorAll("img")) URL.revokeObjectURL(img.src);
+  strip.replaceChildren(el("img", { src: URL.createObjectURL(blob), alt: `the views training takes of a photo of ${c.name}` }));
+  q("photo-views-caption").textContent = `What one photo of ${c.name} gives training: the centre crop the network sees, ` +
+    "and, when training augments, its mirror image, a tighter crop and that crop's mirror. Each is one more example, " +
+    "but they are not new photos: they cannot show the class from another side.";
+  figure.hidden = false;
+}
+
 async function addClass() {
   const input = q("class-name");
   await api.addClass(project.id, input.value);
   input.value = "";
-  await reload();
-}
-
-async function addFiles(cls, files) {
-  const failed = [];
-  for (const [i, file] of files.entries()) {
-    showStatus(`Adding ${file.name} to ${cls.name} (${i + 1} of ${files.length})...`);
-    try {
-      await api.addPhotoFile(project.id, cls.id, file);
-    } catch (err) {
-      if (!(err instanceof api.ApiError)) throw err;
-      failed.push(`${file.name}: ${err.message}`);
-    }
-  }
-  if (failed.length) {
-    const added = files.length - failed.length;
-    showError(new api.ApiError(422, "invalid_image", `Added ${added} of ${files.length} photos. ${failed.join(" ")}`));
-  } else if (files.length) {
-    showStatus("");
-  }
   await reload();
 }
 
@@ -167,29 +222,14 @@ function showRun(run) {
   q("train-status").dataset.status = run ? run.status : "";
   q("train-warnings").replaceChildren(...(run ? run.warnings : []).map((w) => el("li", { textContent: w })));
   drawLoss(q("loss-curve"), run ? run.losses : []);
-  if (!run) { q("accuracy").textContent = ""; q("confusion").replaceChildren(); return; }
+  if (!run) { q("accuracy").textContent = ""; q("calibration").textContent = ""; q("confusion").replaceChildren(); return; }
   const trained = run.status === "done";
   q("accuracy").textContent = !trained ? "" : run.accuracy === null ? "Accuracy: not enough photos to hold some out."
     : `Accuracy on held-out photos (cross-validation): ${pct(run.accuracy)}`;
+  const c = trained && run.calibration;
+  q("calibration").textContent = !c ? "" : `Calibration on the ${c.held_out} held-out photos: it said ${pct(c.mean_confidence)} ` +
+    `on average and was right ${pct(c.accuracy)} of the time (expected calibration error ${pct(c.ece)}). ${c.note}`;
   renderConfusion(q("confusion"), run.classes.map((c) => c.name), run.confusion);
-}
-
-function clearTry() {
-  q("teach-probs").replaceChildren();
-  q("teach-gradcam").hidden = true;
-  q("teach-gradcam-caption").textContent = "";
-}
-
-async function tryCurrentPhoto() {
-  let imageId = "";
-  const result = await withImage((id) => { imageId = id; return api.projectPredict(project.id, id); });
-  renderBars(q("teach-probs"), result.probs.map((p) => ({ label: p.name, fraction: p.prob, text: pct(p.prob) })));
-  const top = result.probs[0];
-  const blob = await api.projectGradcam(project.id, imageId, top.class_id);
-  const img = q("teach-gradcam");
-  img.src = URL.createObjectURL(blob);
-  img.hidden = false;
-  q("teach-gradcam-caption").textContent = `Where the new classifier finds "${top.name}" (Grad-CAM at stage7)`;
 }
 
 async function runDemo() {
@@ -221,8 +261,18 @@ async function showDemo(extra) {
   q("demo-examples").replaceChildren(...figures);
 }
 
+const EXTENSIONS = { head: "pt", torchscript: "pt", onnx: "onnx" };
+
 async function save(format) {
-  download(await api.exportBlob(project.id, format), `convlens-${format}.pt`);
+  const pid = project.id;
+  if (format === "onnx") {
+    // The ONNX exporter takes seconds: a job, then the file.
+    const { job } = await api.startOnnxExport(pid);
+    q("export-job").hidden = false;
+    const last = await followJob(job, (j) => exportProgress.show(j));
+    if (last.status !== "done") return;
+  }
+  download(await api.exportBlob(pid, format), `convlens-${format}.${EXTENSIONS[format]}`);
 }
 
 async function importClassifier(file) {

@@ -1,0 +1,46 @@
+// The Teach tab's camera card: turning the camera on and off, the mirrored preview, and
+// why it cannot start (the rest of the tab works without it).
+import { Webcam } from "./webcam.js";
+
+// q: the tab's finder; onChange(on): the camera went on or off.
+export function cameraCard(q, onChange) {
+  const camera = new Webcam(q("camera-video"));
+  const button = q("camera-toggle");
+  const problem = q("camera-problem");
+
+  function shown() {
+    q("camera-video").hidden = !camera.on;
+    q("camera-off").hidden = camera.on;
+    button.textContent = camera.on ? "Turn the camera off" : "Turn the camera on";
+    button.dataset.on = String(camera.on);
+    onChange(camera.on);
+  }
+
+  button.addEventListener("click", async () => {
+    if (camera.on) {
+      camera.stop();
+      return shown();
+    }
+    button.disabled = true;
+    problem.hidden = true;
+    try {
+      await camera.start();
+    } catch (err) {
+      problem.textContent = err.message;
+      problem.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+    shown();
+  });
+  if (!Webcam.available()) {
+    // Say it before anyone presses the button: there is nothing to press for.
+    camera.start().catch((err) => {
+      problem.textContent = err.message;
+      problem.hidden = false;
+      button.disabled = true;
+    });
+  }
+  shown();
+  return camera;
+}
