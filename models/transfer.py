@@ -7,6 +7,7 @@ is trained on those vectors. That is why it takes seconds, not hours.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import warnings
@@ -21,6 +22,8 @@ from models.preprocess import CROP, RESIZE_TO, centre_crop
 
 CLASSIFIER_FORMAT = "convlens-head/1"  # unchanged, so files saved before still load
 FEATURES = 1280
+INPUT_DOC = ("float32 (N, 3, 224, 224): RGB, shorter side 256, centre crop 224, "
+             "(x - 127) / 128")
 
 
 def views(rgb_u8: np.ndarray) -> list[np.ndarray]:
@@ -85,17 +88,18 @@ def folds(y: np.ndarray, seed: int) -> list[np.ndarray]:
     return [np.array(sorted(p)) for p in parts]
 
 
-def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epochs: int,
+def held_out_probs(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epochs: int,
                    seed: int, augment: bool, progress: Callable[[float], None] | None = None
-                   ) -> tuple[float | None, list[list[int]]]:
-    """Accuracy and confusion matrix (rows: true, columns: predicted) over held-out folds.
-    ``feats[i]`` holds photo i's views; held-out photos are judged on their plain view only,
-    and a photo's augmented views never leak into the fold that tests it. ``progress``
-    hears the fraction of the folds' epochs done so far (0-1)."""
+                   ) -> np.ndarray | None:
+    """Every photo's class probabilities ``(N, n_classes)`` from the classifier of the fold
+    that held it out (None without folds). ``feats[i]`` holds photo i's views; held-out
+    photos are judged on their plain view only, and a photo's augmented views never leak
+    into the fold that tests it. ``progress`` hears the fraction of the folds' epochs done
+    so far (0-1)."""
     parts = folds(y, seed)
-    confusion = np.zeros((n_classes, n_classes), dtype=int)
     if not parts:
-        return None, confusion.tolist()
+        return None
+    probs = np.zeros((len(y), n_classes), np.float32)
     for k, held in enumerate(parts):
         train = np.setdiff1d(np.arange(len(y)), held)
         x, t = stack(feats, y, train, augment)
@@ -105,9 +109,26 @@ def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epoch
                 progress((k + epoch / epochs) / len(parts))
 
         classifier = train_classifier(x, t, n_classes, epochs, seed, epoch_done).classifier
-        pred = predict_probs(classifier, np.stack([feats[i][0] for i in held])).argmax(1)
-        for truth, guess in zip(y[held], pred, strict=True):
-            confusion[truth, guess] += 1
+        probs[held] = predict_probs(classifier, np.stack([feats[i][0] for i in held]))
+    return probs
+
+
+def confusion_matrix(y: np.ndarray, guess: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts ``(n_classes, n_classes)``: rows the true class, columns the guess."""
+    confusion = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(confusion, (y, guess), 1)
+    return confusion
+
+
+def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epochs: int,
+                   seed: int, augment: bool, progress: Callable[[float], None] | None = None
+                   ) -> tuple[float | None, list[list[int]]]:
+    """Accuracy and confusion matrix (rows: true, columns: predicted) over held-out folds
+    (``held_out_probs``'s judgements)."""
+    probs = held_out_probs(feats, y, n_classes, epochs, seed, augment, progress)
+    if probs is None:
+        return None, np.zeros((n_classes, n_classes), dtype=int).tolist()
+    confusion = confusion_matrix(y, probs.argmax(1), n_classes)
     return float(np.trace(confusion) / confusion.sum()), confusion.tolist()
 
 
@@ -134,7 +155,8 @@ def curve_sizes(y: np.ndarray, n_classes: int) -> list[int]:
 def learning_curve(feats: list[np.ndarray], y: np.ndarray, n_classes: int,
                    sizes: list[int] | None = None, repeats: int = 5, seed: int = 0,
                    epochs: int = 100, augment: bool = True,
-                   progress: Callable[[float], None] | None = None) -> list[CurvePoint]:
+                   progress: Callable[[float], None] | None = None,
+                   on_point: Callable[[CurvePoint], None] | None = None) -> list[CurvePoint]:
     """Accuracy on held-out photos against photos per class, from cached features.
 
     For each repeat and size, ``size`` photos of every class are drawn at random to train
@@ -142,7 +164,8 @@ def learning_curve(feats: list[np.ndarray], y: np.ndarray, n_classes: int,
     its plain view, so a held-out photo never contributes to training. Accuracy is the mean
     over classes of the share of its held-out photos put in the class (chance is
     ``1 / n_classes`` however unequal the counts). Pure and deterministic for a seed.
-    ``sizes`` default to ``curve_sizes``; ``progress`` hears the fraction done (0-1).
+    ``sizes`` default to ``curve_sizes``; ``progress`` hears the fraction done (0-1) and
+    ``on_point`` each point as soon as all its repeats are done (smallest size first).
     """
     if repeats < 1:
         raise ValueError("a learning curve needs at least one repeat")
@@ -152,25 +175,29 @@ def learning_curve(feats: list[np.ndarray], y: np.ndarray, n_classes: int,
         raise ValueError(f"photos per class must be within 1..{most[0]} to keep one held-out "
                          f"photo per class; got {sizes}")
     members = [np.flatnonzero(y == c) for c in range(n_classes)]
-    scores = np.zeros((repeats, len(sizes)))
-    for r in range(repeats):
-        rng = np.random.default_rng([seed, r])
-        order = [rng.permutation(m) for m in members]
-        for j, size in enumerate(sizes):
-            train = np.concatenate([o[:size] for o in order])
-            x, t = stack(feats, y, train, augment)
+    # One shuffle of each class per repeat, shared by every size: a repeat's larger
+    # training sets contain its smaller ones, as when a user adds photos.
+    orders = [[rng.permutation(m) for m in members]
+              for rng in (np.random.default_rng([seed, r]) for r in range(repeats))]
+    points = []
+    for j, size in enumerate(sizes):
+        scores = np.zeros(repeats)
+        for r, order in enumerate(orders):
+            x, t = stack(feats, y, np.concatenate([o[:size] for o in order]), augment)
             classifier = train_classifier(x, t, n_classes, epochs, seed + r).classifier
             recalls = []
             for o in order:
                 held = o[size:]
                 guess = predict_probs(classifier, np.stack([feats[i][0] for i in held])).argmax(1)
                 recalls.append(float(np.mean(guess == y[held])))
-            scores[r, j] = np.mean(recalls)
+            scores[r] = np.mean(recalls)
             if progress:
-                progress((r * len(sizes) + j + 1) / (repeats * len(sizes)))
-    return [CurvePoint(size, float(scores[:, j].mean()), float(scores[:, j].std()),
-                       float(scores[:, j].min()), float(scores[:, j].max()))
-            for j, size in enumerate(sizes)]
+                progress((j * repeats + r + 1) / (len(sizes) * repeats))
+        points.append(CurvePoint(size, float(scores.mean()), float(scores.std()),
+                                 float(scores.min()), float(scores.max())))
+        if on_point:
+            on_point(points[-1])
+    return points
 
 
 def stack(feats: list[np.ndarray], y: np.ndarray, index: np.ndarray, augment: bool
@@ -245,9 +272,29 @@ def export_torchscript(backbone: nn.Module, classifier: nn.Linear, classes: list
         # documented input size; the tracer's warning about it is expected.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         traced = torch.jit.trace(model, torch.zeros(1, 3, CROP, CROP), check_trace=False)
-    meta = {"classes": classes,
-            "input": "float32 (N, 3, 224, 224): RGB, shorter side 256, centre crop 224, "
-                     "(x - 127) / 128", "output": "class probabilities (N, classes)"}
+    meta = {"classes": classes, "input": INPUT_DOC, "output": "class probabilities (N, classes)"}
     buf = io.BytesIO()
     torch.jit.save(traced, buf, _extra_files={"classes.json": json.dumps(meta)})
     return buf.getvalue()
+
+
+def export_onnx(backbone: nn.Module, classifier: nn.Linear, classes: list[str]) -> bytes:
+    """One ONNX file of backbone + classifier: input ``input`` float32 ``(N, 3, 224, 224)``
+    preprocessed, output ``probs`` ``(N, classes)``; the class names and the input's
+    preprocessing ride in the model's metadata (``classes``, ``input``).
+
+    Uses torch.onnx's ``torch.export``-based exporter (``dynamo=True``, onnxscript), the
+    supported path in torch 2.13; it needs no network and takes 10-20 s on one core. It
+    works on a copy, so the shared network is never traced in place."""
+    import onnx
+
+    model = ExportedModel(copy.deepcopy(backbone), copy.deepcopy(classifier)).eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecation chatter from torch.export internals
+        program = torch.onnx.export(
+            model, (torch.zeros(1, 3, CROP, CROP),), dynamo=True, verbose=False, optimize=True,
+            input_names=["input"], output_names=["probs"],
+            dynamic_shapes=({0: torch.export.Dim("batch", max=256)},))
+    proto = program.model_proto
+    onnx.helper.set_model_props(proto, {"classes": json.dumps(classes), "input": INPUT_DOC})
+    return proto.SerializeToString()

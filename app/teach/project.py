@@ -19,6 +19,10 @@ class Photo:
     image_id: str
     views: np.ndarray  # (4, 1280) float32: plain, mirrored, tighter, tighter mirrored
     thumb: bytes  # small JPEG for the class list
+    # JPEG of the plain and the tighter 224x224 crops, stacked (448x224): the pixels the
+    # from-scratch network and the views strip need once the image store has evicted the
+    # upload (None for photos added before they were kept).
+    crops: bytes | None = None
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Run:
     seconds: float | None = None
     extra: dict = field(default_factory=dict)
     job_id: str | None = None  # the job training it (its status is the truth)
+    calibration: dict | None = None  # reliability of the held-out confidences (folds only)
 
     @property
     def active(self) -> bool:
@@ -60,6 +65,7 @@ class Project:
     classes: list[ProjectClass] = field(default_factory=list)
     classifier_classes: list[dict] = field(default_factory=list)  # [{id, name}] of the classifier
     run: Run | None = None
+    scratch_job: str | None = None  # the latest from-scratch training's job
 
     def class_(self, class_id: str) -> ProjectClass:
         for cls in self.classes:

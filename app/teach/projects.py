@@ -16,6 +16,7 @@ import numpy as np
 
 from app.core.errors import Conflict, InvalidParameter, NotFound
 from app.imaging.encode import encode
+from app.teach.familiar import PART as FAMILIAR_PART
 from app.teach.project import Photo, Project, ProjectClass
 from app.teach.store import ProjectStore
 
@@ -66,6 +67,7 @@ def install_classifier(store: ProjectStore, project_id: str, classifier: object,
         classes = [_new_class(project, n) for n in cleaned]
         project.classifier_classes = [{"id": c.id, "name": c.name} for c in classes]
         store.set_classifier(project_id, classifier, cleaned)
+        store.put_part(project_id, FAMILIAR_PART, None)  # no training photos came with it
 
 
 def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:
@@ -108,10 +110,15 @@ def remove_class(store: ProjectStore, project_id: str, class_id: str) -> None:
         _drop_unused(store, project, cls.photos)
 
 
-def thumb(store: ProjectStore, project_id: str, image_id: str) -> bytes:
-    """The thumbnail of a photo in the project (404 if it has none)."""
+def find_photo(store: ProjectStore, project_id: str, image_id: str) -> Photo:
+    """A photo of the project (404 if the project has none called ``image_id``)."""
     if image_id in store.read(project_id).photo_ids():
         found = store.photos(project_id, [image_id])[0]
         if found is not None:
-            return found.thumb
+            return found
     raise NotFound(f"This project has no photo {image_id[:40]!r}.")
+
+
+def thumb(store: ProjectStore, project_id: str, image_id: str) -> bytes:
+    """The thumbnail of a photo in the project (404 if it has none)."""
+    return find_photo(store, project_id, image_id).thumb

@@ -41,6 +41,24 @@ class ClassInfo(ClassRef):
     images: list[str] = Field(description="image ids of the class's photos, in the order added")
 
 
+class ReliabilityBin(BaseModel):
+    low: float
+    high: float
+    count: int
+    confidence: float = Field(description="mean confidence of the answers in the bin")
+    accuracy: float = Field(description="share of them that were right")
+
+
+class Calibration(BaseModel):
+    ece: float = Field(description="expected calibration error: the count-weighted mean gap "
+                                   "between confidence and accuracy over the bins")
+    held_out: int
+    mean_confidence: float
+    accuracy: float
+    bins: list[ReliabilityBin] = Field(description="empty bins left out")
+    note: str = Field(description="what a confidence of 100% does and does not mean")
+
+
 class RunInfo(BaseModel):
     """The latest training run of a project, as it progresses."""
 
@@ -59,6 +77,7 @@ class RunInfo(BaseModel):
     seconds: float | None
     extra: dict[str, Any] = Field(description="what a lesson adds (the spurious-feature scores)")
     job_id: str | None = Field(description="the job training it: GET /api/jobs/{job_id}")
+    calibration: Calibration | None = Field(None, description="from the held-out folds")
 
 
 class ProjectInfo(BaseModel):
@@ -97,5 +116,22 @@ class ClassProb(BaseModel):
     prob: float
 
 
+class Neighbour(BaseModel):
+    image_id: str
+    class_id: str
+    similarity: float = Field(description="cosine of the frozen pooled features")
+
+
 class ClassProbs(BaseModel):
     probs: list[ClassProb] = Field(description="most likely first")
+    novelty: float | None = Field(None, ge=0, le=1, description=(
+        "how unfamiliar the photo is (0-1, higher: less): the share of training photos "
+        "closer to their nearest classmate than this photo is to its nearest training "
+        "photo; null without training photos to compare with"))
+    familiar: bool | None = Field(None, description="similarity >= threshold")
+    similarity: float | None = Field(None, description="to the nearest training photo")
+    threshold: float | None = Field(None, description=(
+        "below this similarity a photo counts as unfamiliar: the 10th percentile of the "
+        "training photos' similarities to their nearest classmate"))
+    nearest: list[Neighbour] = Field(default_factory=list, description="most similar first")
+    warning: str | None = Field(None, description="said when the photo is unfamiliar")

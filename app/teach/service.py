@@ -14,6 +14,9 @@ from app.cnn.service import analysis
 from app.core.errors import InvalidParameter, NotFound, RequestTooLarge
 from app.core.services import Services
 from app.images.service import StoredImage
+from app.teach.familiar import PART as FAMILIAR_PART
+from app.teach.familiar import judge
+from app.teach.pixels import pack_crops
 from app.teach.project import Photo
 from app.teach.projects import add_photo, install_classifier, thumbnail
 from app.teach.schemas import ClassProbs
@@ -27,7 +30,7 @@ def photo_of(services: Services, image: StoredImage) -> Photo:
     crops = views(image.rgb)
     with services.gate.slot():
         feats = model.embed(crops)  # (4, 1280)
-    return Photo(image.id, feats, thumbnail(crops[0]))
+    return Photo(image.id, feats, thumbnail(crops[0]), pack_crops(crops))
 
 
 def add_image(services: Services, project_id: str, class_id: str, image: StoredImage) -> None:
@@ -54,8 +57,10 @@ def predict(services: Services, project_id: str, image: StoredImage) -> ClassPro
     pooled = analysis(services, image).pooled  # (1280,)
     probs = predict_probs(classifier, pooled[None])[0]
     order = np.argsort(-probs, kind="stable")
+    familiarity = judge(services.projects.part(project_id, FAMILIAR_PART), pooled,
+                        services.projects.read(project_id).photo_ids())
     return ClassProbs(probs=[{"class_id": classes[i]["id"], "name": classes[i]["name"],
-                              "prob": float(probs[i])} for i in order])
+                              "prob": float(probs[i])} for i in order], **familiarity)
 
 
 def gradcam(services: Services, project_id: str, image: StoredImage, class_id: str,

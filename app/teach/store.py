@@ -8,7 +8,8 @@ trained classifier. Both stores offer the same calls:
 - ``read`` a copy of the description and run (404 for an unknown project);
 - ``edit`` it exclusively (a lock per project; saved when the block ends);
 - ``save_run`` a run's progress (only the thread training it writes a run);
-- photos and trained classifiers by id.
+- photos and trained classifiers by id, and named parts derived from a training (the
+  training photos' features for telling how familiar a new photo is).
 
 ``MemoryProjects`` is the default (a few dozen projects, least recently used
 dropped); ``RedisProjects`` lets any worker or host serve any project call, and
@@ -61,6 +62,12 @@ class ProjectStore(Protocol):
 
     def set_classifier(self, project_id: str, classifier: Any, names: list[str]) -> None: ...
 
+    def put_part(self, project_id: str, name: str, data: bytes | None) -> None:
+        """Keep (or with None, forget) bytes beside the project under ``name``."""
+        ...
+
+    def part(self, project_id: str, name: str) -> bytes | None: ...
+
     def discard(self, project_id: str) -> None: ...
 
     def count(self) -> int:
@@ -75,6 +82,7 @@ class _Held:
     project: Project
     photos: dict[str, Photo] = field(default_factory=dict)
     classifier: Any = None
+    parts: dict[str, bytes] = field(default_factory=dict)
     # Re-entrant: an edit may read or write the project's photos, run and classifier.
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -116,6 +124,7 @@ class MemoryProjects:
             yield project
             held.project.classes = project.classes  # the run is saved by save_run only
             held.project.classifier_classes = project.classifier_classes
+            held.project.scratch_job = project.scratch_job
 
     def save_run(self, project_id: str, run: Run | None) -> None:
         held = self._get(project_id)
@@ -144,6 +153,19 @@ class MemoryProjects:
     def set_classifier(self, project_id: str, classifier: Any, names: list[str]) -> None:
         self._get(project_id).classifier = classifier
 
+    def put_part(self, project_id: str, name: str, data: bytes | None) -> None:
+        held = self._get(project_id)
+        with held.lock:
+            if data is None:
+                held.parts.pop(name, None)
+            else:
+                held.parts[name] = data
+
+    def part(self, project_id: str, name: str) -> bytes | None:
+        held = self._get(project_id)
+        with held.lock:
+            return held.parts.get(name)
+
     def discard(self, project_id: str) -> None:
         with self._lock:
             self._held.pop(project_id, None)
@@ -156,7 +178,7 @@ class MemoryProjects:
 class RedisProjects:
     """Projects in Redis, shared by every worker; each key expires ``ttl_s`` after its last
     use. Keys: ``convlens:project:<id>`` (description), ``...:run``, ``...:classifier``,
-    ``...:photo:<image id>``. An edit holds a Redis lock on the project."""
+    ``...:photo:<image id>``, ``...:part:<name>``. An edit holds a Redis lock on the project."""
 
     def __init__(self, url: str, ttl_s: int) -> None:
         self._redis = shared_redis.client(url)
@@ -176,13 +198,14 @@ class RedisProjects:
             raise _not_found(project_id)
         data = json.loads(meta)
         project = Project(data["id"], [ProjectClass(**c) for c in data["classes"]],
-                          data["classifier_classes"])
+                          data["classifier_classes"], scratch_job=data.get("scratch_job"))
         project.run = Run(**json.loads(run)) if run else None
         return project
 
     def _save(self, project: Project) -> None:
         meta = {"id": project.id, "classes": [asdict(c) for c in project.classes],
-                "classifier_classes": project.classifier_classes}
+                "classifier_classes": project.classifier_classes,
+                "scratch_job": project.scratch_job}
         with shared_redis.reachable("project store"):
             self._redis.set(self._key(project.id), json.dumps(meta), ex=self._ttl)
 
@@ -213,7 +236,8 @@ class RedisProjects:
 
     def put_photo(self, project_id: str, photo: Photo) -> None:
         buf = io.BytesIO()
-        np.savez(buf, views=photo.views, thumb=np.frombuffer(photo.thumb, np.uint8))
+        crops = {} if photo.crops is None else {"crops": np.frombuffer(photo.crops, np.uint8)}
+        np.savez(buf, views=photo.views, thumb=np.frombuffer(photo.thumb, np.uint8), **crops)
         with shared_redis.reachable("project store"):
             self._redis.set(self._key(project_id, f"photo:{photo.image_id}"), buf.getvalue(),
                             ex=self._ttl)
@@ -234,7 +258,8 @@ class RedisProjects:
                 out.append(None)  # expired or evicted on its own: the caller skips it
                 continue
             with np.load(io.BytesIO(blob), allow_pickle=False) as parts:
-                out.append(Photo(image_id, parts["views"], parts["thumb"].tobytes()))
+                crops = parts["crops"].tobytes() if "crops" in parts.files else None
+                out.append(Photo(image_id, parts["views"], parts["thumb"].tobytes(), crops))
         return out
 
     def drop_photos(self, project_id: str, image_ids: list[str]) -> None:
@@ -255,6 +280,17 @@ class RedisProjects:
         with shared_redis.reachable("project store"):
             self._redis.set(self._key(project_id, "classifier"),
                             save_classifier(classifier, names), ex=self._ttl)
+
+    def put_part(self, project_id: str, name: str, data: bytes | None) -> None:
+        with shared_redis.reachable("project store"):
+            if data is None:
+                self._redis.delete(self._key(project_id, f"part:{name}"))
+            else:
+                self._redis.set(self._key(project_id, f"part:{name}"), data, ex=self._ttl)
+
+    def part(self, project_id: str, name: str) -> bytes | None:
+        with shared_redis.reachable("project store"):
+            return self._redis.getex(self._key(project_id, f"part:{name}"), ex=self._ttl)
 
     def discard(self, project_id: str) -> None:
         with shared_redis.reachable("project store"):

@@ -8,8 +8,6 @@ answers 503 ``busy`` and the project is left as it was.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import time
 from collections.abc import Callable
@@ -21,7 +19,10 @@ from app.core.errors import Busy, Conflict, InvalidParameter
 from app.core.services import Services
 from app.jobs.record import JobRecord
 from app.jobs.system import Cancelled, JobContext, Kind
+from app.teach import familiar
+from app.teach.calibration import reliability
 from app.teach.project import Project, Run
+from app.teach.snapshot import job_key
 
 MIN_PHOTOS_ADVISED = 5
 TRAIN_TIME_LIMIT_S = 300.0  # 500 epochs over 8 classes x 60 photos take well under a minute
@@ -73,9 +74,7 @@ def new_run(project: Project, epochs: int, augment: bool, seed: int, run_id: str
 
 
 def _key(project_id: str, params: dict[str, Any]) -> str:
-    same = {k: params[k] for k in ("epochs", "augment", "seed", "photos")}
-    digest = hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()[:24]
-    return f"train:{project_id}:{digest}"
+    return job_key("train", project_id, params, ("epochs", "augment", "seed", "photos"))
 
 
 def _job_active(services: Services, run: Run) -> bool:
@@ -137,12 +136,17 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
             fold = min(k, int(done * k) + 1)
             report(cv_share * done, f"fold {fold} of {k}")
 
-        run.accuracy, run.confusion = transfer.cross_validate(
-            feats, labels, len(run.classes), run.epochs, run.seed, run.augment,
-            progress=cv_progress)
-        if run.accuracy is None:
+        held = transfer.held_out_probs(feats, labels, len(run.classes), run.epochs, run.seed,
+                                       run.augment, progress=cv_progress)
+        if held is None:
             run.warnings.append("Every class needs at least 2 photos to estimate accuracy "
                                 "on held-out photos.")
+            run.confusion = [[0] * len(run.classes) for _ in run.classes]
+        else:
+            confusion = transfer.confusion_matrix(labels, held.argmax(1), len(run.classes))
+            run.accuracy = float(np.trace(confusion) / confusion.sum())
+            run.confusion = confusion.tolist()
+            run.calibration = reliability(held, labels)
         x, y = transfer.stack(feats, labels, np.arange(len(labels)), run.augment)
 
         def fit_progress(epoch: int, loss: float) -> None:
@@ -152,9 +156,14 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
 
         result = transfer.train_classifier(x, y, len(run.classes), run.epochs, run.seed,
                                            fit_progress)
+        trained = [p for c in run.classes for p in photos[c["id"]]]
+        index = familiar.build_index(np.stack([p.views[0] for p in trained]), labels,
+                                     [p.image_id for p in trained],
+                                     [c["id"] for c in run.classes])
         with store.edit(project_id) as project:
             project.classifier_classes = run.classes
             store.set_classifier(project_id, result.classifier, [c["name"] for c in run.classes])
+            store.put_part(project_id, familiar.PART, index)
         if on_done:
             on_done(run)
         run.status, run.progress = "done", 1.0
