@@ -117,6 +117,6 @@ export class Tryout {
     renderBars(probs, result.probs.map((r) => ({ label: r.name, fraction: r.prob, text: pct(r.prob) })));
     renderFamiliar(this.q("familiar"), result, names, (imageId) => api.thumbUrl(p.id, imageId));
     const calibration = p.run && p.run.calibration ? p.run.calibration.ece : null;
-    this.q("confidence-meaning").textContent = confidenceMeaning(result.probs[0].prob, calibration);
+    this.q("confidence-meaning").textContent = confidenceMeaning(result.probs[0].prob, calibration, result.familiar ?? null);
   }
 }

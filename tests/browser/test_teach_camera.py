@@ -129,6 +129,10 @@ def test_record_two_classes_train_and_classify_live(camera_browser, base_url):
         labels = page.get_by_test_id("teach-probs").locator(".label").all_inner_texts()
         assert sorted(labels) == ["left", "right"]
         assert "answers a second" in page.get_by_test_id("live-note").inner_text()
+        # The camera shows what the classes were recorded from: familiar, no warning.
+        familiar = page.get_by_test_id("familiar")
+        assert familiar.get_attribute("data-familiar") == "true"
+        assert "none of your training photos" not in familiar.inner_text()
         page.screenshot(path=str(SHOTS / "teach-camera-live.png"), full_page=True)
         live.uncheck()
         answers = page.evaluate("document.querySelector('[data-testid=teach-probs]')"
@@ -138,6 +142,23 @@ def test_record_two_classes_train_and_classify_live(camera_browser, base_url):
         # Off means off: no answer is drawn after it (the last one in flight is dropped).
         assert page.evaluate("document.querySelector('[data-testid=teach-probs]')"
                              ".dataset.answers") == answers
+
+        # A photo of something the classes never saw: the answer still sums to 100%, and
+        # the page says it is a guess, with the nearest training photos to show why.
+        page.get_by_test_id("sample-bird_scarlet_macaw").click()
+        page.wait_for_function("() => new URLSearchParams(location.hash.slice(1))"
+                               ".get('sample') === 'bird_scarlet_macaw'")
+        page.get_by_test_id("teach-predict").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=familiar]')"
+                               ".dataset.familiar === 'false'", timeout=SLOW)
+        assert page.get_by_test_id("familiar-verdict").inner_text() == (
+            "This looks like none of your training photos; the answer is a guess.")
+        nearest = page.get_by_test_id("nearest").locator("img")
+        assert nearest.count() >= 1
+        nearest.first.evaluate("i => i.decode()")
+        assert "says nothing about what it shows" in (
+            page.get_by_test_id("confidence-meaning").inner_text())
+        page.screenshot(path=str(SHOTS / "teach-unfamiliar.png"), full_page=True)
         assert errors == []
     finally:
         context.close()

@@ -47,14 +47,17 @@ export function mayBePhoto(file) {
 }
 
 // One sentence on what the top probability does and does not mean; `calibration` is the
-// run's expected calibration error on held-out photos (0..1) when it reports one.
-export function confidenceMeaning(prob, calibration = null) {
+// run's expected calibration error on held-out photos (0..1) when it reports one;
+// `familiar` whether the photo looks like the training photos (null: not known).
+export function confidenceMeaning(prob, calibration = null, familiar = null) {
   const shown = prob >= 0.995 ? "100%" : `${Math.round(prob * 100)}%`;
   const measured = calibration === null || calibration === undefined ? ""
-    : ` On the held-out photos its stated confidence was off by ${Math.round(calibration * 100)} points on average.`;
+    : ` On held-out photos its stated confidence was off by ${Math.round(calibration * 100)} points on average.`;
+  const here = familiar === false
+    ? " Here the photo looks like none of your training photos, so this number says nothing about what it shows." : "";
   return `${shown} means the classifier prefers this class over your other classes by that much; ` +
     "it does not mean the photo surely shows it: it must pick one of your classes even for a photo of " +
-    `something else.${measured}`;
+    `something else.${here}${measured}`;
 }
 
 // 175682 -> "175,682": parameter counts are read digit by digit.

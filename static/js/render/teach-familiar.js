@@ -1,7 +1,7 @@
 // How familiar a photo is to a trained classifier: a plain warning when it looks like none
 // of the training photos, the similarity behind that verdict, and the nearest training photos.
 import { el } from "../dom.js";
-import { num } from "../lib/format.js";
+import { num, pct } from "../lib/format.js";
 
 // result: POST /api/projects/{pid}/predict's answer ({novelty, familiar, similarity,
 // threshold, nearest, warning}); names: classId -> name; thumb(imageId) -> thumbnail URL.
@@ -27,10 +27,11 @@ export function renderFamiliar(root, result, names, thumb) {
   strip.setAttribute("data-testid", "nearest");
   root.replaceChildren(
     verdict,
-    el("p", { className: "hint", textContent: `Novelty ${num(result.novelty, 2)} (0 is like a training photo). ` +
-      `Similarity to the nearest training photo ${num(result.similarity, 2)}; below ${num(result.threshold, 2)}, ` +
-      "less alike than your training photos typically are to their own class, a photo counts as unfamiliar. " +
-      "Measured on the frozen network's features, not on the classifier's answer." }),
+    el("p", { className: "hint", textContent: `Similarity to the nearest training photo: ${num(result.similarity, 2)} ` +
+      `(below ${num(result.threshold, 2)}, less alike than most of your training photos are to a classmate, counts as ` +
+      `unfamiliar). Novelty ${pct(result.novelty)}: the share of your training photos that are closer to a photo of ` +
+      "their own class than this one is to any training photo. Measured on the frozen network's features, not on the " +
+      "classifier's answer." }),
     ...(nearest.length ? [el("p", { className: "hint", textContent: "Its nearest training photos (cosine similarity):" }),
       strip] : []),
   );
