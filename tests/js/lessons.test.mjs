@@ -7,6 +7,7 @@ import { absQuantile, histogram, magnitude, meanAbs, parseNpy, relu, signSummary
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "../../static/js/lib/lesson-params.js";
 import { lessonLink, neighbours } from "../../static/js/lib/lesson-nav.js";
 import { diverging, ink, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
+import { rowAt, shiftFacts } from "../../static/js/lib/lesson-shift.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 
 // A .npy file as numpy.save writes it (version 1.0, header padded to a multiple of 64).
@@ -146,4 +147,19 @@ test("which learned filter is most like a hand-made kernel", () => {
   const third = sobel.map((r) => r.map((v) => -v / 3));
   const edge = [third, third, third];
   assert.deepEqual(mostAlike([flat, edge], sobel), { index: 1, cosine: -1 });
+});
+
+test("the translation lesson's facts come from the measured rows", () => {
+  const row = (shift, sim, p, top = 235) => ({ shift, map_similarity: sim, prob_of_unshifted_top: p, top_index: top, aligned: shift % 2 === 0 });
+  const curve = {
+    unshifted_top: { index: 235 },
+    rows: [row(-3, 0.95, 0.9), row(-2, 0.999, 0.8), row(-1, 0.94, 0.85, 236), row(0, 1, 0.97), row(1, 0.96, 0.7), row(2, 0.998, 0.92)],
+  };
+  const facts = shiftFacts(curve);
+  assert.deepEqual(facts.aligned, { min: 0.998, max: 0.999 });   // shift 0 left out: it is the reference
+  assert.deepEqual(facts.between, { min: 0.94, max: 0.96 });
+  assert.deepEqual(facts.prob, { min: 0.7, max: 0.97 });
+  assert.deepEqual(facts.changes, [-1]);
+  assert.equal(rowAt(curve, 1).shift, 1);
+  assert.equal(rowAt(curve, 9).shift, 2);
 });

@@ -3,12 +3,14 @@
 import { el } from "../dom.js";
 
 export class BoxedPicture {
-  // onPick(x, y): the picture pixel clicked (or chosen with the arrow keys), if given.
-  constructor(root, { alt = "", onPick = null } = {}) {
+  // onPick(x, y): the picture pixel clicked, if given; fill: drawn as wide as its box with
+  // square pixels (a 28x28 feature map is too small to see at its own size).
+  constructor(root, { alt = "", onPick = null, fill = false } = {}) {
     this.img = el("img", { alt, className: "lesson-img" });
     this.overlay = el("img", { alt: "", className: "lesson-overlay", hidden: true });
     this.layer = el("div", { className: "lesson-boxes" });
     this.frame = el("div", { className: "lesson-picture" }, [this.img, this.overlay, this.layer]);
+    this.frame.classList.toggle("fill", fill);
     root.replaceChildren(this.frame);
     this.size = null;
     this.url = null;
