@@ -16,7 +16,7 @@ from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import stored_image
 from app.images.service import StoredImage, ingest, lookup_image
 from app.jobs.schemas import JobInfo
-from app.teach import demo, projects, service, training
+from app.teach import demo, lab_router, projects, service, training
 from app.teach.schemas import (
     AddedImage,
     ClassCreate,
@@ -152,13 +152,13 @@ def gradcam(pid: Id, services: ServicesDep,
 
 
 @router.get("/{pid}/export", response_class=Response,
-            responses={**media("application/octet-stream"), **_IN_A_PROJECT},
-            summary="The trained classifier (a small 'head' file) or backbone + classifier as one "
-                    "TorchScript file")
+            responses={**media("application/octet-stream"), **errors(404, 409, 422)},
+            summary="The trained classifier (a small 'head' file), or backbone + classifier as one "
+                    "TorchScript file, or as one ONNX file once POST made it")
 def export(pid: Id, services: ServicesDep,
-           format: Literal["head", "torchscript"] = "head") -> Response:
+           format: Literal["head", "torchscript", "onnx"] = "head") -> Response:
     data = service.export(services, pid, format)
-    name = f"convlens-{pid}-{format}.pt"
+    name = f"convlens-{pid}.onnx" if format == "onnx" else f"convlens-{pid}-{format}.pt"
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -168,3 +168,6 @@ def export(pid: Id, services: ServicesDep,
 def import_classifier(pid: Id, file: UploadFile, services: ServicesDep) -> ProjectInfo:
     service.import_classifier(services, pid, file.file.read(service.CLASSIFIER_FILE_MAX_BYTES + 1))
     return _info(services, pid)
+
+
+router.include_router(lab_router.router)  # the experiments: curve, scratch, views, ONNX

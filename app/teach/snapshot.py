@@ -1,0 +1,48 @@
+"""The photos a job works on: chosen when it is asked for, read back by the worker.
+
+A job's parameters name the classes and the image ids of their photos at the moment
+it was asked for (so a photo added meanwhile does not change a running job), and its
+key hashes what makes its result: asking again for the same work joins that job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+
+from app.core.errors import InvalidParameter
+from app.teach.project import Photo, Project
+from app.teach.store import ProjectStore
+
+
+def choose(project: Project, at_least: int) -> dict[str, Any]:
+    """``{"classes": [{id, name}], "photos": {class id: [image ids]}}`` of the classes with
+    photos; 422 unless at least two have them and each has ``at_least``."""
+    usable = [c for c in project.classes if c.photos]
+    if len(usable) < 2 or min(len(c.photos) for c in usable) < at_least:
+        raise InvalidParameter(f"this needs at least two classes, each with at least "
+                               f"{at_least} photo(s), to hold photos out", field="classes")
+    return {"classes": [{"id": c.id, "name": c.name} for c in usable],
+            "photos": {c.id: list(c.photos) for c in usable}}
+
+
+def gather(store: ProjectStore, params: dict[str, Any]) -> tuple[list[Photo], np.ndarray]:
+    """The chosen photos still kept, in class order, and their class indices ``(N,)``."""
+    photos, labels = [], []
+    for k, cls in enumerate(params["classes"]):
+        kept = [p for p in store.photos(params["project"], params["photos"][cls["id"]])
+                if p is not None]
+        photos += kept
+        labels += [k] * len(kept)
+    return photos, np.array(labels, dtype=np.int64)
+
+
+def job_key(kind: str, project_id: str, params: dict[str, Any], fields: tuple[str, ...]
+            ) -> str:
+    """The key under which identical work shares one job."""
+    same = {k: params[k] for k in fields}
+    digest = hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()[:24]
+    return f"{kind}:{project_id}:{digest}"
