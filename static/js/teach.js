@@ -124,7 +124,9 @@ function show(p) {
     showPending(card, collector.items(c.id));
     return card;
   }));
-  q("samples-class").replaceChildren(...p.classes.map((c) => el("option", { value: c.id, textContent: c.name })));
+  const target = q("samples-class");
+  const chosen = target.value;
+  target.replaceChildren(...p.classes.map((c) => el("option", { value: c.id, textContent: c.name, selected: c.id === chosen })));
   showRun(p.run);
   tryout.sync(camera.on);
   curve.sync();
@@ -139,7 +141,9 @@ function show(p) {
 }
 
 function classActions(p, c) {
-  const addFiles = (files) => collector.add(p.id, c.id, files.map((file) => ({ name: file.name || "photo", file })));
+  // Hidden files (.DS_Store and the like) come with folders; nobody chose them.
+  const addFiles = (files) => collector.add(p.id, c.id, files.filter((f) => !f.name.startsWith("."))
+    .map((file) => ({ name: file.webkitRelativePath || file.name || "photo", file })));
   return {
     addFiles,
     dropped: (dataTransfer) => guard(async () => addFiles(await droppedFiles(dataTransfer))),
