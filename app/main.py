@@ -31,6 +31,7 @@ from app.jobs.setup import build_jobs
 from app.jobs.workers import JobWorkers
 from app.playground import router as playground
 from app.teach import demo, training
+from app.teach import kinds as teach_kinds
 from app.teach import router as teach
 from app.teach.store import MemoryProjects, RedisProjects
 
@@ -42,6 +43,7 @@ log = logging.getLogger("convlens")
 
 # Every kind of job any process may run; a `convlens worker` registers the same.
 JOB_KINDS = [*training.KINDS, *demo.KINDS, *probe.KINDS, *visualize.KINDS, *patches.KINDS]
+JOB_KINDS += teach_kinds.KINDS  # teach: learning curve, from scratch, ONNX (issue 14)
 
 
 def build_services(settings: Settings) -> Services:
