@@ -11,8 +11,9 @@ import cv2
 from fastapi import FastAPI
 
 from app import page
-from app.cnn import channels_router, patches, visualize
+from app.cnn import channels_router, patches, saliency_measures, saliency_router, visualize
 from app.cnn import router as cnn
+from app.cnn import saliency as saliency_maps
 from app.core.cache import LruCache
 from app.core.gate import JobGate
 from app.core.memory import Janitor
@@ -43,6 +44,7 @@ log = logging.getLogger("convlens")
 
 # Every kind of job any process may run; a `convlens worker` registers the same.
 JOB_KINDS = [*training.KINDS, *demo.KINDS, *probe.KINDS, *visualize.KINDS, *patches.KINDS]
+JOB_KINDS += [*saliency_maps.KINDS, *saliency_measures.KINDS]  # saliency (issue 15)
 JOB_KINDS += teach_kinds.KINDS  # teach: learning curve, from scratch, ONNX (issue 14)
 
 
@@ -113,7 +115,8 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
     install_error_handlers(app)
     app.add_middleware(AdmissionLimit, gate=services.gate)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
-    for feature in (health, images, playground, cnn, channels_router, teach, jobs, page):
+    for feature in (health, images, playground, cnn, channels_router, teach, jobs, page,
+                    saliency_router):
         app.include_router(feature.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

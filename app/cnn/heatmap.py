@@ -83,11 +83,14 @@ def gradcam(services: Services, image: StoredImage, target: Target, stage: str) 
     return explanation(services, image, target, stage).cams[stage]
 
 
-def heatmap_png(cam: np.ndarray, crop: np.ndarray | None, opacity: float) -> bytes:
-    """The map upsampled to the crop, coloured, optionally blended over it."""
+def heatmap_png(cam: np.ndarray, crop: np.ndarray | None, opacity: float,
+                hi: float | None = None) -> bytes:
+    """The map upsampled to the crop, coloured from 0 to ``hi`` (default: its peak),
+    optionally blended over it."""
     size = (224, 224) if crop is None else (crop.shape[1], crop.shape[0])
     up = cv2.resize(cam, size, interpolation=cv2.INTER_LINEAR)
-    colour = colormap(up, "jet", lo=0.0, hi=max(float(up.max()), 1e-12))
+    top = float(up.max()) if hi is None else hi
+    colour = colormap(up, "jet", lo=0.0, hi=max(top, 1e-12))
     if crop is None:
         return encode(colour, "png")
     blend = cv2.addWeighted(crop, 1.0 - opacity, colour, opacity, 0)

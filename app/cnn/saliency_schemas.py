@@ -1,0 +1,130 @@
+"""What the saliency API takes and answers: maps of several methods, their faithfulness
+curves and their sanity check. The choices and limits come from ``models.saliency_methods``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.jobs.schemas import JobAccepted
+from models.saliency_methods import (
+    K_DEFAULT,
+    K_MAX,
+    METHODS,
+    PATCH_DEFAULT,
+    STEPS,
+    STRIDE_DEFAULT,
+)
+from models.stages import DEFAULT_CAM_STAGE
+
+Method = Literal[METHODS]  # the tuple is the enum, written once
+POINTS = STEPS + 1
+
+
+class MethodInfo(BaseModel):
+    id: str
+    name: str
+    summary: str = Field(description="what the map shows, in one line")
+    slow: bool = Field(description="computed as a job: GET answers 202 until it is done")
+    staged: bool = Field(description="made from a stage's maps (else from the pixels)")
+
+
+class SaliencyCatalogue(BaseModel):
+    """Every method, and the settings a page may offer for them."""
+
+    methods: list[MethodInfo]
+    stages: list[str]
+    k_choices: list[int] = Field(description="Score-CAM: channels used (any 1..k_max works)")
+    k_default: int
+    k_max: int
+    occlusion: dict[str, list[int]] = Field(description="patch side -> the strides it may "
+                                                        "slide by, in 224-pixel units")
+    patch_default: int
+    stride_default: int
+    steps: int = Field(description="deletion and insertion steps (5% of the pixels each)")
+    randomised: list[str] = Field(description="the layers the sanity check randomises")
+
+
+class SaliencyAccepted(JobAccepted):
+    """A slow map (Score-CAM, occlusion) being computed. Follow the job; once it is done,
+    ``job.result`` is the map's URL (an overlay; add ``&as=heatmap`` or ``&as=npy``), and
+    the URL asked for answers 200 too."""
+
+
+class MeasureRequest(BaseModel):
+    """Which maps to measure: a target, a stage, the methods and their settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field("top", alias="class", max_length=40,
+                        description="top, a class index 0-999, a class name, or a group")
+    stage: str = Field(DEFAULT_CAM_STAGE, max_length=40,
+                       description="the stage of the CAM methods and Score-CAM")
+    methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1,
+                                  max_length=len(METHODS))
+    k: int | None = Field(None, ge=1, le=K_MAX, description=f"Score-CAM's channels (default "
+                                                             f"{K_DEFAULT}, or all of a stage "
+                                                             "with fewer)")
+    patch: int = Field(PATCH_DEFAULT, ge=1, le=224, description="occlusion's square side")
+    stride: int = Field(STRIDE_DEFAULT, ge=1, le=224, description="occlusion's step")
+
+    @field_validator("methods")
+    @classmethod
+    def _each_once(cls, methods: list[str]) -> list[str]:
+        if len(set(methods)) != len(methods):
+            raise ValueError("name each method once")
+        return methods
+
+
+class MeasureAccepted(JobAccepted):
+    """The measuring job; once done, ``job.result`` is the URL of its typed JSON result
+    (GET it: 409 while the job runs, 404 once it is no longer kept)."""
+
+
+class MethodCurves(BaseModel):
+    method: str
+    name: str
+    deletion: list[float] = Field(min_length=POINTS, max_length=POINTS,
+                                  description="probability after removing 0%, 5%, ... 100%")
+    insertion: list[float] = Field(min_length=POINTS, max_length=POINTS,
+                                   description="probability after revealing 0%, 5%, ... 100%")
+    deletion_auc: float = Field(description="mean of deletion: lower is more faithful")
+    insertion_auc: float = Field(description="mean of insertion: higher is more faithful")
+    map: str = Field(description="URL of the map that was measured")
+    map_max: float = Field(description="the map's peak (0: an all-zero map, which ranks the "
+                                       "pixels by index only)")
+
+
+class FaithfulnessResult(BaseModel):
+    """Deletion and insertion curves of each map, with the protocol's end points."""
+
+    image_id: str
+    target: int | str = Field(description="a class index or a group name")
+    label: str
+    stage: str
+    steps: int
+    probability: float = Field(description="the target's probability on the photo")
+    grey_probability: float = Field(description="its probability on the all-grey image")
+    methods: list[MethodCurves]
+
+
+class MethodSanity(BaseModel):
+    method: str
+    name: str
+    rank_correlation: float | None = Field(
+        description="Spearman's rank correlation of the map with the same map after the "
+                    "randomisation (null when either map is constant)")
+    note: str | None = None
+    randomised_map: str = Field(description="URL of the randomised model's map (a heatmap)")
+
+
+class SanityResult(BaseModel):
+    """How much each map changes when the last stages' weights are random."""
+
+    image_id: str
+    target: int | str
+    label: str
+    stage: str
+    randomised: list[str]
+    methods: list[MethodSanity]
