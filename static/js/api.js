@@ -167,6 +167,8 @@ export const effectiveField = (id, stage, x, y) =>
 export const startSpurious = () => postJson("/api/lessons/spurious");
 export const startHowManyImages = (body = {}) => postJson("/api/lessons/how-many-images", body);
 export const lessonResult = (url) => getJson(url);  // a lesson job's result link
+// One of the bundled photos (static/dataset/, credited on the page), e.g. for a guided run of Teach it.
+export const datasetPhoto = (name) => getBlob(`/static/dataset/${enc(name)}`);
 
 // --- Teach it (new) ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } fr
 import { lessonLink, neighbours } from "../../static/js/lib/lesson-nav.js";
 import { diverging, ink, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
 import { rowAt, shiftFacts } from "../../static/js/lib/lesson-shift.js";
+import { accuracyAt, curveReady, firstReaching } from "../../static/js/lib/lesson-curves.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 
 // A .npy file as numpy.save writes it (version 1.0, header padded to a multiple of 64).
@@ -162,4 +163,15 @@ test("the translation lesson's facts come from the measured rows", () => {
   assert.deepEqual(facts.changes, [-1]);
   assert.equal(rowAt(curve, 1).shift, 1);
   assert.equal(rowAt(curve, 9).shift, 2);
+});
+
+test("reading the training lessons' curves", () => {
+  const cure = [{ mixed_share: 0.5, swapped: 0.98 }, { mixed_share: 0, swapped: 0.02 }, { mixed_share: 0.2, swapped: 0.93 }, { mixed_share: 0.1, swapped: 0.7 }];
+  assert.equal(firstReaching(cure, "mixed_share", "swapped", 0.9), 0.2);
+  assert.equal(firstReaching(cure, "mixed_share", "swapped", 0.99), null);
+  const points = [{ per_class: 1, accuracy: 0.6 }, { per_class: 4, accuracy: 0.9 }];
+  assert.equal(accuracyAt(points, 4), 0.9);
+  assert.equal(accuracyAt(points, 3), null);
+  assert.equal(curveReady({ classes: [{ count: 2 }, { count: 5 }] }), true);
+  assert.equal(curveReady({ classes: [{ count: 1 }, { count: 5 }, { count: 0 }] }), false);
 });

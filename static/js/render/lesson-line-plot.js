@@ -8,7 +8,7 @@ import { svg, text } from "./lesson-svg.js";
 
 const W = 640;
 const H = 300;
-const PAD = { left: 56, right: 16, top: 14, bottom: 46 };
+const PAD = { left: 72, right: 30, top: 14, bottom: 46 };
 
 // series: [{name, colour, points: [{x, y}], dashed}]; x, y: {label, min, max, format,
 // log2 (x only)}; marker: an x value to mark, or null.

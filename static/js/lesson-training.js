@@ -1,0 +1,266 @@
+// Lessons on training a new last layer: "transfer" (a short guided run of Teach it, then
+// the new classifier on your photo), "spurious" (a classifier that learned the background,
+// then the cure: more varied photos) and "how-many-images" (learning curves). Each long
+// step is a job on the server, followed here with its progress.
+import * as api from "./api.js";
+import { el } from "./dom.js";
+import { withImage } from "./images.js";
+import { followJob } from "./jobs.js";
+import { testid } from "./lesson-common.js";
+import { state } from "./state.js";
+import { pct } from "./lib/format.js";
+import { stateToHash } from "./lib/hashstate.js";
+import { accuracyAt, curveReady, firstReaching } from "./lib/lesson-curves.js";
+import { JobProgress } from "./render/job-progress.js";
+import { drawLinePlot } from "./render/lesson-line-plot.js";
+import { drawLoss } from "./render/loss-chart.js";
+import { renderBars } from "./render/prob-bars.js";
+
+// Follow a job to its end on `progress`; a job that did not finish is an error that says why.
+async function finish(job, progress) {
+  progress.root.hidden = false;
+  const last = await followJob(job, (j) => progress.show(j));
+  if (last.status !== "done") {
+    throw Object.assign(new Error(last.error ? last.error.message : `The job was ${last.status}.`),
+      { code: last.error ? last.error.code : last.status });
+  }
+  progress.root.hidden = true;
+  return last;
+}
+
+// A job's progress bar in `root`, hidden until a job starts.
+function progressIn(root) {
+  const p = new JobProgress(root);
+  p.root = root;
+  root.hidden = true;
+  return p;
+}
+
+const wholePercent = (v) => `${Math.round(v * 100)}%`;
+
+const teachLink = (pid, text) => {
+  const a = el("a", { className: "button-link", textContent: text });
+  a.href = stateToHash({ ...state, tab: "teach", project: pid });
+  return a;
+};
+
+// --- transfer ------------------------------------------------------------------------------
+
+// Two coarse classes of bundled photos (static/dataset, credited on the page): never the
+// photo loaded above, so trying it is a test on a photo the classifier has not seen.
+const CLASSES = {
+  animals: ["dog.jpg", "cat.jpg", "horse.jpg", "cow.jpg", "giraffe.jpg", "koala.jpg"],
+  objects: ["hammer.jpg", "cup.jpg", "chair.jpg", "eraser.jpg", "adjustable_wrench.jpg", "cast_iron_frying_pan.jpg"],
+};
+
+function transfer(box, kit) {
+  const steps = testid(el("ol", { className: "lesson-steps" }), "transfer-steps");
+  const thumbs = testid(el("div", { className: "lesson-thumbs" }), "transfer-photos");
+  const jobBox = testid(el("div"), "transfer-job");
+  const loss = testid(el("canvas", { width: 360, height: 160 }), "transfer-loss");
+  const accuracy = testid(el("p", { className: "lesson-big" }), "transfer-accuracy");
+  const answer = testid(el("ol", { className: "predictions" }), "transfer-answer");
+  const answerLine = testid(el("p", { className: "lesson-big" }), "transfer-verdict");
+  const link = el("span");
+  const step = (title, ...body) => el("li", {}, [el("strong", { textContent: title }), ...body]);
+  steps.append(
+    step("Two classes of six bundled photos each: animals and objects.", thumbs),
+    step("Each photo goes once through the frozen network, which keeps its 1280 pooled features; then only a new last layer (1280 × 2 weights + 2 biases) is trained on them, on this CPU.",
+      jobBox, el("figure", {}, [loss, el("figcaption", { textContent: "training loss per epoch" })]), accuracy),
+    step("Your photo, which was not among the twelve:", answerLine, answer),
+  );
+  box.replaceChildren(steps, link);
+  const progress = progressIn(jobBox);
+  let project = null;  // the lesson's project, built once per visit
+
+  async function build(fresh) {
+    const { id } = await api.createProject();
+    for (const [name, files] of Object.entries(CLASSES)) {
+      const cls = await api.addClass(id, name);
+      for (const file of files) {
+        progress.root.hidden = false;
+        progress.message.textContent = `adding ${file} to ${name}`;
+        await api.addPhotoFile(id, cls.id, new File([await api.datasetPhoto(file)], file, { type: "image/jpeg" }));
+        if (!fresh()) return null;
+      }
+    }
+    const p = await api.getProject(id);
+    thumbs.replaceChildren(...p.classes.flatMap((c) => c.images.map((img) => el("img", { src: api.thumbUrl(id, img), alt: c.name, title: c.name }))));
+    const { job } = await api.train(id, { epochs: 100, augment: true, seed: 0 });
+    await finish(job, progress);
+    const trained = await api.getProject(id);
+    drawLoss(loss, trained.run.losses);
+    accuracy.textContent = trained.run.accuracy === null ? "Too few photos to hold some out for a fair score."
+      : `Accuracy on held-out photos (cross-validation): ${pct(trained.run.accuracy)}, trained in ${trained.run.seconds.toFixed(1)} s.`;
+    accuracy.dataset.accuracy = String(trained.run.accuracy);
+    link.replaceChildren(teachLink(id, "Go on in Teach it with these two classes"));
+    return trained;
+  }
+
+  async function run(isFresh) {
+    if (!project) project = await build(isFresh);
+    if (!project || !isFresh()) return;
+    const result = await withImage((id) => api.projectPredict(project.id, id));
+    if (!isFresh()) return;
+    renderBars(answer, result.probs.map((p) => ({ label: p.name, fraction: p.prob, text: pct(p.prob) })));
+    const top = result.probs[0];
+    answerLine.textContent = `The new classifier calls it ${top.name} (${pct(top.prob)}). It only knows these two classes, ` +
+      "so a photo of neither still gets one of the two names.";
+    answerLine.dataset.top = top.name;
+  }
+  return { run };
+}
+
+// --- spurious ------------------------------------------------------------------------------
+
+function spurious(box, kit) {
+  const demoJob = testid(el("div"), "spurious-demo-job");
+  const scores = testid(el("p", { className: "lesson-big" }), "spurious-scores");
+  const examples = testid(el("div", { className: "lesson-thumbs big" }), "spurious-examples");
+  const yours = testid(el("p", { className: "lesson-caption" }), "spurious-yours");
+  const cureJob = testid(el("div"), "spurious-cure-job");
+  const plot = testid(el("div"), "spurious-plot");
+  const cure = testid(el("p", { className: "lesson-big" }), "spurious-cure");
+  box.replaceChildren(
+    el("h3", { textContent: "1. Discs always on mountains, squares always under the sky" }),
+    demoJob, scores, examples, yours,
+    el("h3", { textContent: "2. The cure: show each shape on the other background too" }),
+    cureJob, plot, cure,
+  );
+  const demoProgress = progressIn(demoJob);
+  const cureProgress = progressIn(cureJob);
+  let demo = null;   // the lesson's project once trained
+  let curve = null;
+
+  async function objectOrBackground(fresh) {
+    const started = await api.createDemo();
+    await finish(started.job, demoProgress);
+    const p = await api.getProject(started.id);
+    const extra = p.run.extra;
+    scores.textContent = `Test photos on the training backgrounds: ${pct(extra.same_background_accuracy)} right. ` +
+      `The same shapes with the backgrounds swapped: ${pct(extra.swapped_background_accuracy)} right.`;
+    Object.assign(scores.dataset, { same: extra.same_background_accuracy, swapped: extra.swapped_background_accuracy });
+    const swapped = ["disc", "square"].flatMap((shape) => extra.examples.filter((e) => e.setting === "swapped" && e.truth === shape).slice(0, 2));
+    const figures = await Promise.all(swapped.map(async (e) => {
+      const blob = await api.projectGradcam(p.id, e.image_id, extra.classes[e.predicted]);
+      return el("figure", {}, [el("img", { src: URL.createObjectURL(blob), alt: `a ${e.truth} on ${e.background}` }),
+        el("figcaption", { textContent: `a ${e.truth} on ${e.background}: called "${e.predicted}" (${pct(e.prob)}); red: where it looked` })]);
+    }));
+    if (!fresh()) return null;
+    examples.replaceChildren(...figures);
+    return p;
+  }
+
+  async function theCure() {
+    const { job } = await api.startSpurious();
+    const done = await finish(job, cureProgress);
+    return api.lessonResult(done.result);
+  }
+
+  function showCure() {
+    const points = curve.curve;
+    drawLinePlot(plot, {
+      label: "accuracy against the share of photos on the other background",
+      series: [
+        { name: "on the training backgrounds", colour: "#3b6fd8", points: points.map((p) => ({ x: p.mixed_share, y: p.accuracy_training_backgrounds })) },
+        { name: "on swapped backgrounds", colour: "#e07b39", points: points.map((p) => ({ x: p.mixed_share, y: p.accuracy_swapped_backgrounds })) },
+      ],
+      x: { label: "share of each shape's training photos on the other background", format: wholePercent },
+      y: { label: "accuracy on test photos", min: 0, max: 1, format: wholePercent },
+    });
+    const first = points.reduce((a, b) => (a.mixed_share < b.mixed_share ? a : b));
+    const last = points.reduce((a, b) => (a.mixed_share > b.mixed_share ? a : b));
+    const ninety = firstReaching(points, "mixed_share", "accuracy_swapped_backgrounds", 0.9);
+    cure.textContent = `With no mixed photos, swapped backgrounds are ${pct(first.accuracy_swapped_backgrounds)} right; ` +
+      `with ${pct(last.mixed_share)} mixed, ${pct(last.accuracy_swapped_backgrounds)}. ` +
+      (ninety === null ? "It never passed 90% here." : `It first passes 90% at ${pct(ninety)} mixed.`) +
+      ` (${curve.train_per_class} training and ${curve.test_per_class} test photos per class, ${curve.shapes}.)`;
+    Object.assign(cure.dataset, { first: first.accuracy_swapped_backgrounds, last: last.accuracy_swapped_backgrounds });
+  }
+
+  async function run(isFresh) {
+    if (!demo || !curve) {
+      // Both jobs at once: the second waits for a free worker if there is none.
+      [demo, curve] = await Promise.all([demo || objectOrBackground(isFresh), curve || theCure()]);
+      if (!isFresh()) return;
+      showCure();
+    }
+    const result = await withImage((id) => api.projectPredict(demo.id, id));
+    if (!isFresh()) return;
+    const top = result.probs[0];
+    yours.textContent = `Your photo, to this classifier: "${top.name}" (${pct(top.prob)}). It holds no drawn disc or square: ` +
+      "whatever it answers, it answers from the photo's background.";
+  }
+  return { run };
+}
+
+// --- how-many-images -----------------------------------------------------------------------
+
+const COLOURS = { coarse: "#3b6fd8", fine: "#e07b39", yours: "#2e7d32" };
+
+function howManyImages(box, kit) {
+  const jobBox = testid(el("div"), "curves-job");
+  const plot = testid(el("div"), "curves-plot");
+  const read = testid(el("p", { className: "lesson-big" }), "curves-read");
+  const yoursBox = testid(el("div"), "curves-yours-job");
+  const yours = testid(el("p", { className: "lesson-caption" }), "curves-yours");
+  box.replaceChildren(jobBox, plot, read, yoursBox, yours);
+  const progress = progressIn(jobBox);
+  const yoursProgress = progressIn(yoursBox);
+  let pairs = null;
+  let own = null;  // {name, points} of the user's project, when it has one
+
+  function draw() {
+    const series = pairs.map((p) => ({ name: `${p.name}: ${p.classes.join(" vs ")}`, colour: COLOURS[p.name] || "#8a8f98",
+      points: p.points.map((q) => ({ x: q.per_class, y: q.accuracy })) }));
+    if (own) series.push({ name: own.name, colour: COLOURS.yours, points: own.points.map((q) => ({ x: q.per_class, y: q.accuracy })) });
+    drawLinePlot(plot, {
+      label: "held-out accuracy against photos per class",
+      series,
+      x: { label: "photos per class trained on", log2: true },
+      y: { label: "accuracy on held-out photos", min: 0, max: 1, format: wholePercent },
+    });
+    const [a, b] = pairs;
+    const common = a.points.map((p) => p.per_class).filter((n) => accuracyAt(b.points, n) !== null);
+    const at = common.includes(3) ? 3 : common[Math.min(1, common.length - 1)];
+    read.textContent = `At ${at} photo${at === 1 ? "" : "s"} per class: ${a.name} ${pct(accuracyAt(a.points, at))}, ` +
+      `${b.name} ${pct(accuracyAt(b.points, at))}.`;
+    Object.assign(read.dataset, { at, [a.name]: accuracyAt(a.points, at), [b.name]: accuracyAt(b.points, at) });
+  }
+
+  async function yourProject(isFresh) {
+    if (!state.project) return;
+    let project;
+    try {
+      project = await api.getProject(state.project);
+    } catch (err) {
+      if (err instanceof api.ApiError && err.status === 404) return;  // gone: nothing of yours to draw
+      throw err;
+    }
+    if (!curveReady(project)) {
+      yours.textContent = "Your project in Teach it needs two classes with at least two photos each for its own curve.";
+      return;
+    }
+    const { job } = await api.startLearningCurve(project.id, {});
+    const done = await finish(job, yoursProgress);
+    const result = await api.teachResult(done.result);
+    if (!isFresh()) return;
+    own = { name: `your project: ${result.classes.map((c) => c.name).join(" vs ")}`, points: result.points };
+    yours.textContent = `Your project's curve (green) is measured the same way on your own photos.`;
+    draw();
+  }
+
+  async function run(isFresh) {
+    if (!pairs) {
+      const { job } = await api.startHowManyImages();
+      const done = await finish(job, progress);
+      pairs = (await api.lessonResult(done.result)).pairs;
+      if (!isFresh()) return;
+    }
+    draw();
+    await yourProject(isFresh);
+  }
+  return { run };
+}
+
+export const experiments = { transfer, spurious, "how-many-images": howManyImages };
