@@ -57,7 +57,7 @@ export class LearningCurve {
     const mean = pts.map((p) => p.accuracy);
     drawChart(canvas, {
       x: { domain: [sizes[0], sizes[sizes.length - 1]], log2: true, ticks: sizes, label: "photos per class (trained on)", format: String },
-      y: { domain: [0, 1], label: "held-out accuracy", format: (v) => pct(v) },
+      y: { domain: [0, 1], label: "held-out accuracy", format: (v) => `${Math.round(v * 100)}%` },
       series: [{ label: `mean of ${plural(curve.repeats, "repeat")}`, color: "#3b6fd8", xs, ys: mean, dots: true }],
       band: { color: "rgba(59, 111, 216, .18)", xs, lo: pts.map((p) => p.accuracy - p.spread), hi: pts.map((p) => p.accuracy + p.spread) },
       whiskers: pts[0].low === undefined ? null : { color: "#7d9be0", xs, lo: pts.map((p) => p.low), hi: pts.map((p) => p.high) },

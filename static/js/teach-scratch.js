@@ -130,7 +130,7 @@ export class Scratch {
     const classes = this.result ? this.result.classes.length : 0;
     drawChart(this.q("scratch-accuracy"), {
       x: { domain, label: "epoch", format: String },
-      y: { domain: [0, 1], label: "accuracy", format: (v) => pct(v) },
+      y: { domain: [0, 1], label: "accuracy", format: (v) => `${Math.round(v * 100)}%` },
       series: [
         { label: "training", color: TRAIN, xs, ys: history.map((h) => h.train_accuracy), dots: true },
         { label: "validation", color: VAL, xs, ys: history.map((h) => h.val_accuracy), dots: true },

@@ -182,7 +182,7 @@ async function showViews(p, c, imageId) {
   strip.replaceChildren(el("img", { src: URL.createObjectURL(blob), alt: `the views training takes of a photo of ${c.name}` }));
   q("photo-views-caption").textContent = `What one photo of ${c.name} gives training: the centre crop the network sees, ` +
     "and, when training augments, its mirror image, a tighter crop and that crop's mirror. Each is one more example, " +
-    "but they are not new photos: they cannot show the class from another side.";
+    "but not a new photo: none shows the class from another side. Held-out photos are judged on the centre crop only.";
   figure.hidden = false;
 }
 

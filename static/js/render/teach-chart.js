@@ -13,7 +13,7 @@ export function drawChart(canvas, spec) {
   const ctx = canvas.getContext("2d");
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
-  const pad = { left: 44, right: 10, top: 22, bottom: 34 };
+  const pad = { left: 58, right: 10, top: 24, bottom: 34 };
   const allX = spec.series.flatMap((s) => s.xs);
   const xDomain = spec.x.domain || extent([allX]);
   const yDomain = spec.y.domain || extent([...spec.series.map((s) => s.ys),
@@ -41,7 +41,7 @@ export function drawChart(canvas, spec) {
   line(ctx, [[pad.left, pad.top], [pad.left, height - pad.bottom], [width - pad.right, height - pad.bottom]], "#9aa3b1");
   ctx.fillText(spec.x.label, (pad.left + width - pad.right) / 2, height - 14);
   ctx.save();
-  ctx.translate(10, (pad.top + height - pad.bottom) / 2);
+  ctx.translate(9, (pad.top + height - pad.bottom) / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = "middle";
   ctx.fillText(spec.y.label, 0, 0);
@@ -62,8 +62,10 @@ export function drawChart(canvas, spec) {
     line(ctx, [[pad.left, sy(ref.y)], [width - pad.right, sy(ref.y)]], ref.color, [4, 4]);
     ctx.fillStyle = ref.color;
     ctx.textAlign = "right";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(ref.label, width - pad.right - 2, sy(ref.y) - 2);
+    // Above its line, unless that would run into the legend at the top: then below.
+    const above = sy(ref.y) - 14 > pad.top;
+    ctx.textBaseline = above ? "bottom" : "top";
+    ctx.fillText(ref.label, width - pad.right - 2, sy(ref.y) + (above ? -2 : 3));
   }
   for (const s of spec.series) {
     const pts = points(s.xs, s.ys, sx, sy);
