@@ -1,0 +1,96 @@
+"""Calibration and familiarity, against references written from their definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.teach import calibration, familiar
+
+
+def reference_ece(probs: np.ndarray, y: np.ndarray, bins: int) -> float:
+    """Guo et al. (2017): bins (m-1)/M < confidence <= m/M, the count-weighted mean of
+    |accuracy - confidence|."""
+    conf, right = probs.max(1), probs.argmax(1) == y
+    total = 0.0
+    for m in range(1, bins + 1):
+        inside = (conf > (m - 1) / bins) & (conf <= m / bins)
+        if inside.any():
+            total += inside.sum() / len(y) * abs(right[inside].mean() - conf[inside].mean())
+    return total
+
+
+def test_expected_calibration_error_matches_its_definition():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 2, (200, 3))
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    y = rng.integers(0, 3, 200)
+    got = calibration.reliability(probs, y)
+    assert got["ece"] == pytest.approx(reference_ece(probs, y, calibration.BINS), abs=1e-9)
+    assert sum(b["count"] for b in got["bins"]) == got["held_out"] == 200
+    assert got["accuracy"] == pytest.approx(np.mean(probs.argmax(1) == y))
+    assert got["mean_confidence"] == pytest.approx(probs.max(1).mean())
+    assert all(b["low"] < b["confidence"] <= b["high"] for b in got["bins"])
+
+
+def test_an_overconfident_classifier_has_a_large_error_and_the_note_counts_its_mistakes():
+    probs = np.tile([[0.99, 0.01]], (10, 1))  # always 99% sure of class 0
+    y = np.array([0] * 6 + [1] * 4)  # right 6 times in 10
+    got = calibration.reliability(probs, y)
+    assert got["ece"] == pytest.approx(0.99 - 0.6)
+    assert "10 held-out photos, 10 got an answer of 90% or more, and 6 of those" in got["note"]
+    assert "does not mean the photo shows any of them" in got["note"]
+
+
+def reference_judgement(train: np.ndarray, labels: np.ndarray, photo: np.ndarray
+                        ) -> tuple[float, float, float]:
+    """Similarity to the nearest training photo, the threshold and the novelty, by loops."""
+    def cos(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    typical = []
+    for i in range(len(train)):
+        mates = [cos(train[i], train[j]) for j in range(len(train))
+                 if j != i and labels[j] == labels[i]]
+        if mates:
+            typical.append(max(mates))
+    best = max(cos(photo, t) for t in train)
+    return best, float(np.quantile(typical, 0.1)), float(np.mean(np.array(typical) > best))
+
+
+def test_familiarity_matches_its_definition_and_never_compares_a_photo_with_itself():
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 1, (2, 64))
+    labels = np.array([0] * 5 + [1] * 4 + [1])
+    train = np.stack([centres[k] + rng.normal(0, 0.5, 64) for k in labels])
+    ids = [f"img{i}" for i in range(len(labels))]
+    index = familiar.build_index(train, labels, ids, ["a", "b"])
+    for photo in (train[3], centres[1] + rng.normal(0, 0.5, 64), rng.normal(0, 1, 64)):
+        got = familiar.judge(index, photo, set(ids))
+        best, threshold, novelty = reference_judgement(train, labels, photo)
+        assert got["similarity"] == pytest.approx(best, abs=1e-5)
+        assert got["threshold"] == pytest.approx(threshold, abs=1e-5)
+        assert got["novelty"] == pytest.approx(novelty)
+        assert got["familiar"] == (best >= threshold)
+        assert (got["warning"] is None) == got["familiar"]
+    own = familiar.judge(index, train[3], set(ids))
+    assert own["novelty"] == 0.0 and own["nearest"][0]["image_id"] == "img3"
+    stranger = familiar.judge(index, rng.normal(0, 1, 64), set(ids))
+    assert stranger["familiar"] is False and stranger["warning"] == familiar.WARNING
+    assert stranger["novelty"] == 1.0
+
+
+def test_nearest_lists_only_photos_still_in_the_project_and_an_imported_head_says_nothing():
+    rng = np.random.default_rng(2)
+    train = rng.normal(0, 1, (4, 16))
+    index = familiar.build_index(train, np.array([0, 0, 1, 1]), ["p", "q", "r", "s"], ["a", "b"])
+    got = familiar.judge(index, train[0], {"r", "s"})
+    closer_first = ["r", "s"] if (train[2] @ train[0] / np.linalg.norm(train[2])
+                                  > train[3] @ train[0] / np.linalg.norm(train[3])) else ["s", "r"]
+    assert [n["image_id"] for n in got["nearest"]] == closer_first
+    assert got["similarity"] == pytest.approx(1.0)  # the removed photo still counts as trained on
+    assert [n["class_id"] for n in got["nearest"]] == ["b", "b"]
+    assert familiar.judge(None, train[0], {"p"}) == {}
+    one_each = familiar.build_index(train[:2], np.array([0, 1]), ["p", "q"], ["a", "b"])
+    alone = familiar.judge(one_each, train[0], {"p", "q"})
+    assert "familiar" not in alone and alone["similarity"] == pytest.approx(1.0)
