@@ -148,11 +148,11 @@ export class Scratch {
     this.result = result;
     this.jobId = jobId || jobIdOf(result);
     renderNetwork(q("scratch-network"), result.layers);
+    q("scratch-live").hidden = false;  // shown first: the charts are drawn at their shown size
     this.curves(result.history, result.epochs);
     renderCompare(q("scratch-compare"), result);
     renderWhere(q("scratch-where"), result.layers);
     q("scratch-reading").textContent = result.reading;
-    q("scratch-live").hidden = false;
     q("scratch-result").hidden = false;
     const slider = q("scratch-epoch");
     slider.max = String(result.epochs);

@@ -10,8 +10,10 @@ const GRID = "#e3e7ee";
 //        series: [{label, color, xs, ys, dash?, dots?}], band?: {color, xs, lo, hi},
 //        whiskers?: {color, xs, lo, hi}, lines?: [{y, label, color}]}
 export function drawChart(canvas, spec) {
+  specs.set(canvas, spec);
+  resized.observe(canvas);
+  const { width, height } = fit(canvas);
   const ctx = canvas.getContext("2d");
-  const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
   const pad = { left: 58, right: 10, top: 24, bottom: 34 };
   const allX = spec.series.flatMap((s) => s.xs);
@@ -77,6 +79,31 @@ export function drawChart(canvas, spec) {
     }
   }
   legend(ctx, spec.series, pad.left + 6, 4);
+}
+
+// A chart redraws itself when its shown width changes (a phone turned, a window resized).
+const specs = new WeakMap();
+const resized = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const width = Math.round(target.clientWidth * (window.devicePixelRatio || 1));
+    if (width && width !== target.width && specs.has(target)) drawChart(target, specs.get(target));
+  }
+});
+
+// Draw at the size the canvas is shown (its width and height attributes give the largest
+// size and the aspect), in device pixels: the 11 px labels stay 11 px on a phone.
+function fit(canvas) {
+  if (!canvas.dataset.aspect) {
+    canvas.dataset.aspect = String(canvas.height / canvas.width);
+    Object.assign(canvas.style, { width: "100%", maxWidth: `${canvas.width}px` });
+  }
+  const width = canvas.clientWidth || canvas.width;
+  const height = Math.round(width * Number(canvas.dataset.aspect));
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.getContext("2d").setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { width, height };
 }
 
 function line(ctx, pts, color, dash = []) {
