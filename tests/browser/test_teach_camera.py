@@ -23,17 +23,20 @@ SLOW = 120_000  # ms: a loaded 2-core machine
 
 
 @pytest.fixture(scope="module")
-def camera_browser():
-    from playwright.sync_api import sync_playwright
+def camera_browser(browser):
+    """A second Chromium with a fake camera, from the session's Playwright (two sync
+    Playwright instances cannot run in one process)."""
+    b = browser.browser_type.launch(executable_path=browser_executable(),
+                                    args=CHROMIUM_ARGS + FAKE_CAMERA, headless=True)
+    yield b
+    b.close()
 
+
+def browser_executable() -> str:
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(executable).exists():
         pytest.fail("Debian's chromium is not installed; `make test` installs it with apt-get")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS + FAKE_CAMERA,
-                              headless=True)
-        yield b
-        b.close()
+    return executable
 
 
 def open_teach(browser, base_url, permissions=(), init_script=None):
