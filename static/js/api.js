@@ -185,3 +185,19 @@ export const scratchFiltersUrl = (pid, jobId, epoch) => project(pid, `/scratch/f
 export const scratchMaps = (pid, jobId, imageId) => getBlob(project(pid, `/scratch/maps?${query({ job: jobId, image_id: imageId })}`));
 // ONNX export is a job (202 {job}); once done, exportBlob(pid, "onnx") is the file.
 export const startOnnxExport = (pid) => postJson(project(pid, `/export?${query({ format: "onnx" })}`));
+
+// --- Saliency ----------------------------------------------------------------------------
+
+export const saliencyMethods = () => getJson("/api/saliency/methods");
+// A map: {blob, headers} (its peak in X-Saliency-Max), or for a slow method not computed yet
+// {job} (202): follow it, then ask again (the finished job's result is the same map's URL).
+export async function saliencyMap(id, params) {
+  const response = await call(`${imageUrl(id)}/saliency?${query(params)}`);
+  if (response.status === 202) return { job: (await response.json()).job };
+  return { blob: await response.blob(), headers: response.headers };
+}
+// 202 {job}; once done, job.result is the URL of the typed result (measureResult).
+export const startFaithfulness = (id, body) => postJson(`${imageUrl(id)}/faithfulness`, body);
+export const startSanity = (id, body) => postJson(`${imageUrl(id)}/sanity`, body);
+export const measureResult = (url) => getJson(url);  // a faithfulness or sanity job's result link
+export const randomisedMapBlob = (url) => getBlob(url);  // a sanity result's randomised_map URL

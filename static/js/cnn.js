@@ -12,6 +12,7 @@ import { newestWins } from "./lib/latest.js";
 import { num, pct, shape } from "./lib/format.js";
 import { sharingLesson } from "./lib/sharing.js";
 import { showLooksFor } from "./channels.js";
+import { showSaliency, startSaliency } from "./saliency.js";
 
 const PART_NOTES = {
   expand: "Expand (1×1 conv): mixes channels at each pixel and widens them 6×, so the next step has more to work with.",
@@ -55,6 +56,7 @@ export async function start(panel) {
   root = panel;
   q = finder(panel);
   wire();
+  startSaliency(q("saliency"));
   subscribe((s, changed) => {
     if ((changed.has("image") || changed.has("tab")) && s.tab === "cnn") refresh();
   });
@@ -78,6 +80,7 @@ async function refresh() {
   const [crop, strengths] = views;
   for (const slot of ["cnn-crop", "gradcam-photo", "channel-photo"]) setImage(slot, q(slot), crop);
   fillSelects();
+  showSaliency(model, crop);
   drawStrip(strengths.stages);
   await Promise.all([openLayer(state.stage), showGradcam(), showGap(), showFilters()]);
 }
