@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import CHROMIUM_ARGS, SHOTS
+from tests.support.axe import violations
 
 pytestmark = pytest.mark.browser
 
@@ -162,6 +163,7 @@ def test_record_two_classes_train_and_classify_live(camera_browser, base_url):
         assert "says nothing about what it shows" in (
             page.get_by_test_id("confidence-meaning").inner_text())
         page.screenshot(path=str(SHOTS / "teach-unfamiliar.png"), full_page=True)
+        assert violations(page) == []
         assert errors == []
     finally:
         context.close()

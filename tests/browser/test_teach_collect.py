@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import SHOTS
+from tests.support.axe import violations
 from tests.support.photos import shape_photo
 
 pytestmark = pytest.mark.browser
@@ -98,5 +99,11 @@ def test_many_files_a_folder_a_drop_and_samples(page, tmp_path):
     # The refused files' reasons stayed through all of that, until cleared.
     assert page.get_by_test_id("class-errors-discs").locator("li").count() == 2
     page.screenshot(path=str(SHOTS / "teach-collect.png"), full_page=True)
+    page.locator("[data-testid=class-discs] .thumb .open").first.click()
+    page.get_by_test_id("photo-views").wait_for(timeout=SLOW)
+    page.get_by_test_id("photo-views-strip").locator("img").evaluate("i => i.decode()")
+    assert page.get_by_test_id("photo-views-strip").locator("img").evaluate(
+        "i => [i.naturalWidth, i.naturalHeight]") == [4 * 224 + 3 * 8, 224]
+    assert violations(page) == []
     page.get_by_test_id("class-errors-discs").get_by_role("button").click()
     assert page.get_by_test_id("class-errors-discs").inner_text() == ""

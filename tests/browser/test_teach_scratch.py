@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import SHOTS
+from tests.support.axe import violations
 from tests.support.photos import shape_photo
 
 pytestmark = pytest.mark.browser
@@ -98,3 +99,6 @@ def test_scratch_filters_change_side_by_side_and_the_learning_curve(page):
     chart = canvas_pixels(page, "curve-chart")
     assert (chart[..., 3] > 0).sum() > 1000  # something is drawn
     page.get_by_test_id("curve-card").screenshot(path=str(SHOTS / "teach-curve.png"))
+    page.get_by_test_id("scratch-maps-run").click()
+    page.get_by_test_id("scratch-maps").wait_for(timeout=SLOW)
+    assert violations(page) == []
