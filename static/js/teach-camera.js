@@ -2,7 +2,8 @@
 // why it cannot start (the rest of the tab works without it).
 import { Webcam } from "./webcam.js";
 
-// q: the tab's finder; onChange(on): the camera went on or off.
+// q: the tab's finder; onChange(on): the camera went on or off. Returns the camera and
+// off(), which turns it off (leaving the tab does: nobody is looking at it then).
 export function cameraCard(q, onChange) {
   const camera = new Webcam(q("camera-video"));
   const button = q("camera-toggle");
@@ -42,5 +43,10 @@ export function cameraCard(q, onChange) {
     });
   }
   shown();
-  return camera;
+  const off = () => {
+    if (!camera.on) return;
+    camera.stop();
+    shown();
+  };
+  return { camera, off };
 }

@@ -35,7 +35,8 @@ export async function start(panel) {
   q = finder(panel);
   progress = new JobProgress(q("train-job"));
   collector = new Collector({ onItems: pendingChanged, onIdle: () => { if (!recorder.recording) guard(reload); } });
-  camera = cameraCard(q, (on) => { if (tryout) { markRecording(); tryout.sync(on); } });
+  const card = cameraCard(q, (on) => { if (tryout) { markRecording(); tryout.sync(on); } });
+  camera = card.camera;
   recorder = new Recorder(camera, collector, { onChange: markRecording });
   tryout = new Tryout(q, () => project, camera);
   curve = new LearningCurve(q, () => project);
@@ -56,7 +57,10 @@ export async function start(panel) {
   q("back-to-project").addEventListener("click", () => guard(backToProject));
   // A prediction is of one photo: choosing another clears it rather than leave it captioned
   // wrongly (live answers are of the camera, not of the photo).
-  subscribe((_, changed) => { if (changed.has("image") && !tryout.live) tryout.clear(); });
+  subscribe((s, changed) => {
+    if (changed.has("image") && !tryout.live) tryout.clear();
+    if (changed.has("tab") && s.tab !== "teach") card.off();
+  });
   let gone = false;
   if (state.project) {
     try {

@@ -164,6 +164,10 @@ def test_record_two_classes_train_and_classify_live(camera_browser, base_url):
             page.get_by_test_id("confidence-meaning").inner_text())
         page.screenshot(path=str(SHOTS / "teach-unfamiliar.png"), full_page=True)
         assert violations(page) == []
+        # Leaving the tab turns the camera off: nobody is looking at it there.
+        page.get_by_test_id("tab-playground").click()
+        assert page.get_by_test_id("camera-toggle").get_attribute("data-on") == "false"
+        assert video.evaluate("v => v.srcObject === null")
         assert errors == []
     finally:
         context.close()
