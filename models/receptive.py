@@ -1,11 +1,14 @@
-"""Where a unit of a stage looks in the 224x224 crop: its receptive field as a pixel box.
+"""Where a unit of a stage looks: its receptive field in the 224x224 crop and in the photo,
+and its effective field (how strongly each input pixel moves it).
 
-Torch-free arithmetic over the layer list (``models.stages.STAGE_CONFIG``): every conv
+The boxes are arithmetic over the layer list (``models.stages.STAGE_CONFIG``): every conv
 widens the field by ``(k - 1)`` input steps and multiplies the step by its stride; its
 TensorFlow 'same' padding (0 before and 1 after on an even input at stride 2, see
 ``models.efficientnet_lite0.SameConv``) shifts where the field starts. The test checks
 the sizes against the stage table (measured from the model) and the boxes against the
-gradient support of a linearised copy of the network.
+gradient support of a linearised copy of the network. A box is carried back to the photo
+through the centre crop and the resize (``models.preprocess``); the effective field is a
+gradient taken on a tensor local to the call (the shared network is never written to).
 """
 
 from __future__ import annotations
@@ -14,8 +17,15 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
-from models.preprocess import CROP
+import numpy as np
+import torch
+
+from models.efficientnet_lite0 import EfficientNetLite0
+from models.featurevis import stage_value
+from models.preprocess import CROP, crop_origin, resized_size, to_tensor
 from models.stages import STAGE_CONFIG, STAGE_IDS
+
+Box = tuple[int, int, int, int]  # (x0, y0, x1, y1), inclusive
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,54 @@ def fields(side: int = CROP) -> dict[str, Field]:
     return out
 
 
-def unit_box(stage: str, row: int, col: int, side: int = CROP) -> tuple[int, int, int, int]:
+def unit_box(stage: str, row: int, col: int, side: int = CROP) -> Box:
     """``(x0, y0, x1, y1)``, inclusive, of unit ``(row, col)``'s field, clipped to the crop."""
     f = fields(side)[stage]
     y0, x0 = row * f.stride - f.offset, col * f.stride - f.offset
     return (max(x0, 0), max(y0, 0), min(x0 + f.size - 1, side - 1),
             min(y0 + f.size - 1, side - 1))
+
+
+@dataclass(frozen=True)
+class PhotoGeometry:
+    """How the ``CROP`` x ``CROP`` view sits in a photo: the resize's factor per axis (photo
+    pixels per resized pixel) and the crop's origin in the resized photo."""
+
+    width: int
+    height: int
+    sx: float
+    sy: float
+    top: int
+    left: int
+
+    @classmethod
+    def of(cls, height: int, width: int) -> PhotoGeometry:
+        rh, rw = resized_size(height, width)
+        top, left = crop_origin(rh, rw)
+        return cls(width, height, width / rw, height / rh, top, left)
+
+    def to_photo(self, box: Box) -> Box:
+        """A box of crop pixels as the photo pixels they were resampled from: a crop pixel
+        ``i`` covers ``[i, i + 1)``, which the resize took from ``[(i + o) s, (i + o + 1) s)``."""
+        x0, y0, x1, y1 = box
+        return (max(math.floor((x0 + self.left) * self.sx), 0),
+                max(math.floor((y0 + self.top) * self.sy), 0),
+                min(math.ceil((x1 + 1 + self.left) * self.sx) - 1, self.width - 1),
+                min(math.ceil((y1 + 1 + self.top) * self.sy) - 1, self.height - 1))
+
+    def seen(self) -> Box:
+        """The part of the photo the model saw: the whole crop, carried back."""
+        return self.to_photo((0, 0, CROP - 1, CROP - 1))
+
+
+def effective_field(model: EfficientNetLite0, crop_u8: np.ndarray, stage: str, row: int,
+                    col: int, channel: int | None = None) -> np.ndarray:
+    """``(224, 224) float32``: ``|d unit / d pixel|`` summed over R, G, B, for unit ``(row,
+    col)`` of ``stage`` (one channel, or all channels summed). The unit is read before its
+    stage's final ReLU6, so a unit the clip switched off still shows what it sees."""
+    x = to_tensor(crop_u8).requires_grad_(True)  # (1, 3, 224, 224), this call's own
+    with torch.enable_grad():
+        value = stage_value(model, stage, x)[0, :, row, col]  # (C,)
+        unit = value.sum() if channel is None else value[channel]
+        (grad,) = torch.autograd.grad(unit, [x])  # (1, 3, 224, 224)
+    return grad[0].abs().sum(0).numpy()
