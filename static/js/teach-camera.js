@@ -9,7 +9,15 @@ export function cameraCard(q, onChange) {
   const button = q("camera-toggle");
   const problem = q("camera-problem");
 
+  // While the card is scrolled away (recording into a class lower down, watching live
+  // answers), the preview floats in a corner so the camera stays in sight.
+  const view = q("camera-view");
+  let cardInView = true;
+  const float = () => view.classList.toggle("floating", camera.on && !cardInView);
+  new IntersectionObserver(([entry]) => { cardInView = entry.isIntersecting; float(); }).observe(q("camera-card"));
+
   function shown() {
+    float();
     q("camera-video").hidden = !camera.on;
     q("camera-off").hidden = camera.on;
     button.textContent = camera.on ? "Turn the camera off" : "Turn the camera on";

@@ -97,7 +97,8 @@ export function showPending(card, items) {
     return frame;
   }));
   const onTheWay = items.filter((i) => i.status === "waiting" || i.status === "uploading").length;
-  const count = Number(card.dataset.count);
+  // Photos the server took since the card was drawn count already.
+  const count = Number(card.dataset.count) + items.filter((i) => i.status === "done").length;
   card.querySelector(".count").textContent = plural(count, "photo") + (onTheWay ? `, ${onTheWay} on the way` : "");
   const list = card.querySelector(".file-errors");
   list.replaceChildren(...(failed.length ? [

@@ -25,14 +25,17 @@ export function renderFamiliar(root, result, names, thumb) {
   ]));
   const strip = el("div", { className: "nearest" }, nearest);
   strip.setAttribute("data-testid", "nearest");
+  const wasOpen = Boolean(root.querySelector("details[open]"));  // live answers keep it open
+  const how = el("details", { open: wasOpen }, [el("summary", { textContent: "how this is measured" }),
+    el("p", { textContent: "On the frozen network's 1280 features, not on the classifier's answer: the cosine " +
+      `similarity to the nearest training photo. ${num(result.threshold, 2)} is less alike than most of your training ` +
+      `photos are to a photo of their own class. Novelty ${pct(result.novelty)}: the share of your training photos ` +
+      "that are closer to a classmate than this photo is to any training photo." })]);
   root.replaceChildren(
     verdict,
-    el("p", { className: "hint", textContent: `Similarity to the nearest training photo: ${num(result.similarity, 2)} ` +
-      `(below ${num(result.threshold, 2)}, less alike than most of your training photos are to a classmate, counts as ` +
-      `unfamiliar). Novelty ${pct(result.novelty)}: the share of your training photos that are closer to a photo of ` +
-      "their own class than this one is to any training photo. Measured on the frozen network's features, not on the " +
-      "classifier's answer." }),
-    ...(nearest.length ? [el("p", { className: "hint", textContent: "Its nearest training photos (cosine similarity):" }),
-      strip] : []),
+    el("p", { className: "hint", textContent: `Similarity to the nearest training photo: ${num(result.similarity, 2)}; ` +
+      `below ${num(result.threshold, 2)} counts as unfamiliar.` }),
+    ...(nearest.length ? [strip] : []),
+    how,
   );
 }
