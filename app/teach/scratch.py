@@ -82,13 +82,13 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
     if not parts:
         raise InvalidParameter("Some photos of this project are gone (it expired meanwhile): "
                                "a class has fewer than two left.", field="photos")
-    ctx.progress(0.0, "preparing the photos at 150x150", force=True)
-    pairs = np.stack([[scratch.shrink(v) for v in photo_views(services, p)[::2]]
-                      for p in photos])  # (N, 2, 150, 150, 3): plain and zoomed
     n, epochs = len(params["classes"]), params["epochs"]
     history: list[dict] = []
     live: dict[str, Any] = {"epoch": 0, "epochs": epochs, "folds": len(parts),
-                            "history": history, "filters": filters_url(project_id, ctx.id, 0)}
+                            "history": history, "filters": None}  # until epoch 0 is kept
+    ctx.progress(0.0, "preparing the photos at 150x150", force=True, **live)
+    pairs = np.stack([[scratch.shrink(v) for v in photo_views(services, p)[::2]]
+                      for p in photos])  # (N, 2, 150, 150, 3): plain and zoomed
 
     def on_epoch(stats: Any, weight: np.ndarray, bias: np.ndarray) -> None:
         epoch = 0 if stats is None else stats.epoch
