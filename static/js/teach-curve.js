@@ -7,7 +7,7 @@ import { num, pct } from "./lib/format.js";
 import { plural } from "./lib/teach-text.js";
 import { drawChart } from "./render/teach-chart.js";
 import { JobProgress } from "./render/job-progress.js";
-import { guard } from "./status.js";
+import { startIn } from "./teach-jobs.js";
 
 export class LearningCurve {
   // q: the tab's finder; project(): the project on screen.
@@ -16,7 +16,7 @@ export class LearningCurve {
     this.project = project;
     this.progress = new JobProgress(q("curve-job"));
     this.shownFor = null;  // the project whose curve is on screen
-    q("curve-run").addEventListener("click", () => guard(() => this.run()));
+    q("curve-run").addEventListener("click", () => startIn(q("curve-job"), this.progress, () => this.run()));
   }
 
   // Another project: its curve is not this one.
@@ -34,7 +34,6 @@ export class LearningCurve {
   async run() {
     const pid = this.project().id;
     const { job } = await api.startLearningCurve(pid);
-    this.q("curve-job").hidden = false;
     const last = await followJob(job, (j) => {
       this.progress.show(j);
       if (j.extra && j.extra.points && j.extra.points.length && this.project().id === pid) {

@@ -8,7 +8,7 @@ import { num, pct } from "./lib/format.js";
 import { confidenceMeaning } from "./lib/teach-text.js";
 import { renderBars } from "./render/prob-bars.js";
 import { renderFamiliar } from "./render/teach-familiar.js";
-import { guard, showError } from "./status.js";
+import { guard } from "./status.js";
 
 const BUSY_PAUSE_MS = 500;  // the server said busy: ask again after this
 
@@ -75,7 +75,13 @@ export class Tryout {
     if (!this.live) return;
     this.live = 0;
     this.q("live-toggle").checked = false;
-    this.q("live-note").textContent = "";
+    this.note("");
+  }
+
+  note(text, error = false) {
+    const node = this.q("live-note");
+    node.textContent = text;
+    node.classList.toggle("error", error);
   }
 
   // One request in flight at a time; each grabs the camera's newest frame when it starts,
@@ -95,14 +101,15 @@ export class Tryout {
         answered += 1;
         this.show(result, "the camera, live");
         const rate = answered / ((performance.now() - started) / 1000);
-        this.q("live-note").textContent = `live: ${num(rate, 1)} answers a second (as fast as the server answers)`;
+        this.note(`live: ${num(rate, 1)} answers a second (as fast as the server answers)`);
       } catch (err) {
+        if (this.live !== generation) return;  // stopped meanwhile: nobody waits for this answer
         if (err instanceof api.ApiError && err.code === "busy") {
           await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
           continue;
         }
         this.stopLive();
-        showError(err, "teach-live");
+        this.note(err.message || String(err), true);  // said beside the live switch, where it stopped
       }
     }
   }

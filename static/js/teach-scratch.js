@@ -10,6 +10,7 @@ import { drawChart } from "./render/teach-chart.js";
 import { renderCompare } from "./render/teach-compare.js";
 import { JobProgress } from "./render/job-progress.js";
 import { renderNetwork, renderWhere } from "./render/teach-network.js";
+import { startIn } from "./teach-jobs.js";
 import { guard } from "./status.js";
 
 const TRAIN = "#3b6fd8";
@@ -31,7 +32,7 @@ export class Scratch {
       const bitmap = await createImageBitmap(await api.teachPicture(url));
       return { bitmap, epoch };
     });
-    q("scratch-train").addEventListener("click", () => guard(() => this.train()));
+    q("scratch-train").addEventListener("click", () => startIn(q("scratch-job"), this.progress, () => this.train()));
     q("scratch-epoch").addEventListener("input", (e) => guard(() => this.showEpoch(Number(e.target.value))));
     q("scratch-maps-run").addEventListener("click", () => guard(() => this.maps()));
   }
@@ -72,7 +73,6 @@ export class Scratch {
     const pid = this.project().id;
     const body = { epochs: Number(this.q("scratch-epochs").value) || 20, seed: Number(this.q("scratch-seed").value) || 0 };
     const { job } = await api.startScratch(pid, body);
-    this.q("scratch-job").hidden = false;
     this.clear();
     this.shownFor = pid;
     this.jobId = job.id;
@@ -163,7 +163,17 @@ export class Scratch {
 
   async maps() {
     const pid = this.project().id;
-    const blob = await withImage((id) => api.scratchMaps(pid, this.jobId, id));
+    let blob;
+    try {
+      blob = await withImage((id) => api.scratchMaps(pid, this.jobId, id));
+    } catch (err) {
+      if (!(err instanceof api.ApiError)) throw err;
+      this.q("scratch-maps").hidden = false;
+      this.q("scratch-maps-img").hidden = true;
+      this.q("scratch-maps-caption").textContent = err.message;
+      return;
+    }
+    this.q("scratch-maps-img").hidden = false;
     if (this.mapsUrl) URL.revokeObjectURL(this.mapsUrl);
     this.q("scratch-maps-img").src = this.mapsUrl = URL.createObjectURL(blob);
     this.q("scratch-maps").hidden = false;

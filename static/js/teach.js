@@ -17,6 +17,7 @@ import { Collector, Recorder, droppedFiles } from "./teach-collect.js";
 import { LearningCurve } from "./teach-curve.js";
 import { Tryout } from "./teach-predict.js";
 import { samplesPicker } from "./teach-samples.js";
+import { startIn } from "./teach-jobs.js";
 import { Scratch } from "./teach-scratch.js";
 
 let q = null;
@@ -47,9 +48,10 @@ export async function start(panel) {
   q("teach-demo").addEventListener("click", () => guard(runDemo));
   q("class-form").addEventListener("submit", (e) => { e.preventDefault(); guard(addClass); });
   q("train").addEventListener("click", () => guard(train));
-  for (const format of ["head", "torchscript", "onnx"]) {
+  for (const format of ["head", "torchscript"]) {
     q(`export-${format}`).addEventListener("click", () => guard(() => save(format)));
   }
+  q("export-onnx").addEventListener("click", () => startIn(q("export-job"), exportProgress, () => save("onnx")));
   q("import-head").addEventListener("change", (e) => {
     guard(() => importClassifier(e.target.files[0]));
     e.target.value = ""; // the same file may be chosen again
@@ -179,15 +181,22 @@ function markRecording() {
 
 // What training makes of one photo: the crops and mirror images it contributes.
 async function showViews(p, c, imageId) {
-  const figure = q("photo-views");
-  const blob = await api.photoViews(p.id, imageId);
   const strip = q("photo-views-strip");
   for (const img of strip.querySelectorAll("img")) URL.revokeObjectURL(img.src);
+  strip.replaceChildren();
+  q("photo-views").hidden = false;
+  let blob;
+  try {
+    blob = await api.photoViews(p.id, imageId);
+  } catch (err) {
+    if (!(err instanceof api.ApiError)) throw err;
+    q("photo-views-caption").textContent = err.message;  // said here, under the photos clicked
+    return;
+  }
   strip.replaceChildren(el("img", { src: URL.createObjectURL(blob), alt: `the views training takes of a photo of ${c.name}` }));
   q("photo-views-caption").textContent = `What one photo of ${c.name} gives training: the centre crop the network sees, ` +
     "and, when training augments, its mirror image, a tighter crop and that crop's mirror. Each is one more example, " +
     "but not a new photo: none shows the class from another side. Held-out photos are judged on the centre crop only.";
-  figure.hidden = false;
 }
 
 async function addClass() {
@@ -276,7 +285,6 @@ async function save(format) {
   if (format === "onnx") {
     // The ONNX exporter takes seconds: a job, then the file.
     const { job } = await api.startOnnxExport(pid);
-    q("export-job").hidden = false;
     const last = await followJob(job, (j) => exportProgress.show(j));
     if (last.status !== "done") return;
   }

@@ -102,3 +102,24 @@ def test_scratch_filters_change_side_by_side_and_the_learning_curve(page):
     page.get_by_test_id("scratch-maps-run").click()
     page.get_by_test_id("scratch-maps").wait_for(timeout=SLOW)
     assert violations(page) == []
+
+
+def test_a_refusal_to_start_is_said_in_its_card(page):
+    with httpx.Client(base_url=page.base, timeout=60) as client:
+        pid = client.post("/api/projects").json()["id"]
+        for kind in ("disc", "square"):  # one photo each: nothing to hold out
+            cid = client.post(f"/api/projects/{pid}/classes",
+                              json={"name": f"{kind}s"}).json()["id"]
+            client.post(f"/api/projects/{pid}/classes/{cid}/images", files={
+                "file": (f"{kind}.png", shape_photo(kind, 0), "image/png")})
+        refusal = client.post(f"/api/projects/{pid}/scratch").json()["error"]["message"]
+    page.goto(page.base + f"/#tab=teach&project={pid}")
+    page.wait_for_function("() => document.querySelectorAll('.thumb').length === 2",
+                           timeout=SLOW)
+    for button, where in (("scratch-train", "scratch-job"), ("curve-run", "curve-job")):
+        page.get_by_test_id(button).click()
+        error = page.get_by_test_id(f"{where}-error")
+        error.wait_for(timeout=SLOW)
+        assert "photo" in error.inner_text()
+    assert page.get_by_test_id("scratch-job-error").inner_text() == refusal
+    assert page.get_by_test_id("status").inner_text() == ""  # not at the top of the page
