@@ -88,6 +88,8 @@ test("what a probability means says what it does not mean", () => {
   assert.match(s, /does not mean/);
   assert.doesNotMatch(s, /held-out/);
   assert.match(confidenceMeaning(0.62, 0.08), /^62% .*off by 8 points/);
+  assert.match(confidenceMeaning(1, 0.002), /off by less than 1 point on average/);
+  assert.match(confidenceMeaning(1, 0.01), /off by 1 point on average/);
   assert.match(confidenceMeaning(1, null, false), /looks like none of your training photos/);
   assert.doesNotMatch(confidenceMeaning(1, null, true), /looks like none/);
 });

@@ -51,8 +51,9 @@ export function mayBePhoto(file) {
 // `familiar` whether the photo looks like the training photos (null: not known).
 export function confidenceMeaning(prob, calibration = null, familiar = null) {
   const shown = prob >= 0.995 ? "100%" : `${Math.round(prob * 100)}%`;
-  const measured = calibration === null || calibration === undefined ? ""
-    : ` On held-out photos its stated confidence was off by ${Math.round(calibration * 100)} points on average.`;
+  const points = calibration === null || calibration === undefined ? null : Math.round(calibration * 100);
+  const measured = points === null ? ""
+    : ` On held-out photos its stated confidence was off by ${points ? plural(points, "point") : "less than 1 point"} on average.`;
   const here = familiar === false
     ? " Here the photo looks like none of your training photos, so this number says nothing about what it shows." : "";
   return `${shown} means the classifier prefers this class over your other classes by that much; ` +

@@ -21,7 +21,8 @@ export function drawChart(canvas, spec) {
   const yDomain = spec.y.domain || extent([...spec.series.map((s) => s.ys),
     ...(spec.band ? [spec.band.lo, spec.band.hi] : [])], spec.y.floor ?? null);
   const scaleX = spec.x.log2 ? log2Scale : linear;
-  const sx = scaleX(xDomain[0], xDomain[1], pad.left, width - pad.right);
+  const inset = 8;  // the first and last points (and their bars) stay off the axes
+  const sx = scaleX(xDomain[0], xDomain[1], pad.left + inset, width - pad.right - inset);
   const sy = linear(yDomain[0], yDomain[1], height - pad.bottom, pad.top);
   const fx = spec.x.format || ((v) => num(v, 2));
   const fy = spec.y.format || ((v) => num(v, 2));
@@ -58,7 +59,12 @@ export function drawChart(canvas, spec) {
     ctx.fill();
   }
   if (spec.whiskers) {
-    spec.whiskers.xs.forEach((x, i) => line(ctx, [[sx(x), sy(spec.whiskers.lo[i])], [sx(x), sy(spec.whiskers.hi[i])]], spec.whiskers.color));
+    ctx.lineWidth = 1.5;
+    spec.whiskers.xs.forEach((x, i) => {
+      const [px, lo, hi] = [sx(x), sy(spec.whiskers.lo[i]), sy(spec.whiskers.hi[i])];
+      line(ctx, [[px, lo], [px, hi]], spec.whiskers.color);
+      for (const y of [lo, hi]) line(ctx, [[px - 4, y], [px + 4, y]], spec.whiskers.color);
+    });
   }
   for (const ref of spec.lines || []) {
     line(ctx, [[pad.left, sy(ref.y)], [width - pad.right, sy(ref.y)]], ref.color, [4, 4]);
