@@ -159,14 +159,15 @@ function parameterSharing(box, kit) {
     const top = Math.max(...rows.map((r) => r.dense_params || r.params));
     const bar = (n, cls) => el("span", { className: `log-bar ${cls}` }, el("span", { style: `width:${(logFraction(n, top) * 100).toFixed(1)}%` }));
     const grid = el("table", { className: "lesson-table share" });
-    grid.createTHead().insertRow().append(...["stage", "in → out", "parameters it has", "a dense layer would need", ""].map((t) => el("th", { textContent: t })));
+    grid.createTHead().insertRow().append(...["stage", "in → out", "parameters it has", "a dense layer would need", ""]
+      .map((t, i) => el("th", { textContent: t, className: i === 1 ? "shape" : "" })));
     const body = grid.createTBody();
     for (const r of rows) {
       const dense = r.id === "classifier" ? r.params : r.dense_params;
       const tr = body.insertRow();
       tr.setAttribute("data-testid", `share-row-${r.id}`);
       tr.title = sharingLesson(r, rows);
-      tr.append(el("th", { textContent: r.id }), el("td", { textContent: `${shape(r.in_shape)} → ${shape(r.out_shape)}` }),
+      tr.append(el("th", { textContent: r.id }), el("td", { className: "shape", textContent: `${shape(r.in_shape)} → ${shape(r.out_shape)}` }),
         el("td", {}, [`${count(r.params)} `, bar(r.params, "conv")]),
         el("td", {}, [`${count(dense)} `, bar(dense, "dense")]),
         el("td", { textContent: r.id === "classifier" ? "is dense" : `${grouped(dense / r.params)}×` }));

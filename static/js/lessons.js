@@ -114,6 +114,7 @@ async function run(mine) {
   try {
     await open.experiment.run(() => mine === opening);
     if (mine === opening) {
+      box.dataset.image = state.image;
       box.dataset.ready = "1";  // what tests wait on: the experiment shows this photo
       clearError("lessons");
     }

@@ -98,7 +98,8 @@ test("parameter sharing: the worked example's counts", () => {
   assert.equal(ex.denseLayer, 1_000_100);
   assert.equal(denseNeuronWeights(1024, 768, 3), 2_359_296);
   assert.deepEqual(convLayer(32, 3, 3), { weights: 864, biases: 32, total: 896 });  // the stem's convolution
-  assert.equal(grouped(10000), "10 000");
+  assert.equal(grouped(10000), "10\u202f000");
+  assert.equal(grouped(2_359_296), "2\u202f359\u202f296");
   assert.equal(grouped(999), "999");
   assert.equal(logFraction(1000, 1e6), 0.5);
   assert.equal(logFraction(1, 1e6), 0);

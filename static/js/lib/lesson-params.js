@@ -19,9 +19,10 @@ export function workedExample(side = 100, filters = 100, k = 3) {
   return { perNeuron, denseLayer: perNeuron * filters + filters, conv, ratio: (perNeuron * filters + filters) / conv.total };
 }
 
-// Thousands separated by thin spaces (a projector reads 10 000 more easily than 10000).
+// Thousands separated by narrow no-break spaces (a projector reads 10 000 more easily than
+// 10000, and a line never breaks inside a number).
 export function grouped(n) {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
 }
 
 // A bar's length on a log scale from 1 to `top`: counts from hundreds to billions fit one chart.

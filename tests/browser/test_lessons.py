@@ -1,0 +1,372 @@
+"""The Lessons tab in a real browser: every lesson opened by its link, on a sample and on a
+photo uploaded through the file input, its words and its experiment's numbers on screen
+(checked against the API where the page shows a number the server also computes), a
+screenshot of each; the list, Previous / Next, large type, phones."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import CHROMIUM_ARGS, SHOTS
+
+pytestmark = pytest.mark.browser
+
+LESSON_SHOTS = SHOTS / "lessons"
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = "dog_german_shepherd"
+READY = 120_000       # ms: the first open of a lesson may wait for the model and a job
+SLOW_READY = 420_000  # ms: the lessons that train classifiers (jobs of several seconds each)
+SLOW = {"transfer", "spurious", "how-many-images"}
+LESSON_IDS = ["dot-product", "edges", "translation", "learned-filters", "hierarchy",
+              "parameter-sharing", "pooling", "output-size", "relu", "dog-maps", "transfer",
+              "spurious", "how-many-images"]
+SOBEL_X = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+
+
+def uploaded_photo() -> bytes:
+    """A photo that is not a sample: part of the cat sample, mirrored, made in memory."""
+    cat = Image.open(ROOT / "static" / "samples" / "cat_chelsea.png").convert("RGB")
+    w, h = cat.size
+    part = cat.crop((w // 8, h // 8, w // 8 + min(640, w * 3 // 4), h // 8 + min(480, h * 3 // 4)))
+    buf = io.BytesIO()
+    part.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def image_id(page) -> str:
+    return page.evaluate("new URLSearchParams(location.hash.slice(1)).get('image')")
+
+
+def wait_ready(page, lesson: str, image: str | None = None) -> None:
+    """Wait until the experiment shows `lesson` for the photo in the link (or `image`); an
+    error the lesson shows instead fails at once, with its words."""
+    page.wait_for_function(
+        """([lesson, image]) => {
+            const box = document.querySelector('[data-testid=experiment]');
+            const error = document.querySelector('[data-testid=lesson-error]');
+            if (error && !error.hidden) return true;
+            const shown = image || new URLSearchParams(location.hash.slice(1)).get('image');
+            return box && box.dataset.lesson === lesson && box.dataset.ready === '1'
+                && box.dataset.image === shown;
+        }""", arg=[lesson, image], timeout=SLOW_READY if lesson in SLOW else READY)
+    error = page.get_by_test_id("lesson-error")
+    assert error.is_hidden(), f"{lesson}: {error.inner_text()}"
+
+
+def data(page, testid: str) -> dict:
+    """The numbers an element carries (its data-* attributes, its test id left out)."""
+    found = page.get_by_test_id(testid).evaluate("e => ({...e.dataset})")
+    found.pop("testid")
+    return found
+
+
+def api(page, method: str, path: str, **kwargs) -> httpx.Response:
+    response = httpx.request(method, page.base + path, timeout=60, **kwargs)
+    response.raise_for_status()
+    return response
+
+
+def set_range(page, testid: str, value: int) -> None:
+    """Move a slider as a person does: its value changes and it says so (an input event)."""
+    page.get_by_test_id(testid).evaluate(
+        "(e, v) => { e.value = String(v); e.dispatchEvent(new Event('input', { bubbles: true })); }", value)
+
+
+def conv_body(kernel, **extra) -> dict:
+    return {"kernel": kernel, "stride": 1, "padding": "same", "border": "reflect101",
+            "dilation": 1, "bias": 0, "channels": "gray", "flip": False, "relu": False,
+            "pool": None, "display": "diverging", **extra}
+
+
+# --- what each lesson's experiment must show, with the numbers checked ----------------------
+
+def check_dot_product(page, image):
+    written, check = data(page, "dot-written"), data(page, "dot-check")
+    # The sum written out and added up in the page equals the server's output pixel.
+    assert float(written["sum"]) == pytest.approx(float(check["value"]), abs=1e-3)
+    assert "dot product =" in page.get_by_test_id("dot-written").inner_text()
+    first = page.get_by_test_id("dot-cells").locator("li").nth(0).inner_text()
+    page.get_by_test_id("dot-step").click()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=dot-cells] li')[1]"
+                           ".textContent !== '?'")
+    after = data(page, "dot-written")
+    assert float(after["sum"]) == pytest.approx(float(data(page, "dot-check")["value"]), abs=1e-3)
+    assert first != "?"
+
+
+def check_edges(page, image):
+    r = data(page, "edges-readout")
+    x, y = int(r["x"]), int(r["y"])
+    # The page's Sobel x value at that pixel is the server's inspected output there.
+    info = api(page, "POST", f"/api/images/{image}/inspect", json={**conv_body(SOBEL_X), "x": x, "y": y}).json()
+    assert float(r["gx"]) == pytest.approx(info["value"][0], abs=1e-2)
+    assert float(r["magnitude"]) == pytest.approx(math.hypot(float(r["gx"]), float(r["gy"])), abs=1e-2)
+    for testid in ("edges-x", "edges-y", "edges-magnitude"):
+        assert page.get_by_test_id(testid).evaluate("c => c.width") > 100
+    assert "mean size" in page.get_by_test_id("edges-summary").inner_text()
+
+
+def check_translation(page, image):
+    now = data(page, "shift-now")
+    # The first view is one whole step of the stem's map (stride 2): the map moves exactly.
+    assert now["shift"] == "2" and now["aligned"] == "true"
+    assert float(now["similarity"]) >= 0.99
+    facts = data(page, "shift-facts")
+    assert float(facts["alignedMin"]) >= 0.99  # every even shift at the stem
+    assert "multiples of 2" in page.get_by_test_id("shift-facts").inner_text()
+    assert page.get_by_test_id("shift-plot").locator("circle").count() >= 2 * 9
+    set_range(page, "shift", 1)
+    page.wait_for_function("() => document.querySelector('[data-testid=shift-now]').dataset.shift === '1'")
+    assert data(page, "shift-now")["aligned"] == "false"
+
+
+def check_learned_filters(page, image):
+    assert page.get_by_test_id("learned-filters").locator(".filter-button").count() == 32
+    index = int(data(page, "filters-alike")["index"])
+    assert 0 <= index < 32
+    assert f"filter {index}" in page.get_by_test_id("learned-caption").inner_text().lower()
+    link = page.get_by_role("link", name=f"Send filter {index} to the playground")
+    assert "tab=playground" in link.get_attribute("href") and "channels=rgb" in link.get_attribute("href")
+
+
+def check_hierarchy(page, image):
+    table = {r["id"]: r for r in api(page, "GET", "/api/model").json()["stages"]}
+    says = data(page, "rf-says")
+    assert int(says["fieldSize"]) == table["stage3"]["receptive_field"]
+    assert int(says["cropWidth"]) == table["stage3"]["receptive_field"]  # the centre unit: not clipped
+    assert page.get_by_test_id("rf-box").is_visible()
+    assert page.get_by_test_id("rf-strip").locator("figure").count() == 9
+
+
+def check_parameter_sharing(page, image):
+    worked = data(page, "share-worked")
+    assert worked["dense"] == "10000" and worked["conv"] == "1000"
+    assert "900 weights + 100 biases" in page.get_by_test_id("share-worked").inner_text()
+    page.get_by_test_id("share-side").fill("200")
+    page.wait_for_function("() => document.querySelector('[data-testid=share-worked]').dataset.dense === '40000'")
+    assert page.get_by_test_id("share-stages").locator("tbody tr").count() == 10
+    assert page.get_by_test_id("share-row-stem").locator("td").nth(1).inner_text().startswith("928")
+
+
+def check_pooling(page, image):
+    verdict = data(page, "pool-verdict")
+    assert float(verdict["kept"]) == pytest.approx(float(verdict["result"]), abs=1e-3)
+    cap = data(page, "pool-caption")
+    assert int(cap["width"]) == int(cap["before"]) // 2
+    page.get_by_test_id("pool-kind").select_option("avg")
+    page.wait_for_function("() => document.querySelector('[data-testid=pool-verdict]')"
+                           ".textContent.startsWith('Average')", timeout=READY)
+    verdict = data(page, "pool-verdict")
+    assert float(verdict["kept"]) == pytest.approx(float(verdict["result"]), abs=1e-2)
+
+
+def output_size(n, f, p, s, d):
+    return (n + 2 * p - d * (f - 1) - 1) // s + 1
+
+
+def check_output_size(page, image):
+    width = Image.open(io.BytesIO(api(page, "GET", f"/api/images/{image}").content)).width
+    check = data(page, "size-check")
+    assert int(check["width"]) == output_size(width, 3, 1, 2, 1)
+    assert check["drawn"].split("x")[0] == check["width"]  # the picture drawn has that size
+    set_range(page, "size-stride", 3)
+    set_range(page, "size-dilation", 2)
+    expected = output_size(width, 3, 1, 3, 2)
+    page.wait_for_function("w => (document.querySelector('[data-testid=size-check]').dataset.drawn || '')"
+                           ".startsWith(w + 'x')", arg=str(expected), timeout=READY)
+    assert f"= {expected}" in page.get_by_test_id("size-width").inner_text() or \
+        f"→ {expected}" in page.get_by_test_id("size-width").inner_text()
+
+
+def check_relu(page, image):
+    s = {k: int(v) for k, v in data(page, "relu-summary").items()}
+    assert s["negativeBefore"] > 0 and s["negativeAfter"] == 0
+    assert s["zeroAfter"] == s["negativeBefore"] + s["zeroBefore"]
+    assert page.get_by_test_id("relu-hist-before").locator("rect").count() == 41
+
+
+def check_dog_maps(page, image):
+    top = api(page, "POST", f"/api/images/{image}/predict").json()["top"][0]["label"]
+    assert data(page, "dog-top")["label"] == top
+    assert page.get_by_test_id("dog-stages").locator("figure").count() == 9
+    assert "Grad-CAM at stage7" in page.get_by_test_id("dog-cam-caption").inner_text()
+
+
+def check_transfer(page, image):
+    accuracy = float(data(page, "transfer-accuracy")["accuracy"])
+    assert 0 <= accuracy <= 1
+    assert data(page, "transfer-verdict")["top"] in {"animals", "objects"}
+    assert page.get_by_test_id("transfer-photos").locator("img").count() == 12
+
+
+def check_spurious(page, image):
+    scores = data(page, "spurious-scores")
+    assert float(scores["same"]) > float(scores["swapped"])
+    cure = data(page, "spurious-cure")
+    assert float(cure["first"]) <= 0.3 and float(cure["last"]) >= 0.9
+    assert "its background" in page.get_by_test_id("spurious-yours").inner_text() or \
+        "background" in page.get_by_test_id("spurious-yours").inner_text()
+
+
+def check_how_many_images(page, image):
+    read = data(page, "curves-read")
+    assert int(read["at"]) >= 1
+    assert page.get_by_test_id("curves-plot").locator("path.series").count() >= 2
+
+
+CHECKS = {
+    "dot-product": check_dot_product, "edges": check_edges, "translation": check_translation,
+    "learned-filters": check_learned_filters, "hierarchy": check_hierarchy,
+    "parameter-sharing": check_parameter_sharing, "pooling": check_pooling,
+    "output-size": check_output_size, "relu": check_relu, "dog-maps": check_dog_maps,
+    "transfer": check_transfer, "spurious": check_spurious, "how-many-images": check_how_many_images,
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue(base_url):
+    lessons = httpx.get(base_url + "/api/lessons", timeout=30).json()["lessons"]
+    assert [lesson["id"] for lesson in lessons] == LESSON_IDS
+    return {lesson["id"]: lesson for lesson in lessons}
+
+
+def check_words(page, lesson):
+    assert page.get_by_test_id("lesson-title").inner_text() == lesson["title"]
+    assert page.get_by_test_id("lesson-text").inner_text() == lesson["text"]
+    assert lesson["try"] in page.get_by_test_id("lesson-try").inner_text()
+    assert page.get_by_test_id("lesson-error").is_hidden()
+
+
+@pytest.mark.parametrize("source", ["sample", "upload"])
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_lesson_opens_by_its_link_and_runs_on_the_photo(page, catalogue, lesson_id, source):
+    LESSON_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(page.base + f"/#lesson={lesson_id}&sample={SAMPLE}")
+    wait_ready(page, lesson_id)
+    assert page.get_by_test_id("tab-lessons").get_attribute("aria-selected") == "true"
+    assert page.get_by_test_id("lessons").is_visible()
+    if source == "upload":
+        before = image_id(page)
+        page.get_by_test_id("file-input").set_input_files(
+            files=[{"name": "my-photo.png", "mimeType": "image/png", "buffer": uploaded_photo()}])
+        page.wait_for_function("b => { const i = new URLSearchParams(location.hash.slice(1)).get('image');"
+                               " return i && i !== b; }", arg=before, timeout=READY)
+        wait_ready(page, lesson_id)  # the experiment follows the new photo
+    check_words(page, catalogue[lesson_id])
+    CHECKS[lesson_id](page, image_id(page))
+    page.screenshot(path=str(LESSON_SHOTS / f"{lesson_id}-{source}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_lesson_fits_a_phone(browser, base_url, lesson_id):
+    LESSON_SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(base_url + f"/#lesson={lesson_id}&sample={SAMPLE}")
+        wait_ready(page, lesson_id)
+        page.screenshot(path=str(LESSON_SHOTS / f"{lesson_id}-phone.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_a_lesson_is_two_clicks_from_the_start_page_and_previous_next_walk_the_order(page, catalogue):
+    page.goto(page.base + "/")
+    page.get_by_test_id("tab-lessons").click()
+    cards = page.get_by_test_id("lesson-cards").locator("a")
+    cards.first.wait_for()
+    assert cards.count() == len(LESSON_IDS)
+    assert [c.split("\n")[1] for c in cards.all_inner_texts()] == [catalogue[i]["title"] for i in LESSON_IDS]
+    page.get_by_test_id("lesson-card-pooling").click()
+    wait_ready(page, "pooling")
+    assert "lesson=pooling" in page.url
+    page.get_by_test_id("lesson-next").click()
+    wait_ready(page, "output-size")
+    assert page.get_by_test_id("lesson-count").inner_text() == "Lesson 8 of 13"
+    page.get_by_test_id("lesson-previous").click()
+    wait_ready(page, "pooling")
+    page.go_back()  # the browser's Back button walks back through the lessons too
+    wait_ready(page, "output-size")
+    page.get_by_test_id("lesson-all").click()
+    page.get_by_test_id("lesson-list").wait_for()
+    assert page.get_by_test_id("lesson").is_hidden()
+
+
+def test_the_first_and_last_lessons_have_one_neighbour(page):
+    page.goto(page.base + "/#lesson=dot-product")
+    wait_ready(page, "dot-product")
+    assert page.get_by_test_id("lesson-previous").is_hidden()
+    assert page.get_by_test_id("lesson-next").inner_text().startswith("Next:")
+
+
+def test_large_type_is_kept_in_the_link(page, browser, base_url):
+    page.goto(page.base + "/#lesson=edges")
+    wait_ready(page, "edges")
+    size = page.get_by_test_id("lesson-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    page.get_by_test_id("large-type").check()
+    page.wait_for_function("() => location.hash.includes('big=1')")
+    bigger = page.get_by_test_id("lesson-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert bigger > size * 1.2
+    link = page.url
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    try:
+        other.goto(link)
+        other.get_by_test_id("lesson-text").wait_for()
+        assert other.get_by_test_id("large-type").is_checked()
+        assert other.evaluate("document.body.classList.contains('large-type')")
+        other.screenshot(path=str(LESSON_SHOTS / "edges-large-type.png"), full_page=True)
+    finally:
+        other.context.close()
+
+
+def test_an_unknown_lesson_shows_the_list_and_says_so(page):
+    page.goto(page.base + "/#lesson=no-such-lesson")
+    page.get_by_test_id("lesson-list").wait_for()
+    error = page.get_by_test_id("lesson-list-error")
+    error.wait_for()
+    assert 'no lesson called "no-such-lesson"' in error.inner_text()
+
+
+def test_a_link_out_of_a_lesson_carries_its_settings(page):
+    page.goto(page.base + f"/#lesson=relu&sample={SAMPLE}")
+    wait_ready(page, "relu")
+    image = image_id(page)
+    page.get_by_role("link", name="Open in the kernel playground (ReLU on)").click()
+    page.wait_for_function("() => !document.querySelector('[data-panel=playground]').hidden")
+    assert page.get_by_test_id("relu").is_checked()
+    assert image_id(page) == image
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]').textContent !== ''",
+                           timeout=READY)
+
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("lesson_id", ["", "dot-product", "translation", "learned-filters", "hierarchy",
+                                       "parameter-sharing", "pooling", "output-size", "relu"])
+def test_axe_finds_nothing_in_the_lessons(page, lesson_id):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it with npm (tests/browser/axe)")
+    page.goto(page.base + (f"/#lesson={lesson_id}" if lesson_id else "/#tab=lessons"))
+    if lesson_id:
+        wait_ready(page, lesson_id)
+    else:
+        page.get_by_test_id("lesson-cards").locator("a").first.wait_for()
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => {
+        const only = { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } };
+        const r = await axe.run(document, only);
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact,
+          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+    }""")
+    assert found == [], found
