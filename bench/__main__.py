@@ -8,7 +8,7 @@ import sys
 from bench import report
 
 SUITES = ["bench.playground", "bench.cnn", "bench.load", "bench.browser", "bench.memory",
-          "bench.teach", "bench.jobs", "bench.channels"]
+          "bench.teach", "bench.jobs", "bench.channels", "bench.saliency"]
 
 
 def main(names: list[str]) -> None:
