@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import CHROMIUM_ARGS, SHOTS
+from tests.browser.conftest import SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,8 @@ def api(page, method: str, path: str, **kwargs) -> httpx.Response:
 def set_range(page, testid: str, value: int) -> None:
     """Move a slider as a person does: its value changes and it says so (an input event)."""
     page.get_by_test_id(testid).evaluate(
-        "(e, v) => { e.value = String(v); e.dispatchEvent(new Event('input', { bubbles: true })); }", value)
+        "(e, v) => { e.value = String(v);"
+        " e.dispatchEvent(new Event('input', { bubbles: true })); }", value)
 
 
 def conv_body(kernel, **extra) -> dict:
@@ -104,9 +105,11 @@ def check_edges(page, image):
     r = data(page, "edges-readout")
     x, y = int(r["x"]), int(r["y"])
     # The page's Sobel x value at that pixel is the server's inspected output there.
-    info = api(page, "POST", f"/api/images/{image}/inspect", json={**conv_body(SOBEL_X), "x": x, "y": y}).json()
-    assert float(r["gx"]) == pytest.approx(info["value"][0], abs=1e-2)
-    assert float(r["magnitude"]) == pytest.approx(math.hypot(float(r["gx"]), float(r["gy"])), abs=1e-2)
+    body = {**conv_body(SOBEL_X), "x": x, "y": y}
+    info = api(page, "POST", f"/api/images/{image}/inspect", json=body).json()
+    gx, gy = float(r["gx"]), float(r["gy"])
+    assert gx == pytest.approx(info["value"][0], abs=1e-2)
+    assert float(r["magnitude"]) == pytest.approx(math.hypot(gx, gy), abs=1e-2)
     for testid in ("edges-x", "edges-y", "edges-magnitude"):
         assert page.get_by_test_id(testid).evaluate("c => c.width") > 100
     assert "mean size" in page.get_by_test_id("edges-summary").inner_text()
@@ -122,7 +125,8 @@ def check_translation(page, image):
     assert "multiples of 2" in page.get_by_test_id("shift-facts").inner_text()
     assert page.get_by_test_id("shift-plot").locator("circle").count() >= 2 * 9
     set_range(page, "shift", 1)
-    page.wait_for_function("() => document.querySelector('[data-testid=shift-now]').dataset.shift === '1'")
+    page.wait_for_function("() => document.querySelector('[data-testid=shift-now]')"
+                           ".dataset.shift === '1'")
     assert data(page, "shift-now")["aligned"] == "false"
 
 
@@ -132,14 +136,16 @@ def check_learned_filters(page, image):
     assert 0 <= index < 32
     assert f"filter {index}" in page.get_by_test_id("learned-caption").inner_text().lower()
     link = page.get_by_role("link", name=f"Send filter {index} to the playground")
-    assert "tab=playground" in link.get_attribute("href") and "channels=rgb" in link.get_attribute("href")
+    href = link.get_attribute("href")
+    assert "tab=playground" in href and "channels=rgb" in href
 
 
 def check_hierarchy(page, image):
     table = {r["id"]: r for r in api(page, "GET", "/api/model").json()["stages"]}
     says = data(page, "rf-says")
     assert int(says["fieldSize"]) == table["stage3"]["receptive_field"]
-    assert int(says["cropWidth"]) == table["stage3"]["receptive_field"]  # the centre unit: not clipped
+    # The centre unit's box is not clipped by the view's border.
+    assert int(says["cropWidth"]) == table["stage3"]["receptive_field"]
     assert page.get_by_test_id("rf-box").is_visible()
     assert page.get_by_test_id("rf-strip").locator("figure").count() == 9
 
@@ -149,7 +155,8 @@ def check_parameter_sharing(page, image):
     assert worked["dense"] == "10000" and worked["conv"] == "1000"
     assert "900 weights + 100 biases" in page.get_by_test_id("share-worked").inner_text()
     page.get_by_test_id("share-side").fill("200")
-    page.wait_for_function("() => document.querySelector('[data-testid=share-worked]').dataset.dense === '40000'")
+    page.wait_for_function("() => document.querySelector('[data-testid=share-worked]')"
+                           ".dataset.dense === '40000'")
     assert page.get_by_test_id("share-stages").locator("tbody tr").count() == 10
     assert page.get_by_test_id("share-row-stem").locator("td").nth(1).inner_text().startswith("928")
 
@@ -178,8 +185,9 @@ def check_output_size(page, image):
     set_range(page, "size-stride", 3)
     set_range(page, "size-dilation", 2)
     expected = output_size(width, 3, 1, 3, 2)
-    page.wait_for_function("w => (document.querySelector('[data-testid=size-check]').dataset.drawn || '')"
-                           ".startsWith(w + 'x')", arg=str(expected), timeout=READY)
+    page.wait_for_function("w => (document.querySelector('[data-testid=size-check]')"
+                           ".dataset.drawn || '').startsWith(w + 'x')",
+                           arg=str(expected), timeout=READY)
     assert f"= {expected}" in page.get_by_test_id("size-width").inner_text() or \
         f"→ {expected}" in page.get_by_test_id("size-width").inner_text()
 
@@ -225,7 +233,8 @@ CHECKS = {
     "learned-filters": check_learned_filters, "hierarchy": check_hierarchy,
     "parameter-sharing": check_parameter_sharing, "pooling": check_pooling,
     "output-size": check_output_size, "relu": check_relu, "dog-maps": check_dog_maps,
-    "transfer": check_transfer, "spurious": check_spurious, "how-many-images": check_how_many_images,
+    "transfer": check_transfer, "spurious": check_spurious,
+    "how-many-images": check_how_many_images,
 }
 
 
@@ -255,8 +264,8 @@ def test_every_lesson_opens_by_its_link_and_runs_on_the_photo(page, catalogue, l
         before = image_id(page)
         page.get_by_test_id("file-input").set_input_files(
             files=[{"name": "my-photo.png", "mimeType": "image/png", "buffer": uploaded_photo()}])
-        page.wait_for_function("b => { const i = new URLSearchParams(location.hash.slice(1)).get('image');"
-                               " return i && i !== b; }", arg=before, timeout=READY)
+        page.wait_for_function("b => { const i = new URLSearchParams(location.hash.slice(1))"
+                               ".get('image'); return i && i !== b; }", arg=before, timeout=READY)
         wait_ready(page, lesson_id)  # the experiment follows the new photo
     check_words(page, catalogue[lesson_id])
     CHECKS[lesson_id](page, image_id(page))
@@ -266,7 +275,8 @@ def test_every_lesson_opens_by_its_link_and_runs_on_the_photo(page, catalogue, l
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_every_lesson_fits_a_phone(browser, base_url, lesson_id):
     LESSON_SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -274,19 +284,21 @@ def test_every_lesson_fits_a_phone(browser, base_url, lesson_id):
         page.goto(base_url + f"/#lesson={lesson_id}&sample={SAMPLE}")
         wait_ready(page, lesson_id)
         page.screenshot(path=str(LESSON_SHOTS / f"{lesson_id}-phone.png"), full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
+        # Nothing scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
     assert errors == []
 
 
-def test_a_lesson_is_two_clicks_from_the_start_page_and_previous_next_walk_the_order(page, catalogue):
+def test_a_lesson_is_two_clicks_from_the_start_page_and_walks_in_order(page, catalogue):
     page.goto(page.base + "/")
     page.get_by_test_id("tab-lessons").click()
     cards = page.get_by_test_id("lesson-cards").locator("a")
     cards.first.wait_for()
     assert cards.count() == len(LESSON_IDS)
-    assert [c.split("\n")[1] for c in cards.all_inner_texts()] == [catalogue[i]["title"] for i in LESSON_IDS]
+    titles = [c.split("\n")[1] for c in cards.all_inner_texts()]
+    assert titles == [catalogue[i]["title"] for i in LESSON_IDS]
     page.get_by_test_id("lesson-card-pooling").click()
     wait_ready(page, "pooling")
     assert "lesson=pooling" in page.url
@@ -312,10 +324,11 @@ def test_the_first_and_last_lessons_have_one_neighbour(page):
 def test_large_type_is_kept_in_the_link(page, browser, base_url):
     page.goto(page.base + "/#lesson=edges")
     wait_ready(page, "edges")
-    size = page.get_by_test_id("lesson-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    font = "e => parseFloat(getComputedStyle(e).fontSize)"
+    size = page.get_by_test_id("lesson-text").evaluate(font)
     page.get_by_test_id("large-type").check()
     page.wait_for_function("() => location.hash.includes('big=1')")
-    bigger = page.get_by_test_id("lesson-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    bigger = page.get_by_test_id("lesson-text").evaluate(font)
     assert bigger > size * 1.2
     link = page.url
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -345,15 +358,16 @@ def test_a_link_out_of_a_lesson_carries_its_settings(page):
     page.wait_for_function("() => !document.querySelector('[data-panel=playground]').hidden")
     assert page.get_by_test_id("relu").is_checked()
     assert image_id(page) == image
-    page.wait_for_function("() => document.querySelector('[data-testid=output-size]').textContent !== ''",
-                           timeout=READY)
+    page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
+                           ".textContent !== ''", timeout=READY)
 
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.mark.parametrize("lesson_id", ["", "dot-product", "translation", "learned-filters", "hierarchy",
-                                       "parameter-sharing", "pooling", "output-size", "relu"])
+@pytest.mark.parametrize("lesson_id", ["", "dot-product", "translation", "learned-filters",
+                                       "hierarchy", "parameter-sharing", "pooling", "output-size",
+                                       "relu"])
 def test_axe_finds_nothing_in_the_lessons(page, lesson_id):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make test` installs it with npm (tests/browser/axe)")
