@@ -30,6 +30,10 @@ from app.jobs import probe
 from app.jobs import router as jobs
 from app.jobs.setup import build_jobs
 from app.jobs.workers import JobWorkers
+from app.lessons import learning as learning_lesson
+from app.lessons import router as lessons
+from app.lessons import spurious as spurious_lesson
+from app.lessons import translation as translation_lesson
 from app.playground import router as playground
 from app.teach import demo, training
 from app.teach import kinds as teach_kinds
@@ -45,6 +49,8 @@ log = logging.getLogger("convlens")
 # Every kind of job any process may run; a `convlens worker` registers the same.
 JOB_KINDS = [*training.KINDS, *demo.KINDS, *probe.KINDS, *visualize.KINDS, *patches.KINDS]
 JOB_KINDS += [*saliency_maps.KINDS, *saliency_measures.KINDS]  # saliency (issue 15)
+JOB_KINDS += [*translation_lesson.KINDS, *spurious_lesson.KINDS,  # lessons (issue 13)
+              *learning_lesson.KINDS]
 JOB_KINDS += teach_kinds.KINDS  # teach: learning curve, from scratch, ONNX (issue 14)
 
 
@@ -116,7 +122,7 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
     app.add_middleware(AdmissionLimit, gate=services.gate)
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)  # the outer one
     for feature in (health, images, playground, cnn, channels_router, teach, jobs, page,
-                    saliency_router):
+                    saliency_router, lessons):
         app.include_router(feature.router)
     app.mount("/static", VersionedStaticFiles(directory=ROOT / "static"), name="static")
     return app

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.cnn import heatmap, service
+from app.cnn import heatmap, receptive, service
+from app.cnn.receptive_schemas import ReceptiveField
 from app.cnn.responses import HeatmapViewDep, heatmap_response
 from app.cnn.schemas import (
     Attribution,
@@ -135,3 +136,24 @@ def attribution(image: StoredImageDep, services: ServicesDep, target: ClassQuery
                 stage: Annotated[str, Query(max_length=40)] = DEFAULT_CAM_STAGE) -> Attribution:
     resolved = heatmap.resolve_target(services, image, target)
     return heatmap.attribution(services, image, resolved, stage)
+
+
+# --- Receptive field (the hierarchy lesson) ---
+@router.get("/images/{image_id}/stages/{stage}/receptive-field",
+            responses={**media("image/png", "application/x-npy", model=ReceptiveField),
+                       **_ON_AN_IMAGE},
+            response_class=Response,
+            summary="Where one unit looks: its theoretical box and its effective field")
+def receptive_field(image: StoredImageDep, services: ServicesDep, stage: StageId,
+                    x: Annotated[int, Query(ge=0, le=10_000, description="the unit's column")],
+                    y: Annotated[int, Query(ge=0, le=10_000, description="the unit's row")],
+                    channel: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+                    as_: Annotated[Literal["json", "image", "npy"], Query(alias="as")] = "json"
+                    ) -> Response:
+    if as_ == "npy":
+        return npy_response(receptive.effective(services, image, stage, x, y, channel),
+                            f"effective-field-{stage}-{x}-{y}")
+    if as_ == "image":
+        return bytes_response(receptive.effective_png(services, image, stage, x, y, channel),
+                              "png")
+    return json_response(ReceptiveField.model_validate(receptive.describe(image, stage, x, y)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,30 @@ def test_core_imaging_and_models_import_no_web_framework():
     for expected in ("app.core.errors", "app.core.services", "app.imaging.decode",
                      "models.service", "models.stages"):
         assert expected in names.split()
+
+
+# What a feature package may import from the app (DESIGN.md's import rule): the shared
+# layers, the stored photo, the job system, and for lessons (and teach) the CNN's services.
+FEATURE_IMPORTS = {"lessons": {"core", "http", "imaging", "images", "jobs", "cnn", "lessons"}}
+
+
+def _app_imports(path: Path) -> set[str]:
+    """The ``app.<package>`` names a module imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return {n.split(".")[1] for n in names if n.startswith("app.") and n.count(".") >= 1}
+
+
+def test_lessons_import_only_the_shared_layers_and_the_cnn():
+    for feature, allowed in FEATURE_IMPORTS.items():
+        modules = sorted((ROOT / "app" / feature).glob("*.py"))
+        assert len(modules) >= 5, modules  # the walk found the package
+        for module in modules:
+            used = _app_imports(module)
+            assert used <= allowed, (module.name, sorted(used - allowed))

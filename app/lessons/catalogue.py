@@ -1,0 +1,178 @@
+"""Every idea ConvLens teaches, in teaching order: the words and the experiment of each lesson.
+
+The page renders these words as they are (one source for the text); the figures quoted
+are the ones the app measures (the stage table, the translation curve, the spurious and
+learning curves) and the tests hold the lessons' experiments to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LessonText:
+    id: str
+    title: str
+    summary: str
+    text: str
+    try_: str
+    instrument: str
+    endpoints: tuple[str, ...]
+    needs_model: bool
+
+
+IMAGE = "/api/images/{image_id}"
+CONVOLVE = f"POST {IMAGE}/convolve"
+
+LESSONS: tuple[LessonText, ...] = (
+    LessonText(
+        "dot-product", "A filter is a dot product",
+        "Every output pixel is the kernel's weights times the pixels under it, added up.",
+        "Put a 3x3 kernel over a 3x3 patch of the photo, multiply each weight by the pixel "
+        "under it and add the nine products: that sum, a dot product, is one output pixel. "
+        "The window then slides one stride and does the same again, over the whole photo. "
+        "Like every CNN library, ConvLens does not flip the kernel first, so strictly this "
+        "is cross-correlation.",
+        "Click an output pixel: the inspector writes out the nine products and their sum. "
+        "Step the window one pixel right and see which products change.",
+        "inspector", (f"POST {IMAGE}/inspect", CONVOLVE), False),
+    LessonText(
+        "edges", "Two filters, two kinds of edges",
+        "Sobel x finds vertical edges, Sobel y horizontal ones, and their magnitude finds both.",
+        "Sobel x compares each pixel's left and right neighbours, so it answers where the "
+        "brightness changes from left to right: along vertical edges. Sobel y is the same "
+        "kernel turned a quarter, and answers along horizontal edges. Their outputs are "
+        "signed (dark-to-light and light-to-dark have opposite signs); the magnitude "
+        "sqrt(x\u00b2 + y\u00b2) keeps every edge whatever its direction.",
+        "Find an edge that lights up in one output and stays dark in the other, then look "
+        "for it in the magnitude.",
+        "edges", (CONVOLVE,), False),
+    LessonText(
+        "translation", "The same filter everywhere",
+        "A convolution's map moves with the photo, exactly only by whole steps of its stride.",
+        "A convolution uses the same weights at every position, so when the photo moves the "
+        "feature map moves with it. It moves exactly only by multiples of the layer's stride "
+        "(2 pixels at the stem, 32 at the last stages); in between, the map can only "
+        "approximate the move. The prediction is only roughly invariant: on the cat sample, "
+        "moving the view one pixel down turns the top class from tiger cat to Egyptian cat.",
+        "Move the view by one pixel, then by two, at the stem: compare the map similarity. "
+        "Then find, on the plot, the largest drop in the top class's probability.",
+        "translation", (f"GET {IMAGE}/translation", f"GET {IMAGE}/translation/map",
+                        f"GET {IMAGE}/translation/crop"), True),
+    LessonText(
+        "learned-filters", "Filters are learned, not designed",
+        "The network's first 32 filters were set by training, not written by a person.",
+        "Nobody typed the 864 weights of the network's first layer (32 filters of 3x3 over "
+        "red, green and blue): training on ImageNet set them, to whatever helped classify. "
+        "Some resemble hand-made edge detectors (summed over red, green and blue, the "
+        "closest to Sobel y has a cosine similarity of 0.84 with it); others mix colours in "
+        "ways no preset does.",
+        "Send a stem filter to the playground and compare what it finds with a preset such "
+        "as Sobel x.",
+        "stem-filters", ("GET /api/model/filters/stem", "GET /api/kernels/presets"), True),
+    LessonText(
+        "hierarchy", "Deeper units see more",
+        "Each layer combines neighbouring units of the one before, so deeper units see more "
+        "of the photo.",
+        "A stem unit sees a 3x3 patch of the model's 224x224 view. Each later layer combines "
+        "neighbouring units of the layer before, so the patch grows: 19 pixels at stage 2, "
+        "147 at stage 4, 787 at stage 6, more than the whole view (the rest is padding). "
+        "The gradient shows that the pixels that really move a unit, its effective field, "
+        "are a smaller, centre-weighted part of that box.",
+        "Click a unit of the stem's map, then the same place in stage 4's, and compare the "
+        "two boxes on the photo.",
+        "receptive-field", (f"GET {IMAGE}/stages/{{stage}}/receptive-field", "GET /api/model",
+                            f"GET {IMAGE}/stages/{{stage}}/atlas"), True),
+    LessonText(
+        "parameter-sharing", "Shared weights",
+        "A filter reuses its few weights at every position, where a dense layer needs one "
+        "weight per pixel.",
+        "One neuron of a dense layer looking at a 100x100 image needs 10,000 weights, one per "
+        "pixel; 100 convolution filters of 3x3 need 900 weights and 100 biases in all, "
+        "because each filter is reused at every position. In this network the stem has 928 "
+        "parameters, where a dense layer from the same 224x224 input to the same 32x112x112 "
+        "output would need about 60 billion.",
+        "In the table, find the stage where a dense layer would cost the most compared with "
+        "what the stage really has.",
+        "parameter-count", ("GET /api/model",), True),
+    LessonText(
+        "pooling", "Pooling keeps the strongest",
+        "Max pooling keeps the largest value of each window and halves the size.",
+        "A 2x2 max pool replaces each 2x2 window by its largest value, so the output is half "
+        "as wide and half as tall, and a response anywhere in the window survives. Average "
+        "pooling keeps the window's mean instead, which dilutes a single strong response "
+        "with its weaker neighbours.",
+        "Pool Sobel x's output with max, then with average, and click a pooled pixel to see "
+        "its window and which value won.",
+        "pooling", (CONVOLVE, f"POST {IMAGE}/inspect"), False),
+    LessonText(
+        "output-size", "Stride, padding and dilation set the size",
+        "The output size follows floor((n + 2p - d(k - 1) - 1) / s) + 1 along each side.",
+        "Along each side, an input of n pixels, a kernel of k, padding p, dilation d and "
+        "stride s give floor((n + 2p - d(k - 1) - 1) / s) + 1 output pixels. A stride of 2 "
+        "halves the output; padding by (k - 1) / 2 keeps a stride-1 output the input's size; "
+        "dilation spreads the kernel without adding weights, and shrinks the output like a "
+        "larger kernel.",
+        "Set the stride to 2 and see the output halve; then dilate a 3x3 kernel by 2 and see "
+        "it shrink as a 5x5 would.",
+        "output-size", (CONVOLVE,), False),
+    LessonText(
+        "relu", "ReLU removes negatives",
+        "ReLU sets every negative value to zero before the next layer sees it.",
+        "A convolution's output has both signs. ReLU keeps the positive values and sets "
+        "every negative one to zero, so the next layer hears where a pattern is present, "
+        "not where its opposite is. The histogram shows it: the whole negative side "
+        "collapses into the bar at zero (this network uses ReLU6, which also caps "
+        "values at 6).",
+        "Turn ReLU on and off on Sobel x: which edges disappear, and what share of the "
+        "values became zero?",
+        "relu", (CONVOLVE,), False),
+    LessonText(
+        "dog-maps", "Inside the network, stage by stage",
+        "The network turns a photo into more and smaller maps, from edges to parts of "
+        "objects.",
+        "The stem turns the 224x224 view into 32 maps of 112x112; each stage after it makes "
+        "more, smaller maps, down to 1280 maps of 7x7 at the head, which are averaged and "
+        "read by the classifier. Early maps respond to edges and colours all over the "
+        "photo; late ones respond to parts of objects. Grad-CAM shows where the evidence "
+        "for the predicted class lies.",
+        "On the dog, open the stem's strongest channels and then stage 6's, and compare "
+        "where each one lights up.",
+        "cnn-maps", (f"POST {IMAGE}/predict", f"GET {IMAGE}/stages",
+                     f"GET {IMAGE}/stages/{{stage}}/atlas", f"GET {IMAGE}/gradcam"), True),
+    LessonText(
+        "transfer", "A frozen network learns new classes",
+        "Keep the network frozen and train only a new last layer: seconds on a CPU.",
+        "Teach it runs each of your photos through the frozen network once, keeps the 1280 "
+        "pooled features, and trains only a new last layer on them: one weight per feature "
+        "and class. That is why it takes seconds on a CPU, and why it generalises only as "
+        "far as your photos vary.",
+        "Make two classes of five photos each, train, and try a photo you did not train on.",
+        "teach", ("POST /api/projects", "POST /api/projects/{pid}/train",
+                  "POST /api/projects/{pid}/predict"), True),
+    LessonText(
+        "spurious", "It learns the background",
+        "A classifier learns whatever separates its classes, even the background; varied "
+        "photos are the cure.",
+        "Here drawn white discs always sit on mountains and drawn squares always under the "
+        "sky, and the new classifier learns the background: swap the backgrounds and it is "
+        "almost always wrong. Retrain with a growing share of each shape on the other "
+        "background: measured here, two such photos in forty per class already lift the "
+        "swapped-background accuracy above 90%, because once the background stops "
+        "separating the classes, the shape is what is left to learn.",
+        "Find the smallest mixed share at which the swapped-background accuracy passes 90%.",
+        "spurious", ("POST /api/projects/demo", "POST /api/lessons/spurious",
+                     "GET /api/lessons/spurious/{job_id}"), True),
+    LessonText(
+        "how-many-images", "How many photos you need",
+        "A coarse distinction needs a few photos per class; a fine one needs many more.",
+        "Telling fishes from tools is coarse: measured on the bundled photos, a classifier "
+        "trained on one photo per class gets about 90% of the held-out photos right, and "
+        "all of them from four. Telling a monument in France from one in India is finer: "
+        "about 57% from one photo per class (chance is 50%), 85% from four, and still no "
+        "more than 90% from eight.",
+        "Read both curves at three photos per class: how far apart are they?",
+        "learning-curve", ("POST /api/lessons/how-many-images",
+                           "GET /api/lessons/how-many-images/{job_id}"), True),
+)
