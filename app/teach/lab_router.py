@@ -53,10 +53,15 @@ def train_scratch(pid: Id, services: ServicesDep, client: ClientDep,
 
 @router.get("/{pid}/scratch/filters", response_class=Response,
             responses={**_PNG, **_A_RESULT},
-            summary="The 16 first-layer filters after an epoch (0: the random start)")
+            summary="The 16 first-layer filters after an epoch (0: the random start), or "
+                    "what training changed in them since (show=change)")
 def scratch_filters(pid: Id, services: ServicesDep, epoch: Epoch = None,
-                    job: JobId = None) -> Response:
-    weight, _ = scratch_pictures.first_layer(services, pid, job, epoch)
+                    job: JobId = None, show: Literal["weights", "change"] = "weights"
+                    ) -> Response:
+    if show == "change":
+        weight = scratch_pictures.change_since_start(services, pid, job, epoch)
+    else:
+        weight, _ = scratch_pictures.first_layer(services, pid, job, epoch)
     return Response(scratch_pictures.filters_png(weight), media_type="image/png")
 
 

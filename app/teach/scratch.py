@@ -108,15 +108,15 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
     table = scratch.layer_table(n)
     trained = sum(layer["parameters"] for layer in table)
     w0 = np.linalg.norm(fit.filters[0])
+    change = [float(np.linalg.norm(w - fit.filters[0]) / w0) for w in fit.filters]
     mine = {"accuracy": _accuracy(fit.probs, labels), "seconds": round(fit.seconds, 3),
             "confusion": transfer.confusion_matrix(labels, fit.probs.argmax(1), n).tolist(),
             "parameters_trained": trained, "dense_share": table[-1]["parameters"] / trained}
     result = ScratchResult(
         net=params["net"], epochs=epochs, seed=params["seed"], folds=len(parts),
         held_out=len(labels), classes=params["classes"], layers=table, history=history,
-        filter_change=[float(np.linalg.norm(w - fit.filters[0]) / w0) for w in fit.filters],
-        scratch=mine, transfer=side,
-        reading=reading(mine, side, len(labels) / n),
+        filter_change=change, scratch=mine, transfer=side,
+        reading=reading(mine, side, len(labels) / n, change[-1]),
         filters=filters_url(project_id, ctx.id, "{epoch}"),
         maps=maps_url(project_id, ctx.id, "{image_id}"))
     ctx.save_result("result", result.model_dump_json().encode())
@@ -151,8 +151,10 @@ def _transfer_side(ctx: JobContext, feats: list[np.ndarray], labels: np.ndarray,
             "epochs": epochs, "augment": augment}
 
 
-def reading(mine: dict[str, Any], side: dict[str, Any], per_class: float) -> str:
-    """One sentence from the numbers: why the pretrained features win, or that they tie."""
+def reading(mine: dict[str, Any], side: dict[str, Any], per_class: float, change: float
+            ) -> str:
+    """One sentence from the numbers: why the pretrained features win, or that they tie.
+    ``change``: how far the filters moved from their random start (relative)."""
     ours, theirs = mine["accuracy"], side["accuracy"]
     photos = f"{per_class:.0f}" if per_class == int(per_class) else f"about {per_class:.0f}"
     costs = (f"{mine['parameters_trained']:,} weights learned from scratch in "
@@ -162,7 +164,8 @@ def reading(mine: dict[str, Any], side: dict[str, Any], per_class: float) -> str
         return (f"With {photos} photos per class, the pretrained features reach {theirs:.0%} on "
                 f"held-out photos and the network from scratch {ours:.0%} ({costs}): filters "
                 "learned from a million ImageNet photos already describe yours, while a few "
-                "photos are far too few to learn filters and a dense layer from nothing.")
+                "photos are far too few to learn filters and a dense layer from nothing (its "
+                f"16 filters moved {change:.0%} from their random start).")
     if ours - theirs >= 0.1:
         return (f"Here the network from scratch does better ({ours:.0%} against {theirs:.0%} "
                 f"with {photos} photos per class; {costs}): whatever tells these classes apart "

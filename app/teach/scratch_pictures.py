@@ -23,7 +23,20 @@ GRID_GAP = 4
 def first_layer(services: Services, project_id: str, job_id: str | None, epoch: int | None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``(16, 3, 3, 3)`` and biases after ``epoch`` (default: the latest trained)."""
+    return _kept(services, scratch_job(services, project_id, job_id), epoch)
+
+
+def change_since_start(services: Services, project_id: str, job_id: str | None,
+                       epoch: int | None) -> np.ndarray:
+    """What training added to the random start: weights after ``epoch`` minus epoch 0's.
+    A few photos move the filters little (often under 10% in 20 epochs); drawn on their
+    own scale, the changes show what was learned where the weights alone look unchanged."""
     record = scratch_job(services, project_id, job_id)
+    return _kept(services, record, epoch)[0] - _kept(services, record, 0)[0]
+
+
+def _kept(services: Services, record: JobRecord, epoch: int | None
+          ) -> tuple[np.ndarray, np.ndarray]:
     epochs = record.params["epochs"]
     if epoch is None:
         epoch = epochs if record.status == "done" else int(record.extra.get("epoch", 0))
@@ -44,8 +57,8 @@ def _missing(record: JobRecord, epoch: int) -> str:
 
 
 def filters_png(weight: np.ndarray) -> bytes:
-    """16 RGB 3x3 filters in a 4x4 grid, on one symmetric scale: grey is 0, full colour the
-    largest weight of any filter."""
+    """16 RGB 3x3 filters (or their changes) in a 4x4 grid, on one symmetric scale: grey is
+    0, full colour the largest value of any filter."""
     peak = float(np.abs(weight).max()) or 1.0
     rgb = np.clip(127.5 + 127.5 * weight / peak, 0, 255).astype(np.uint8)  # (16, 3, 3, 3)
     tiles = [cv2.resize(np.ascontiguousarray(f.transpose(1, 2, 0)), None, fx=FILTER_ZOOM,

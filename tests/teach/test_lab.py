@@ -127,6 +127,10 @@ def test_from_scratch_beside_transfer_on_the_same_held_out_photos(lab):
     assert start.headers["content-type"] == "image/png"
     assert png(start.content).shape == (252, 252, 3)
     assert not np.array_equal(png(start.content), png(end.content))  # the filters were learned
+    unchanged = png(c.get(f"/api/projects/{pid}/scratch/filters?epoch=0&show=change").content)
+    assert set(map(tuple, unchanged.reshape(-1, 3))) == {(127, 127, 127), (255, 255, 255)}
+    moved = png(c.get(f"/api/projects/{pid}/scratch/filters?epoch=3&show=change").content)
+    assert np.abs(moved.astype(int) - 127).max() > 100  # the largest change in full colour
     assert png(c.get(result["filters"].format(epoch=3)).content).tolist() == png(
         end.content).tolist()
     maps = c.get(result["maps"].format(image_id=images["disc"][0]))
