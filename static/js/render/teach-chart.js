@@ -5,6 +5,7 @@ import { num } from "../lib/format.js";
 
 const INK = "#5a6472";
 const GRID = "#e3e7ee";
+const PAD = { left: 58, right: 10, bottom: 34 };  // room for the axes' ticks and titles
 
 // spec: {x: {domain?, log2?, ticks?, label, format?}, y: {domain?, floor?, label, format?},
 //        series: [{label, color, xs, ys, dash?, dots?}], band?: {color, xs, lo, hi},
@@ -15,7 +16,13 @@ export function drawChart(canvas, spec) {
   const { width, height } = fit(canvas);
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, width, height);
-  const pad = { left: 58, right: 10, top: 24, bottom: 34 };
+  ctx.font = "11px system-ui, sans-serif";
+  // The legend names the series and the reference lines (on the chart a label would hide
+  // the curves it crosses); it wraps, and the plot starts below it.
+  const keys = [...spec.series.map((k) => ({ ...k, dash: k.dash || [] })),
+    ...(spec.lines || []).map((r) => ({ label: r.label, color: r.color, dash: [4, 4] }))];
+  const rows = legendRows(ctx, keys, width - PAD.left - PAD.right - 6);
+  const pad = { ...PAD, top: 14 + 14 * rows.length };
   const allX = spec.series.flatMap((s) => s.xs);
   const xDomain = spec.x.domain || extent([allX]);
   const yDomain = spec.y.domain || extent([...spec.series.map((s) => s.ys),
@@ -27,7 +34,6 @@ export function drawChart(canvas, spec) {
   const fx = spec.x.format || ((v) => num(v, 2));
   const fy = spec.y.format || ((v) => num(v, 2));
 
-  ctx.font = "11px system-ui, sans-serif";
   ctx.lineWidth = 1;
   ctx.fillStyle = INK;
   ctx.textAlign = "right";
@@ -68,12 +74,6 @@ export function drawChart(canvas, spec) {
   }
   for (const ref of spec.lines || []) {
     line(ctx, [[pad.left, sy(ref.y)], [width - pad.right, sy(ref.y)]], ref.color, [4, 4]);
-    ctx.fillStyle = ref.color;
-    ctx.textAlign = "right";
-    // Above its line, unless that would run into the legend at the top: then below.
-    const above = sy(ref.y) - 14 > pad.top;
-    ctx.textBaseline = above ? "bottom" : "top";
-    ctx.fillText(ref.label, width - pad.right - 2, sy(ref.y) + (above ? -2 : 3));
   }
   for (const s of spec.series) {
     const pts = points(s.xs, s.ys, sx, sy);
@@ -84,7 +84,7 @@ export function drawChart(canvas, spec) {
       for (const [x, y] of pts) { ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill(); }
     }
   }
-  legend(ctx, spec.series, pad.left + 6, 4);
+  legend(ctx, keys, pad.left + 6, width - pad.right);
 }
 
 // A chart redraws itself when its shown width changes (a phone turned, a window resized).
@@ -122,14 +122,31 @@ function line(ctx, pts, color, dash = []) {
   ctx.setLineDash([]);
 }
 
-function legend(ctx, series, x, y) {
+// The keys split into rows that fit `room` pixels: [[key, ...], ...].
+function legendRows(ctx, keys, room) {
+  const rows = [[]];
+  let used = 0;
+  for (const key of keys) {
+    const w = 28 + ctx.measureText(key.label).width;
+    if (used + w > room && rows[rows.length - 1].length) { rows.push([]); used = 0; }
+    rows[rows.length - 1].push(key);
+    used += w;
+  }
+  return rows;
+}
+
+function legend(ctx, keys, left, right) {
   ctx.lineWidth = 2;
   ctx.textAlign = "left";
   ctx.textBaseline = "top";
-  for (const s of series) {
-    line(ctx, [[x, y + 6], [x + 16, y + 6]], s.color, s.dash || []);
-    ctx.fillStyle = INK;
-    ctx.fillText(s.label, x + 20, y);
-    x += 28 + ctx.measureText(s.label).width;
-  }
+  legendRows(ctx, keys, right - left).forEach((row, r) => {
+    let x = left;
+    const y = 4 + 14 * r;
+    for (const key of row) {
+      line(ctx, [[x, y + 6], [x + 16, y + 6]], key.color, key.dash);
+      ctx.fillStyle = INK;
+      ctx.fillText(key.label, x + 20, y);
+      x += 28 + ctx.measureText(key.label).width;
+    }
+  });
 }
