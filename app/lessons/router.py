@@ -91,7 +91,7 @@ def translation_crop(image: StoredImageDep, services: ServicesDep, shift: Shift 
     return bytes_response(encode(translation.view(services, image, shift, axis), "png"), "png")
 
 
-@router.post("/lessons/spurious", status_code=202,
+@router.post("/lessons/spurious", status_code=202, responses=errors(422),
              summary="The cure for a spurious feature: accuracy as the mixed share grows (a job)")
 def start_spurious(services: ServicesDep, client: ClientDep) -> JobAccepted:
     return JobAccepted(job=JobInfo.of(spurious.start(services, client)))
