@@ -162,8 +162,9 @@ export const translationResult = (url) => getJson(url);  // a finished job's res
 export const translationMap = (id, params) => blobWithHeaders(lessonPath(id, "translation/map", params));
 export const translationCrop = (id, params) => getBlob(lessonPath(id, "translation/crop", params));
 export const receptiveField = (id, stage, x, y) => getJson(lessonPath(id, `stages/${enc(stage)}/receptive-field`, { x, y }));
-export const effectiveField = (id, stage, x, y) =>
-  getBlob(lessonPath(id, `stages/${enc(stage)}/receptive-field`, { x, y, as: "image" }));
+// The effective field's raw values: |d unit / d pixel| over the model's 224x224 view (.npy).
+export const effectiveField = async (id, stage, x, y) =>
+  (await call(lessonPath(id, `stages/${enc(stage)}/receptive-field`, { x, y, as: "npy" }))).arrayBuffer();
 export const startSpurious = () => postJson("/api/lessons/spurious");
 export const startHowManyImages = (body = {}) => postJson("/api/lessons/how-many-images", body);
 export const lessonResult = (url) => getJson(url);  // a lesson job's result link

@@ -9,7 +9,9 @@ import { chooseSample, withImage } from "./images.js";
 import { cnnLink, testid } from "./lesson-common.js";
 import { state } from "./state.js";
 import { num, pct, shape } from "./lib/format.js";
+import { spotlightRgba } from "./lib/lesson-colour.js";
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "./lib/lesson-params.js";
+import { fieldFacts, parseNpy } from "./lib/lesson-values.js";
 import { count, sharingLesson } from "./lib/sharing.js";
 import { BoxedPicture } from "./render/lesson-picture.js";
 import { drawFieldStrip } from "./render/lesson-rf-strip.js";
@@ -20,6 +22,14 @@ const stageRows = (m) => m.stages.filter((r) => r.id !== "classifier");
 
 // --- hierarchy -----------------------------------------------------------------------------
 
+// A spotlight of `values` (width x height) on a canvas, to lay over a picture.
+function heatCanvas(values, width, height) {
+  const canvas = el("canvas", { width, height });
+  canvas.getContext("2d").putImageData(new ImageData(spotlightRgba(values), width, height), 0, 0);
+  canvas.setAttribute("data-testid", "rf-heat");
+  return canvas;
+}
+
 function hierarchy(box, kit) {
   const stage = testid(el("select"), "rf-stage");
   const link = el("span");
@@ -28,6 +38,7 @@ function hierarchy(box, kit) {
   const effectiveBox = el("div");
   const mapCap = testid(el("figcaption"), "rf-map-caption");
   const photoCap = testid(el("figcaption"), "rf-photo-caption");
+  const effectiveCap = testid(el("figcaption"), "rf-effective-caption");
   const says = testid(el("p", { className: "lesson-big" }), "rf-says");
   const strip = testid(el("div", { className: "rf-strip" }), "rf-strip");
   box.replaceChildren(
@@ -35,7 +46,7 @@ function hierarchy(box, kit) {
     el("div", { className: "lesson-row three" }, [
       el("figure", {}, [mapBox, mapCap]),
       el("figure", {}, [photoBox, photoCap]),
-      el("figure", {}, [effectiveBox, el("figcaption", { textContent: "Its effective field on the model's 224×224 view: how much each input pixel changes the unit (the gradient), with the theoretical box" })]),
+      el("figure", {}, [effectiveBox, effectiveCap]),
     ]),
     says,
     el("h3", { textContent: "The field grows stage by stage (one unit's box on the model's view)" }),
@@ -43,7 +54,7 @@ function hierarchy(box, kit) {
   );
   const map = new BoxedPicture(mapBox, { alt: "the stage's strongest map", fill: true, onPick: (x, y) => pickUnit({ x, y }).catch(kit.report) });
   const photo = new BoxedPicture(photoBox, { alt: "your photo with the unit's field" });
-  const effective = new BoxedPicture(effectiveBox, { alt: "the unit's effective receptive field", fill: true });
+  const view = new BoxedPicture(effectiveBox, { alt: "the model's 224×224 view with the unit's effective field", fill: true });
   let fresh = () => true;
   let unit = null;
   let shownImage = "";
@@ -52,23 +63,34 @@ function hierarchy(box, kit) {
 
   async function pickUnit(u) {
     unit = u;
-    const [field, heat] = await withImage((id) => Promise.all([
+    const [field, raw] = await withImage((id) => Promise.all([
       api.receptiveField(id, stage.value, u.x, u.y), api.effectiveField(id, stage.value, u.x, u.y)]));
     if (!fresh() || unit !== u) return;
+    const grad = parseNpy(raw);  // (224, 224): the gradient's size at each pixel of the view
+    const [gh, gw] = grad.shape;
+    // The same heat over the photo (where the view was cut from) and over the view itself.
+    photo.layOver(heatCanvas(grad.data, gw, gh), field.seen);
+    view.layOver(heatCanvas(grad.data, gw, gh));
+    view.boxes([{ ...field.crop_box, kind: "field", label: "the theoretical box" }]);
+    const facts = fieldFacts(grad.data);
+    const boxArea = (field.crop_box.x1 - field.crop_box.x0 + 1) * (field.crop_box.y1 - field.crop_box.y0 + 1);
+    effectiveCap.textContent = `Its effective field on the model's ${gw}×${gh} view: how much each pixel changes the unit ` +
+      `(the gradient's size: the brighter, the more; darkened where it is 0; square-root scale). ${grouped(facts.nonzero)} pixels move it at all ` +
+      `(the box holds ${grouped(boxArea)}); half of the total comes from the strongest ${grouped(facts.half)}.`;
+    Object.assign(effectiveCap.dataset, { nonzero: facts.nonzero, boxArea, half: facts.half });
     map.boxes([{ x0: u.x, y0: u.y, x1: u.x, y1: u.y, kind: "pixel", label: "the unit" }]);
     photo.boxes([
       { ...field.seen, kind: "seen", label: "what the model sees (the 224×224 crop)" },
       { x0: field.x0, y0: field.y0, x1: field.x1, y1: field.y1, kind: "field", label: "the unit's theoretical field", testid: "rf-box" },
     ]);
-    await effective.show(heat);
     const w = field.x1 - field.x0 + 1;
     const h = field.y1 - field.y0 + 1;
     photoCap.textContent = `Its theoretical field: ${field.field_size} px of the model's view` +
       `${field.field_size > 224 ? " (more than the whole view: clipped)" : ""}, here ${w} × ${h} pixels of your photo (dashed: the part the model sees)`;
     Object.assign(says.dataset, { fieldSize: field.field_size, cropWidth: field.crop_box.x1 - field.crop_box.x0 + 1 });
     says.textContent = `A ${stage.value} unit (stride ${field.stride}: neighbouring units are ${field.stride} px apart) ` +
-      `is computed from a ${field.field_size}-pixel-wide patch of the view. Its effective field is the bright part: ` +
-      "most of its evidence comes from the middle of the box, so the box is an upper bound.";
+      `is computed from a ${field.field_size}-pixel-wide patch of the view. What really moves it is more concentrated: ` +
+      `half of its gradient comes from ${grouped(facts.half)} of the ${grouped(boxArea)} pixels in its box, so the box is an upper bound.`;
   }
 
   async function run(isFresh) {
@@ -90,6 +112,7 @@ function hierarchy(box, kit) {
     await photo.show(api.imageUrl(id));
     if (cropUrl) URL.revokeObjectURL(cropUrl);
     cropUrl = URL.createObjectURL(crop);
+    await view.show(cropUrl);
     await drawFieldStrip(strip, stageRows(m), cropUrl);
     await pickUnit(unit || { x: Math.floor(side.width / 2), y: Math.floor(side.height / 2) });
   }
@@ -112,7 +135,8 @@ function parameterSharing(box, kit) {
   const note = testid(el("p", { className: "lesson-note" }), "share-note");
   box.replaceChildren(
     el("div", { className: "lesson-controls" }, [
-      el("label", {}, ["Image side ", side]), el("label", {}, ["Filters ", filters]), el("label", {}, ["Kernel size ", k])]),
+      el("label", {}, ["Image side ", side]), el("label", {}, ["Filters ", filters]), el("label", {}, ["Kernel size ", k]),
+      cnnLink("The architecture in Inside the CNN", { stage: "stem" })]),
     worked, photoLine,
     el("h3", { textContent: "The real network, stage by stage (at its 224×224 input)" }),
     table, note,

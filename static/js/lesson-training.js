@@ -121,9 +121,10 @@ function spurious(box, kit) {
   const cureJob = testid(el("div"), "spurious-cure-job");
   const plot = testid(el("div"), "spurious-plot");
   const cure = testid(el("p", { className: "lesson-big" }), "spurious-cure");
+  const link = el("span");
   box.replaceChildren(
     el("h3", { textContent: "1. Discs always on mountains, squares always under the sky" }),
-    demoJob, scores, examples, yours,
+    demoJob, scores, examples, yours, link,
     el("h3", { textContent: "2. The cure: show each shape on the other background too" }),
     cureJob, plot, cure,
   );
@@ -148,6 +149,7 @@ function spurious(box, kit) {
     }));
     if (!fresh()) return null;
     examples.replaceChildren(...figures);
+    link.replaceChildren(teachLink(p.id, "Open this classifier in Teach it"));
     return p;
   }
 

@@ -77,3 +77,16 @@ export function meanAbs(values) {
   for (const v of values) s += Math.abs(v);
   return values.length ? s / values.length : 0;
 }
+
+// An effective receptive field (|d unit / d pixel|, row-major): how many pixels move the
+// unit at all, and how few of the strongest hold half of the total.
+export function fieldFacts(values) {
+  const sorted = Float32Array.from(values).sort().reverse();
+  const total = sorted.reduce((a, b) => a + b, 0);
+  let nonzero = 0;
+  for (const v of sorted) if (v > 0) nonzero += 1;
+  let sum = 0;
+  let half = 0;
+  while (half < sorted.length && sum < total / 2) sum += sorted[half++];
+  return { nonzero, half, total };
+}

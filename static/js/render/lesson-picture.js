@@ -53,6 +53,22 @@ export class BoxedPicture {
     }));
   }
 
+  // A canvas (a heat map) laid over the rectangle `box` of this picture, in its pixels
+  // (inclusive); null takes it away.
+  layOver(canvas, box = null) {
+    if (this.laid) this.laid.remove();
+    this.laid = canvas;
+    if (!canvas) return;
+    const { width, height } = this.size || { width: 1, height: 1 };
+    const b = box || { x0: 0, y0: 0, x1: width - 1, y1: height - 1 };
+    canvas.classList.add("lesson-laid");
+    Object.assign(canvas.style, {
+      left: `${b.x0 / width * 100}%`, top: `${b.y0 / height * 100}%`,
+      width: `${(b.x1 - b.x0 + 1) / width * 100}%`, height: `${(b.y1 - b.y0 + 1) / height * 100}%`,
+    });
+    this.frame.insertBefore(canvas, this.layer);
+  }
+
   // A picture of the same extent laid over this one (null removes it).
   async cover(blob, opacity = 0.6) {
     if (this.overlayUrl) URL.revokeObjectURL(this.overlayUrl);
