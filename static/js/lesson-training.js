@@ -206,14 +206,24 @@ function howManyImages(box, kit) {
   const read = testid(el("p", { className: "lesson-big" }), "curves-read");
   const yoursBox = testid(el("div"), "curves-yours-job");
   const yours = testid(el("p", { className: "lesson-caption" }), "curves-yours");
-  box.replaceChildren(jobBox, plot, read, yoursBox, yours);
+  const classes = testid(el("div", { className: "lesson-row" }), "curves-classes");
+  box.replaceChildren(jobBox, classes, plot, read, yoursBox, yours);
   const progress = progressIn(jobBox);
   const yoursProgress = progressIn(yoursBox);
   let pairs = null;
   let own = null;  // {name, points} of the user's project, when it has one
 
+  // A few of each class's photos, so the two distinctions are concrete.
+  function showClasses() {
+    classes.replaceChildren(...pairs.map((p) => el("section", {}, [
+      el("h3", { textContent: `${p.name}: ${p.title}` }),
+      ...p.classes.map((c) => el("div", { className: "lesson-thumbs" }, [el("span", { className: "thumb-label", textContent: c }),
+        ...(p.photos[c] || []).slice(0, 4).map((src) => el("img", { src, alt: c, title: c }))])),
+    ])));
+  }
+
   function draw() {
-    const series = pairs.map((p) => ({ name: `${p.name}: ${p.classes.join(" vs ")}`, colour: COLOURS[p.name] || "#8a8f98",
+    const series = pairs.map((p) => ({ name: `${p.name}: ${p.title}`, colour: COLOURS[p.name] || "#8a8f98",
       points: p.points.map((q) => ({ x: q.per_class, y: q.accuracy })) }));
     if (own) series.push({ name: own.name, colour: COLOURS.yours, points: own.points.map((q) => ({ x: q.per_class, y: q.accuracy })) });
     drawLinePlot(plot, {
@@ -225,18 +235,19 @@ function howManyImages(box, kit) {
     const [a, b] = pairs;
     const common = a.points.map((p) => p.per_class).filter((n) => accuracyAt(b.points, n) !== null);
     const at = common.includes(3) ? 3 : common[Math.min(1, common.length - 1)];
-    read.textContent = `At ${at} photo${at === 1 ? "" : "s"} per class: ${a.name} ${pct(accuracyAt(a.points, at))}, ` +
-      `${b.name} ${pct(accuracyAt(b.points, at))}.`;
+    read.textContent = `At ${at} photo${at === 1 ? "" : "s"} per class: ${a.title} ${pct(accuracyAt(a.points, at))} right, ` +
+      `${b.title} ${pct(accuracyAt(b.points, at))} (on held-out photos; guessing gives ${pct(1 / a.classes.length)}).`;
     Object.assign(read.dataset, { at, [a.name]: accuracyAt(a.points, at), [b.name]: accuracyAt(b.points, at) });
   }
 
   async function yourProject(isFresh) {
-    if (!state.project) return;
+    const none = "With a project of your own in Teach it (two classes of two photos or more), its curve is drawn here too.";
+    if (!state.project) { yours.textContent = none; return; }
     let project;
     try {
       project = await api.getProject(state.project);
     } catch (err) {
-      if (err instanceof api.ApiError && err.status === 404) return;  // gone: nothing of yours to draw
+      if (err instanceof api.ApiError && err.status === 404) { yours.textContent = none; return; }  // gone
       throw err;
     }
     if (!curveReady(project)) {
@@ -258,6 +269,7 @@ function howManyImages(box, kit) {
       const done = await finish(job, progress);
       pairs = (await api.lessonResult(done.result)).pairs;
       if (!isFresh()) return;
+      showClasses();
     }
     draw();
     await yourProject(isFresh);

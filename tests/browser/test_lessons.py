@@ -147,6 +147,10 @@ def check_hierarchy(page, image):
     # The centre unit's box is not clipped by the view's border.
     assert int(says["cropWidth"]) == table["stage3"]["receptive_field"]
     assert page.get_by_test_id("rf-box").is_visible()
+    # The effective field (the gradient) lies within the theoretical box, concentrated.
+    field = data(page, "rf-effective-caption")
+    assert 0 < int(field["nonzero"]) <= int(field["boxArea"])
+    assert int(field["half"]) < int(field["boxArea"]) / 2
     assert page.get_by_test_id("rf-strip").locator("figure").count() == 9
 
 
