@@ -81,6 +81,7 @@ def test_a_slow_map_on_request_and_the_phone_layout(page):
     # Nothing in the panel makes the phone's page scroll sideways.
     width = page.evaluate("() => document.documentElement.clientWidth")
     right = page.get_by_test_id("saliency").evaluate(
-        "e => Math.max(...[e, ...e.querySelectorAll('*')].map(n => n.getBoundingClientRect().right))")
+        "e => Math.max(...[e, ...e.querySelectorAll('*')]"
+        ".map(n => n.getBoundingClientRect().right))")
     assert right <= width + 1, (right, width)
     page.get_by_test_id("saliency").screenshot(path=str(SHOTS / "saliency-390.png"))
