@@ -8,7 +8,7 @@ import { guard } from "./status.js";
 // q: the tab's finder; project(): the project on screen; add(cls, sources): queue photos.
 export function samplesPicker(q, project, add) {
   const picker = q("samples-picker");
-  const choices = q("sample-choices");
+  const choices = q("samples-choices");
   let loaded = false;
   picker.addEventListener("toggle", () => {
     if (!picker.open || loaded) return;
@@ -19,7 +19,7 @@ export function samplesPicker(q, project, add) {
         const box = el("input", { type: "checkbox", value: s.id });
         box.dataset.url = s.url;
         box.dataset.title = s.title;
-        box.setAttribute("data-testid", `sample-choice-${s.id}`);
+        box.setAttribute("data-testid", `pick-sample-${s.id}`);
         return el("label", { className: "sample-choice", title: `${s.title} (${s.credit}, ${s.licence})` },
           [box, el("img", { src: s.url, alt: "", loading: "lazy" }), el("span", { textContent: s.title })]);
       }));

@@ -37,12 +37,14 @@ export class Scratch {
     q("scratch-maps-run").addEventListener("click", () => guard(() => this.maps()));
   }
 
-  // The project on screen changed: show its latest scratch run, if it has a finished one.
+  // The project on screen changed: show its latest scratch run, if the project names one
+  // (asking blindly would answer 404 for every project that never trained from scratch).
   async sync() {
     const p = this.project();
     if (this.shownFor === p.id) return;
     this.clear();
     this.shownFor = p.id;
+    if (!p.scratch_job) return;
     try {
       const result = await api.latestScratch(p.id);
       if (this.shownFor === p.id) this.showResult(result);

@@ -88,7 +88,7 @@ def test_many_files_a_folder_a_drop_and_samples(page, tmp_path):
     # Several samples in one step.
     page.get_by_test_id("samples-picker").locator("summary").click()
     for sample in ("dog_german_shepherd", "cat_chelsea", "animal_giant_panda"):
-        page.get_by_test_id(f"sample-choice-{sample}").check()
+        page.get_by_test_id(f"pick-sample-{sample}").check()
     page.get_by_test_id("samples-class").select_option(label="discs")
     page.get_by_test_id("samples-add").click()
     wait_photos(page, "discs", 5)
