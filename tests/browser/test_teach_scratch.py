@@ -123,3 +123,19 @@ def test_a_refusal_to_start_is_said_in_its_card(page):
         assert "photo" in error.inner_text()
     assert page.get_by_test_id("scratch-job-error").inner_text() == refusal
     assert page.get_by_test_id("status").inner_text() == ""  # not at the top of the page
+
+
+def test_a_scratch_training_can_be_cancelled(page):
+    pid = make_project(page.base)
+    page.goto(page.base + f"/#tab=teach&project={pid}")
+    page.wait_for_function("() => document.querySelectorAll('.thumb').length === "
+                           f"{2 * PER_CLASS}", timeout=SLOW)
+    page.get_by_test_id("scratch-epochs").fill("30")
+    page.get_by_test_id("scratch-train").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=scratch-filters]')"
+                           ".dataset.epoch !== undefined", timeout=SLOW)  # it is training
+    page.get_by_test_id("scratch-job-cancel").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=scratch-job-message]')"
+                           ".textContent.startsWith('cancelled')", timeout=SLOW)
+    assert page.get_by_test_id("scratch-job-cancel").is_hidden()
+    assert page.get_by_test_id("scratch-result").is_hidden()  # no result from a cancelled run
