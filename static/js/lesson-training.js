@@ -38,6 +38,13 @@ function progressIn(root) {
 
 const wholePercent = (v) => `${Math.round(v * 100)}%`;
 
+// The first call starts `task`; later calls wait for the same answer (a photo chosen while
+// it runs must not start a second one); a failure lets the next call try again.
+function once(task) {
+  let pending = null;
+  return () => (pending ??= task().catch((err) => { pending = null; throw err; }));
+}
+
 const teachLink = (pid, text) => {
   const a = el("a", { className: "button-link", textContent: text });
   a.href = stateToHash({ ...state, tab: "teach", project: pid });
@@ -71,9 +78,8 @@ function transfer(box, kit) {
   );
   box.replaceChildren(steps, link);
   const progress = progressIn(jobBox);
-  let project = null;  // the lesson's project, built once per visit
-
-  async function build(fresh) {
+  // The lesson's project, built once per visit, whatever the photo.
+  const built = once(async () => {
     const { id } = await api.createProject();
     for (const [name, files] of Object.entries(CLASSES)) {
       const cls = await api.addClass(id, name);
@@ -81,7 +87,6 @@ function transfer(box, kit) {
         progress.root.hidden = false;
         progress.message.textContent = `adding ${file} to ${name}`;
         await api.addPhotoFile(id, cls.id, new File([await api.datasetPhoto(file)], file, { type: "image/jpeg" }));
-        if (!fresh()) return null;
       }
     }
     const p = await api.getProject(id);
@@ -95,11 +100,11 @@ function transfer(box, kit) {
     accuracy.dataset.accuracy = String(trained.run.accuracy);
     link.replaceChildren(teachLink(id, "Go on in Teach it with these two classes"));
     return trained;
-  }
+  });
 
   async function run(isFresh) {
-    if (!project) project = await build(isFresh);
-    if (!project || !isFresh()) return;
+    const project = await built();
+    if (!isFresh()) return;
     const result = await withImage((id) => api.projectPredict(project.id, id));
     if (!isFresh()) return;
     renderBars(answer, result.probs.map((p) => ({ label: p.name, fraction: p.prob, text: pct(p.prob) })));
@@ -130,10 +135,7 @@ function spurious(box, kit) {
   );
   const demoProgress = progressIn(demoJob);
   const cureProgress = progressIn(cureJob);
-  let demo = null;   // the lesson's project once trained
-  let curve = null;
-
-  async function objectOrBackground(fresh) {
+  const demo = once(async () => {
     const started = await api.createDemo();
     await finish(started.job, demoProgress);
     const p = await api.getProject(started.id);
@@ -147,19 +149,20 @@ function spurious(box, kit) {
       return el("figure", {}, [el("img", { src: URL.createObjectURL(blob), alt: `a ${e.truth} on ${e.background}` }),
         el("figcaption", { textContent: `a ${e.truth} on ${e.background}: called "${e.predicted}" (${pct(e.prob)}); red: where it looked` })]);
     }));
-    if (!fresh()) return null;
     examples.replaceChildren(...figures);
     link.replaceChildren(teachLink(p.id, "Open this classifier in Teach it"));
     return p;
-  }
+  });
 
-  async function theCure() {
+  const cured = once(async () => {
     const { job } = await api.startSpurious();
     const done = await finish(job, cureProgress);
-    return api.lessonResult(done.result);
-  }
+    const curve = await api.lessonResult(done.result);
+    showCure(curve);
+    return curve;
+  });
 
-  function showCure() {
+  function showCure(curve) {
     const points = curve.curve;
     drawLinePlot(plot, {
       label: "accuracy against the share of photos on the other background",
@@ -181,13 +184,10 @@ function spurious(box, kit) {
   }
 
   async function run(isFresh) {
-    if (!demo || !curve) {
-      // Both jobs at once: the second waits for a free worker if there is none.
-      [demo, curve] = await Promise.all([demo || objectOrBackground(isFresh), curve || theCure()]);
-      if (!isFresh()) return;
-      showCure();
-    }
-    const result = await withImage((id) => api.projectPredict(demo.id, id));
+    // Both jobs at once: the second waits for a free worker if there is none.
+    const [project] = await Promise.all([demo(), cured()]);
+    if (!isFresh()) return;
+    const result = await withImage((id) => api.projectPredict(project.id, id));
     if (!isFresh()) return;
     const top = result.probs[0];
     yours.textContent = `Your photo, to this classifier: "${top.name}" (${pct(top.prob)}). It holds no drawn disc or square: ` +
@@ -263,14 +263,16 @@ function howManyImages(box, kit) {
     draw();
   }
 
+  const measured = once(async () => {
+    const { job } = await api.startHowManyImages();
+    const done = await finish(job, progress);
+    pairs = (await api.lessonResult(done.result)).pairs;
+    showClasses();
+  });
+
   async function run(isFresh) {
-    if (!pairs) {
-      const { job } = await api.startHowManyImages();
-      const done = await finish(job, progress);
-      pairs = (await api.lessonResult(done.result)).pairs;
-      if (!isFresh()) return;
-      showClasses();
-    }
+    await measured();
+    if (!isFresh()) return;
     draw();
     await yourProject(isFresh);
   }
