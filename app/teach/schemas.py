@@ -86,6 +86,8 @@ class ProjectInfo(BaseModel):
     trained: bool
     head_classes: list[ClassRef] = Field(description="the trained classifier's classes, in order")
     run: RunInfo | None
+    scratch_job: str | None = Field(None, description="the latest from-scratch training's job "
+                                                      "(its result: GET .../scratch)")
 
     @classmethod
     def of(cls, project: Project, run: Run | None) -> ProjectInfo:
@@ -94,7 +96,7 @@ class ProjectInfo(BaseModel):
                    classes=[{"id": c.id, "name": c.name, "count": len(c.photos),
                              "images": list(c.photos)} for c in project.classes],
                    head_classes=project.classifier_classes,
-                   run=run.as_dict() if run else None)
+                   run=run.as_dict() if run else None, scratch_job=project.scratch_job)
 
 
 class AddedImage(BaseModel):
