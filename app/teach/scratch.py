@@ -84,8 +84,10 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
                                "a class has fewer than two left.", field="photos")
     n, epochs = len(params["classes"]), params["epochs"]
     history: list[dict] = []
+    table = scratch.layer_table(n)
     live: dict[str, Any] = {"epoch": 0, "epochs": epochs, "folds": len(parts),
-                            "history": history, "filters": None}  # until epoch 0 is kept
+                            "layers": table, "history": history,
+                            "filters": None}  # until epoch 0 is kept
     ctx.progress(0.0, "preparing the photos at 150x150", force=True, **live)
     pairs = np.stack([[scratch.shrink(v) for v in photo_views(services, p)[::2]]
                       for p in photos])  # (N, 2, 150, 150, 3): plain and zoomed
@@ -105,7 +107,6 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
 
     fit = scratch.cross_fit(pairs, labels, n, parts, epochs, params["seed"], on_epoch, tick)
     side = _transfer_side(ctx, [p.views for p in photos], labels, n, params)
-    table = scratch.layer_table(n)
     trained = sum(layer["parameters"] for layer in table)
     w0 = np.linalg.norm(fit.filters[0])
     change = [float(np.linalg.norm(w - fit.filters[0]) / w0) for w in fit.filters]

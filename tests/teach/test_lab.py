@@ -110,6 +110,7 @@ def test_from_scratch_beside_transfer_on_the_same_held_out_photos(lab):
     result = c.get(done["result"]).json()
     assert c.get(f"/api/projects/{pid}/scratch").json() == result  # the latest
     assert c.get(f"/api/projects/{pid}").json()["scratch_job"] == done["id"]
+    assert done["extra"]["layers"] == result["layers"]  # the table, from the job's start
     layers = {row["name"]: row["parameters"] for row in result["layers"]}
     assert layers["conv"] == 448 and layers["dense"] == 74 * 74 * 16 * 2 + 2
     mine, theirs = result["scratch"], result["transfer"]
