@@ -179,7 +179,6 @@ export const photoViews = (pid, imageId) => getBlob(project(pid, `/images/${enc(
 // 202 {job}; done: job.result is the curve's URL.
 export const startLearningCurve = (pid, body = {}) => postJson(project(pid, "/learning-curve"), body);
 export const startScratch = (pid, body = {}) => postJson(project(pid, "/scratch"), body);
-export const latestScratch = (pid) => getJson(project(pid, "/scratch"));
 export const teachResult = (url) => getJson(url);  // a finished learning-curve or scratch job's result link
 export const teachPicture = (url) => getBlob(url);  // a filters or maps URL a scratch job gave
 export const scratchFiltersUrl = (pid, jobId, epoch) => project(pid, `/scratch/filters?${query({ job: jobId, epoch })}`);
@@ -202,3 +201,61 @@ export const startFaithfulness = (id, body) => postJson(`${imageUrl(id)}/faithfu
 export const startSanity = (id, body) => postJson(`${imageUrl(id)}/sanity`, body);
 export const measureResult = (url) => getJson(url);  // a faithfulness or sanity job's result link
 export const randomisedMapBlob = (url) => getBlob(url);  // a sanity result's randomised_map URL
+
+// --- Kernel playground, live edits -------------------------------------------------------
+// One WebSocket carries every edit and brings its picture back (no request per edit to
+// parse, route and answer); where it cannot connect, the same edits go over HTTP.
+// A frame: 4-byte big-endian length, that much JSON {format, summary}, then the picture.
+
+const MEDIA = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp", bmp: "image/bmp" };
+const live = { socket: null, waiting: [], refused: false };
+
+function liveFrame(data) {
+  if (typeof data === "string") {
+    const e = JSON.parse(data).error;
+    throw new ApiError(e.status, e.code, e.message, e.details);
+  }
+  const length = new DataView(data).getUint32(0);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, length)));
+  const blob = new Blob([new Uint8Array(data, 4 + length)], { type: MEDIA[head.format] });
+  return { blob, summary: head.summary, filename: null };
+}
+
+function openLive() {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/playground/live`);
+    ws.binaryType = "arraybuffer";
+    let opened = false;
+    ws.onopen = () => { opened = true; resolve(ws); };
+    ws.onmessage = (e) => {
+      const next = live.waiting.shift();
+      if (!next) return;
+      try { next.resolve(liveFrame(e.data)); } catch (err) { next.reject(err); }
+    };
+    ws.onclose = () => {
+      live.socket = null;
+      if (!opened) live.refused = true; // never got through (a proxy, a firewall): HTTP from now on
+      for (const next of live.waiting.splice(0)) next.reject(new Error("the live connection closed"));
+      reject(new Error("no live connection"));
+    };
+  });
+}
+
+// Like convolve(id, spec, {format}) for the picture, over the live connection when there is one.
+// Answers come in the order edits were sent: the caller keeps one in flight (lib/latest.js).
+export async function convolveLive(imageId, spec, { format = "jpeg" } = {}) {
+  if (!live.refused) {
+    try {
+      live.socket = live.socket || openLive();
+      const ws = await live.socket;
+      return await new Promise((resolve, reject) => {
+        live.waiting.push({ resolve, reject });
+        ws.send(JSON.stringify({ ...spec, image: imageId, format }));
+      });
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      // The connection failed or dropped: this edit goes over HTTP; the next tries again.
+    }
+  }
+  return convolve(imageId, spec, { format });
+}

@@ -37,21 +37,22 @@ export class Scratch {
     q("scratch-maps-run").addEventListener("click", () => guard(() => this.maps()));
   }
 
-  // The project on screen changed: show its latest scratch run, if the project names one
-  // (asking blindly would answer 404 for every project that never trained from scratch).
+  // The project on screen changed: show its latest from-scratch training, finished or
+  // still running (a page opened again follows it), if the project names one.
   async sync() {
     const p = this.project();
     if (this.shownFor === p.id) return;
     this.clear();
     this.shownFor = p.id;
     if (!p.scratch_job) return;
+    let job;
     try {
-      const result = await api.latestScratch(p.id);
-      if (this.shownFor === p.id) this.showResult(result);
+      job = await api.getJob(api.jobUrl(p.scratch_job));
     } catch (err) {
-      // 404: never trained from scratch; 409: one is running (its page follows it). Neither is an error here.
-      if (!(err instanceof api.ApiError) || (err.status !== 404 && err.status !== 409)) throw err;
+      if (err instanceof api.ApiError && err.status === 404) return;  // the job has expired
+      throw err;
     }
+    if (this.shownFor === p.id && job.status !== "failed" && job.status !== "cancelled") await this.follow(job);
   }
 
   clear() {
@@ -77,7 +78,13 @@ export class Scratch {
     const { job } = await api.startScratch(pid, body);
     this.clear();
     this.shownFor = pid;
+    await this.follow(job);
+  }
+
+  // A scratch job as it runs (the table, the curves, each epoch's filters), then its result.
+  async follow(job) {
     this.jobId = job.id;
+    this.q("scratch-job").hidden = false;
     this.q("scratch-live").hidden = false;
     let drawn = -1;
     const last = await followJob(job, (j) => {
@@ -145,10 +152,10 @@ export class Scratch {
   }
 
   // The finished run: the table, the curves, the side by side, where the parameters sit.
-  showResult(result, jobId = null) {
+  showResult(result, jobId) {
     const q = this.q;
     this.result = result;
-    this.jobId = jobId || jobIdOf(result);
+    this.jobId = jobId;
     renderNetwork(q("scratch-network"), result.layers);
     q("scratch-live").hidden = false;  // shown first: the charts are drawn at their shown size
     this.curves(result.history, result.epochs);
@@ -182,9 +189,4 @@ export class Scratch {
     this.q("scratch-maps-caption").textContent = "The small network's 16 feature maps (after ReLU, 148×148) on the " +
       "photo loaded above, each scaled to its own maximum: where each of its 16 learned filters responds.";
   }
-}
-
-// A result names its job in its filters link (…?job=ID&epoch=…).
-function jobIdOf(result) {
-  return new URL(result.filters, location.origin).searchParams.get("job");
 }

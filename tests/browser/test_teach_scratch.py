@@ -103,6 +103,14 @@ def test_scratch_filters_change_side_by_side_and_the_learning_curve(page):
     page.get_by_test_id("scratch-maps").wait_for(timeout=SLOW)
     assert violations(page) == []
 
+    # Opened again, the page shows the project's from-scratch result as it was.
+    reading = page.get_by_test_id("scratch-reading").inner_text()
+    page.reload()
+    page.get_by_test_id("scratch-result").wait_for(timeout=SLOW)
+    assert page.get_by_test_id("scratch-reading").inner_text() == reading
+    page.wait_for_function("e => document.querySelector('[data-testid=scratch-filters]')"
+                           ".dataset.epoch === String(e)", arg=EPOCHS, timeout=SLOW)
+
 
 def test_a_refusal_to_start_is_said_in_its_card(page):
     with httpx.Client(base_url=page.base, timeout=60) as client:
