@@ -53,8 +53,8 @@ function mount(box, kit) {
   let step = 0;
   let values = [];        // the output value at each position visited
   let fresh = () => true; // whether the current run is still the newest
-  const photo = new BoxedPicture(photoBox, { alt: "your photo", onPick: (x, y) => start({ x, y }).catch(kit.report) });
-  const output = new BoxedPicture(outputBox, { alt: "the convolution output", onPick: (x, y) => start({ x, y }).catch(kit.report) });
+  const photo = new BoxedPicture(photoBox, { alt: "your photo", fill: true, onPick: (x, y) => start({ x, y }).catch(kit.report) });
+  const output = new BoxedPicture(outputBox, { alt: "the convolution output", fill: true, onPick: (x, y) => start({ x, y }).catch(kit.report) });
   const kernel = () => presets[select.value].kernel;
 
   select.addEventListener("change", () => { point = null; run(fresh).catch(kit.report); });

@@ -153,8 +153,8 @@ function learnedFilters(box, kit) {
     el("div", { className: "lesson-row" }, [
       el("figure", {}, [outLearned, capLearned, linkLearned]), el("figure", {}, [outPreset, capPreset, linkPreset])]),
   );
-  const learnedPicture = new BoxedPicture(outLearned, { alt: "a learned filter on your photo" });
-  const presetPicture = new BoxedPicture(outPreset, { alt: "a hand-made filter on your photo" });
+  const learnedPicture = new BoxedPicture(outLearned, { alt: "a learned filter on your photo", fill: true });
+  const presetPicture = new BoxedPicture(outPreset, { alt: "a hand-made filter on your photo", fill: true });
   let filters = null;
   let hand = null;
   let chosen = null;   // {learned: index, preset: id}

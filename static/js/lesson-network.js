@@ -53,7 +53,7 @@ function hierarchy(box, kit) {
     strip,
   );
   const map = new BoxedPicture(mapBox, { alt: "the stage's strongest map", fill: true, onPick: (x, y) => pickUnit({ x, y }).catch(kit.report) });
-  const photo = new BoxedPicture(photoBox, { alt: "your photo with the unit's field" });
+  const photo = new BoxedPicture(photoBox, { alt: "your photo with the unit's field", fill: true });
   const view = new BoxedPicture(effectiveBox, { alt: "the model's 224×224 view with the unit's effective field", fill: true });
   let fresh = () => true;
   let unit = null;
@@ -125,7 +125,7 @@ function numberInput(id, value, min, max) {
   return testid(el("input", { type: "number", value, min, max, step: 1 }), id);
 }
 
-function parameterSharing(box, kit) {
+function parameterSharing(box) {
   const side = numberInput("share-side", 100, 8, 4096);
   const filters = numberInput("share-filters", 100, 1, 1024);
   const k = numberInput("share-k", 3, 1, 15);
@@ -209,7 +209,7 @@ function parameterSharing(box, kit) {
 
 const DOG = "dog_german_shepherd";
 
-function dogMaps(box, kit) {
+function dogMaps(box) {
   const intro = testid(el("p", { className: "lesson-big" }), "dog-top");
   const useDog = testid(el("button", { type: "button", textContent: "Use the dog photo" }), "dog-use");
   const grid = testid(el("div", { className: "dog-grid" }), "dog-stages");

@@ -60,7 +60,7 @@ const CLASSES = {
   objects: ["hammer.jpg", "cup.jpg", "chair.jpg", "eraser.jpg", "adjustable_wrench.jpg", "cast_iron_frying_pan.jpg"],
 };
 
-function transfer(box, kit) {
+function transfer(box) {
   const steps = testid(el("ol", { className: "lesson-steps" }), "transfer-steps");
   const thumbs = testid(el("div", { className: "lesson-thumbs" }), "transfer-photos");
   const jobBox = testid(el("div"), "transfer-job");
@@ -118,7 +118,7 @@ function transfer(box, kit) {
 
 // --- spurious ------------------------------------------------------------------------------
 
-function spurious(box, kit) {
+function spurious(box) {
   const demoJob = testid(el("div"), "spurious-demo-job");
   const scores = testid(el("p", { className: "lesson-big" }), "spurious-scores");
   const examples = testid(el("div", { className: "lesson-thumbs big" }), "spurious-examples");
@@ -200,7 +200,7 @@ function spurious(box, kit) {
 
 const COLOURS = { coarse: "#3b6fd8", fine: "#e07b39", yours: "#2e7d32" };
 
-function howManyImages(box, kit) {
+function howManyImages(box) {
   const jobBox = testid(el("div"), "curves-job");
   const plot = testid(el("div"), "curves-plot");
   const read = testid(el("p", { className: "lesson-big" }), "curves-read");

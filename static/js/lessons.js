@@ -1,6 +1,10 @@
 // The Lessons tab: the list in teaching order, one lesson at a time (its words, one thing to
 // try, its experiment on the current photo), Previous / Next, large type, all in the link.
-// Each experiment lives in a lesson-*.js module, loaded when its lesson is first opened.
+// Each experiment lives in a lesson-*.js module, loaded when its lesson is first opened: its
+// `experiments[id](box, {report})` draws into `box` and returns `{run(isFresh)}`, which this
+// module calls when the lesson opens and again whenever the photo changes; `isFresh()` says
+// whether that run is still the newest (older answers are dropped), `report(err)` shows an
+// error from the experiment's own controls.
 import * as api from "./api.js";
 import { el, finder } from "./dom.js";
 import { state, subscribe, update } from "./state.js";
@@ -27,7 +31,7 @@ const MODULES = {
 
 let q = null;
 let lessons = [];      // GET /api/lessons, in teaching order
-let open = null;       // {id, experiment: {run, leave}} of the lesson on screen
+let open = null;       // {id, experiment: {run}} of the lesson on screen
 let opening = 0;       // bumped per lesson opened or photo changed: older work is dropped
 let stalePhoto = false; // the photo changed while the tab was hidden
 
@@ -48,10 +52,14 @@ export async function start(panel) {
     if (changed.has("tab") && s.tab === "lessons" && stalePhoto) rerun();
   });
   showLargeType();
+  await loadList();
+}
+
+async function loadList() {
   try {
     lessons = (await api.lessons()).lessons;
   } catch (err) {
-    report(err, () => start(panel));
+    report(err, loadList);
     return;
   }
   renderLessonCards(q("lesson-cards"), lessons);
@@ -65,7 +73,7 @@ function showLargeType() {
 
 async function show(id) {
   const lesson = lessons.find((l) => l.id === id);
-  leave();
+  open = null;
   const mine = ++opening;
   q("lesson-list").hidden = Boolean(lesson);
   q("lesson").hidden = !lesson;
@@ -99,7 +107,7 @@ async function show(id) {
     return;
   }
   if (mine !== opening) return;
-  const experiment = module.experiments[id](box, { report: (err) => report(err), lesson });
+  const experiment = module.experiments[id](box, { report: (err) => report(err) });
   open = { id, experiment };
   await run(mine);
 }
@@ -126,11 +134,6 @@ async function run(mine) {
 function rerun() {
   if (!open) { stalePhoto = false; return; }
   run(++opening);
-}
-
-function leave() {
-  if (open && open.experiment.leave) open.experiment.leave();
-  open = null;
 }
 
 function hideError() {

@@ -30,11 +30,6 @@ export function magnitude(a, b) {
   return out;
 }
 
-// max(0, v), element by element.
-export function relu(values) {
-  return values.map((v) => (v > 0 ? v : 0));
-}
-
 // The q-quantile of |v| (0 < q <= 1): a colour scale that saturates only the last few
 // percent, so one bright pixel does not leave everything else grey.
 export function absQuantile(values, q = 0.99) {

@@ -2,6 +2,9 @@
 // field), an optional translucent overlay, and clicks reported in the picture's own pixels.
 import { el } from "../dom.js";
 
+// Narrower than this, a picture is drawn larger than it is: with square pixels, not blurred.
+export const MAGNIFY_BELOW = 400;
+
 export class BoxedPicture {
   // onPick(x, y): the picture pixel clicked, if given; fill: drawn as wide as its box with
   // square pixels (a 28x28 feature map is too small to see at its own size).
@@ -33,6 +36,7 @@ export class BoxedPicture {
     this.img.src = this.url || source;
     await this.img.decode().catch(() => {});
     this.size = { width: this.img.naturalWidth, height: this.img.naturalHeight };
+    this.frame.classList.toggle("magnify", this.size.width > 0 && this.size.width < MAGNIFY_BELOW);
     return this.size;
   }
 

@@ -1,6 +1,7 @@
 // Raw values (a convolution's float32 output) drawn on a canvas, one canvas pixel per
 // value, on a scale the caller fixes (so two maps can be compared on one scale).
 import { valuesToRgba } from "../lib/lesson-colour.js";
+import { MAGNIFY_BELOW } from "./lesson-picture.js";
 
 // values: row-major numbers of a height x width map; mode "signed" or "size".
 export function drawValues(canvas, values, width, height, mode, limit) {
@@ -8,6 +9,7 @@ export function drawValues(canvas, values, width, height, mode, limit) {
   canvas.height = height;
   canvas.getContext("2d").putImageData(new ImageData(valuesToRgba(values, mode, limit), width, height), 0, 0);
   canvas.dataset.limit = String(limit);
+  canvas.classList.toggle("magnify", width < MAGNIFY_BELOW);
 }
 
 // Where a click on the (scaled) canvas falls, in map pixels.
