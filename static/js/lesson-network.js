@@ -9,7 +9,7 @@ import { chooseSample, withImage } from "./images.js";
 import { cnnLink, testid } from "./lesson-common.js";
 import { state } from "./state.js";
 import { num, pct, shape } from "./lib/format.js";
-import { spotlightRgba } from "./lib/lesson-colour.js";
+import { glowRgba } from "./lib/lesson-colour.js";
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "./lib/lesson-params.js";
 import { fieldFacts, parseNpy } from "./lib/lesson-values.js";
 import { count, sharingLesson } from "./lib/sharing.js";
@@ -22,10 +22,10 @@ const stageRows = (m) => m.stages.filter((r) => r.id !== "classifier");
 
 // --- hierarchy -----------------------------------------------------------------------------
 
-// A spotlight of `values` (width x height) on a canvas, to lay over a picture.
+// The glow of `values` (width x height) on a canvas, to lay over a picture.
 function heatCanvas(values, width, height) {
   const canvas = el("canvas", { width, height });
-  canvas.getContext("2d").putImageData(new ImageData(spotlightRgba(values), width, height), 0, 0);
+  canvas.getContext("2d").putImageData(new ImageData(glowRgba(values), width, height), 0, 0);
   canvas.setAttribute("data-testid", "rf-heat");
   return canvas;
 }
@@ -75,7 +75,7 @@ function hierarchy(box, kit) {
     const facts = fieldFacts(grad.data);
     const boxArea = (field.crop_box.x1 - field.crop_box.x0 + 1) * (field.crop_box.y1 - field.crop_box.y0 + 1);
     effectiveCap.textContent = `Its effective field on the model's ${gw}×${gh} view: how much each pixel changes the unit ` +
-      `(the gradient's size: the brighter, the more; darkened where it is 0; square-root scale). ${grouped(facts.nonzero)} pixels move it at all ` +
+      `(the gradient's size: yellow where it is largest, dimmed where it is 0; square-root scale). ${grouped(facts.nonzero)} pixels move it at all ` +
       `(the box holds ${grouped(boxArea)}); half of the total comes from the strongest ${grouped(facts.half)}.`;
     Object.assign(effectiveCap.dataset, { nonzero: facts.nonzero, boxArea, half: facts.half });
     map.boxes([{ x0: u.x, y0: u.y, x1: u.x, y1: u.y, kind: "pixel", label: "the unit" }]);

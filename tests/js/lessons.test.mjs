@@ -6,7 +6,7 @@ import { cosine, dotProduct, mostAlike, outputSize, outputSizeSteps, poolWinner,
 import { absQuantile, fieldFacts, histogram, magnitude, meanAbs, parseNpy, signSummary } from "../../static/js/lib/lesson-values.js";
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "../../static/js/lib/lesson-params.js";
 import { lessonLink, neighbours } from "../../static/js/lib/lesson-nav.js";
-import { diverging, ink, spotlightRgba, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
+import { diverging, glowRgba, ink, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
 import { rowAt, shiftFacts } from "../../static/js/lib/lesson-shift.js";
 import { accuracyAt, curveReady, firstReaching } from "../../static/js/lib/lesson-curves.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
@@ -176,12 +176,13 @@ test("reading the training lessons' curves", () => {
   assert.equal(curveReady({ classes: [{ count: 1 }, { count: 5 }, { count: 0 }] }), false);
 });
 
-test("an effective field: where it is non-zero, where half of it lies, and its spotlight", () => {
+test("an effective field: where it is non-zero, where half of it lies, and its glow", () => {
   const f = fieldFacts(Float32Array.of(0, 0, 1, 1, 6, 0, 2));
   assert.equal(f.nonzero, 4);
   assert.equal(f.half, 1);   // 6 of the total 10 is in one pixel
   assert.equal(f.total, 10);
-  const rgba = spotlightRgba(Float32Array.of(0, 1, 4), 200);
-  assert.deepEqual([rgba[3], rgba[7], rgba[11]], [200, 100, 0]);  // sqrt(1/4) = 0.5: half as dark
-  assert.deepEqual([rgba[0], rgba[1], rgba[2]], [0, 0, 0]);
+  const rgba = glowRgba(Float32Array.of(0, 1, 4), [200, 100, 0]);
+  assert.deepEqual([...rgba.slice(0, 4)], [0, 0, 0, 140]);      // 0: only dimmed
+  assert.deepEqual([...rgba.slice(4, 8)], [100, 50, 0, 185]);   // sqrt(1/4) = 0.5: half way
+  assert.deepEqual([...rgba.slice(8, 12)], [200, 100, 0, 230]); // the peak: the glow
 });

@@ -32,16 +32,20 @@ export function valuesToRgba(values, mode, limit) {
   return out;
 }
 
-// RGBA bytes for a spotlight over a picture: dark where `values` are 0, clear where they
-// are largest, on a square-root scale so the weak tail of a peaked map still shows. Unlike a
-// coloured heat map it reads on any photo (a red heat map vanishes on a red parrot).
-export function spotlightRgba(values, darkest = 215) {
+// RGBA bytes to lay over a picture: the picture dimmed where `values` are 0 and glowing
+// yellow where they are largest, on a square-root scale so the weak tail of a peaked map
+// still shows. It reads on any photo (a red heat map vanishes on a red parrot, a plain
+// spotlight on a black dog).
+export function glowRgba(values, glow = [255, 214, 0]) {
   let peak = 0;
   for (const v of values) if (v > peak) peak = v;
   const out = new Uint8ClampedArray(values.length * 4);
   for (let i = 0; i < values.length; i++) {
     const t = peak > 0 ? Math.sqrt(Math.max(0, values[i]) / peak) : 0;
-    out[i * 4 + 3] = Math.round(darkest * (1 - t));  // black, more or less see-through
+    out[i * 4] = Math.round(glow[0] * t);
+    out[i * 4 + 1] = Math.round(glow[1] * t);
+    out[i * 4 + 2] = Math.round(glow[2] * t);
+    out[i * 4 + 3] = Math.round(140 + 90 * t);  // dimmed at 0, mostly glow at the peak
   }
   return out;
 }
