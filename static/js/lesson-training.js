@@ -72,7 +72,8 @@ function transfer(box) {
   const step = (title, ...body) => el("li", {}, [el("strong", { textContent: title }), ...body]);
   steps.append(
     step("Two classes of six bundled photos each: animals and objects.", thumbs),
-    step("Each photo goes once through the frozen network, which keeps its 1280 pooled features; then only a new last layer (1280 × 2 weights + 2 biases) is trained on them, on this CPU.",
+    step("Each photo (and its mirrored and tighter views) goes once through the frozen network, which keeps its 1280 pooled " +
+      "features; then only a new last layer (1280 × 2 weights + 2 biases) is trained on them, on this CPU.",
       jobBox, el("figure", {}, [loss, el("figcaption", { textContent: "training loss per epoch" })]), accuracy),
     step("Your photo, which was not among the twelve:", answerLine, answer),
   );

@@ -303,6 +303,8 @@ def test_a_lesson_is_two_clicks_from_the_start_page_and_walks_in_order(page, cat
     assert cards.count() == len(LESSON_IDS)
     titles = [c.split("\n")[1] for c in cards.all_inner_texts()]
     assert titles == [catalogue[i]["title"] for i in LESSON_IDS]
+    LESSON_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(LESSON_SHOTS / "list.png"), full_page=True)
     page.get_by_test_id("lesson-card-pooling").click()
     wait_ready(page, "pooling")
     assert "lesson=pooling" in page.url
@@ -338,7 +340,7 @@ def test_large_type_is_kept_in_the_link(page, browser, base_url):
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     try:
         other.goto(link)
-        other.get_by_test_id("lesson-text").wait_for()
+        wait_ready(other, "edges")
         assert other.get_by_test_id("large-type").is_checked()
         assert other.evaluate("document.body.classList.contains('large-type')")
         other.screenshot(path=str(LESSON_SHOTS / "edges-large-type.png"), full_page=True)
