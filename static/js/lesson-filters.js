@@ -117,7 +117,7 @@ function relu(box, kit) {
     drawHistogram(histAfter, ha, { yMax, label: "values after ReLU" });
     const s0 = signSummary(raw.data);
     const s1 = signSummary(rectified.data);
-    capBefore.textContent = `Before: ${grouped(s0.n)} values from ${num(s0.min, 1)} to ${num(s0.max, 1)}; ` +
+    capBefore.textContent = `Bar heights: how many values, on a square-root scale. Before: ${grouped(s0.n)} values from ${num(s0.min, 1)} to ${num(s0.max, 1)}; ` +
       `${pct(s0.negative / s0.n)} negative, ${pct(s0.zero / s0.n)} exactly 0.`;
     capAfter.textContent = `After: ${s1.negative} negative; ${pct(s1.zero / s1.n)} exactly 0 (the negatives and the zeros ` +
       `before); the positive values unchanged. Values beyond ±${num(limit, 1)} are counted in the end bars.`;

@@ -27,7 +27,7 @@ export function drawHistogram(root, hist, { yMax = Math.max(...hist.counts), lab
   const zero = edges[0] < 0 && edges[edges.length - 1] > 0
     ? [svg("line", { x1: x(0), x2: x(0), y1: PAD.top, y2: H - PAD.bottom, class: "marker" }), text(x(0), H - 4, "0", { "text-anchor": "middle" })]
     : [];
-  const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "lesson-plot", role: "img", "aria-label": label }, [
+  const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "lesson-plot hist", role: "img", "aria-label": label }, [
     svg("line", { x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom, class: "axis" }),
     svg("line", { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom, class: "axis" }),
     ...bars, ...zero,
@@ -35,7 +35,7 @@ export function drawHistogram(root, hist, { yMax = Math.max(...hist.counts), lab
     text(W - PAD.right, H - 4, num(edges[edges.length - 1], 1), { "text-anchor": "end" }),
     text(PAD.left - 4, PAD.top + 10, count(yMax), { "text-anchor": "end" }),
     text(PAD.left - 4, H - PAD.bottom, "0", { "text-anchor": "end" }),
-    text(12, (H - PAD.bottom) / 2, "count (√ scale)", { transform: `rotate(-90 12 ${(H - PAD.bottom) / 2})`, "text-anchor": "middle" }),
+    text(12, (H - PAD.bottom) / 2, "count (√ scale)", { transform: `rotate(-90 12 ${(H - PAD.bottom) / 2})`, "text-anchor": "middle", class: "y-label" }),
   ]);
   root.replaceChildren(plot);
 }

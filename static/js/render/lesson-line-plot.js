@@ -32,7 +32,7 @@ export function drawLinePlot(root, { series, x, y, marker = null, label = "" }) 
     svg("line", { x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom, class: "axis" }),
     svg("line", { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom, class: "axis" }),
     text((PAD.left + W - PAD.right) / 2, H - 8, x.label, { "text-anchor": "middle" }),
-    text(14, (PAD.top + H - PAD.bottom) / 2, y.label, { "text-anchor": "middle", transform: `rotate(-90 14 ${(PAD.top + H - PAD.bottom) / 2})` }),
+    text(14, (PAD.top + H - PAD.bottom) / 2, y.label, { "text-anchor": "middle", class: "y-label", transform: `rotate(-90 14 ${(PAD.top + H - PAD.bottom) / 2})` }),
   );
   if (marker !== null && marker >= x0 && marker <= x1) {
     parts.push(svg("line", { x1: sx(marker), x2: sx(marker), y1: PAD.top, y2: H - PAD.bottom, class: "marker" }));
@@ -50,5 +50,7 @@ export function drawLinePlot(root, { series, x, y, marker = null, label = "" }) 
     item.style.setProperty("--swatch", s.colour);
     return item;
   }));
+  // The axes in words too: for a screen reader, and on a phone, where the turned label is hidden.
+  legend.append(el("em", { className: "axes", textContent: `${y.label} against ${x.label}` }));
   root.replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "lesson-plot", role: "img", "aria-label": label }, parts), legend);
 }
