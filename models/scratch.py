@@ -26,6 +26,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from models.preprocess import to_tensor
+from models.transfer import views_of
+
 SIDE = 150  # the lecture's input size
 FILTERS = 16
 KERNEL = 3
@@ -96,20 +99,19 @@ def shrink(crop_u8: np.ndarray) -> np.ndarray:
 
 
 def to_input(pixels_u8: np.ndarray) -> torch.Tensor:
-    """``(N, 150, 150, 3) uint8`` -> ``(N, 3, 150, 150) float32``, ``(x - 127) / 128`` as the
-    backbone's input (one scaling for both networks), in channels-last memory order: one
-    batch of 16 through the network and back took 5.5 instead of 14 ms per photo so
-    (interleaved runs, one thread, a loaded machine; a whole training's gain was lost in the
-    load's noise)."""
-    x = torch.from_numpy(np.ascontiguousarray(pixels_u8)).permute(0, 3, 1, 2).float()
-    return ((x - 127.0) / 128.0).contiguous(memory_format=torch.channels_last)
+    """``(N, 150, 150, 3) uint8`` -> ``(N, 3, 150, 150) float32`` scaled as the backbone's
+    input (``models.preprocess.to_tensor``: one scaling for both networks), in channels-last
+    memory order: one batch of 16 through the network and back took 5.5 instead of 14 ms
+    per photo so (interleaved runs, one thread, a loaded machine; a whole training's gain
+    was lost in the load's noise)."""
+    x = torch.cat([to_tensor(p) for p in pixels_u8])  # (N, 3, 150, 150)
+    return x.contiguous(memory_format=torch.channels_last)
 
 
 def view_of(pair_u8: np.ndarray, view: int) -> np.ndarray:
-    """View ``view`` (0-3, ``models.transfer.views``' order) of a photo kept as its plain and
-    zoomed crops ``(2, 150, 150, 3)``: odd views are the mirror images."""
-    crop = pair_u8[view // 2]
-    return crop[:, ::-1] if view % 2 else crop
+    """View ``view`` (0-3, in ``models.transfer.views_of``' order) of a photo kept as its
+    plain and zoomed crops ``(2, 150, 150, 3)``."""
+    return views_of(pair_u8[0], pair_u8[1])[view]
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,6 @@ is trained on those vectors. That is why it takes seconds, not hours.
 
 from __future__ import annotations
 
-import copy
-import io
-import json
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,20 +14,25 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.preprocess import CROP, RESIZE_TO, centre_crop
+from models.preprocess import RESIZE_TO, centre_crop
 
-CLASSIFIER_FORMAT = "convlens-head/1"  # unchanged, so files saved before still load
 FEATURES = 1280
-INPUT_DOC = ("float32 (N, 3, 224, 224): RGB, shorter side 256, centre crop 224, "
-             "(x - 127) / 128")
+PLAIN, ZOOMED = 0, 2  # where the plain and the tighter crop sit among ``views_of``'s four
+
+
+def views_of(plain_u8: np.ndarray, tight_u8: np.ndarray) -> list[np.ndarray]:
+    """The four views of a photo from its plain and its tighter crop ``(S, S, 3)``, in the
+    one order every caller uses: plain, mirrored, zoomed, zoomed mirrored."""
+    return [plain_u8, np.ascontiguousarray(plain_u8[:, ::-1]),
+            tight_u8, np.ascontiguousarray(tight_u8[:, ::-1])]
 
 
 def views(rgb_u8: np.ndarray) -> list[np.ndarray]:
-    """The crops a photo contributes: the plain centre crop first, then augmentations
-    (mirror, a tighter crop, and its mirror) used when training with augmentation."""
-    crop = centre_crop(rgb_u8)
+    """The 224x224 crops a photo contributes: the plain centre crop first, then
+    augmentations (mirror, a tighter crop, and its mirror) used when training with
+    augmentation."""
     tight = centre_crop(rgb_u8, RESIZE_TO * 5 // 4)  # zoomed in: sees 80% of the plain crop
-    return [crop, np.ascontiguousarray(crop[:, ::-1]), tight, np.ascontiguousarray(tight[:, ::-1])]
+    return views_of(centre_crop(rgb_u8), tight)
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class TrainResult:
     losses: list[float]
 
 
-def train_classifier(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int = 100, seed: int = 0,
-               progress: Callable[[int, float], None] | None = None) -> TrainResult:
+def train_classifier(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int = 100,
+                     seed: int = 0, progress: Callable[[int, float], None] | None = None
+                     ) -> TrainResult:
     """Full-batch Adam on features ``x (N, 1280)`` and labels ``y (N,)``; deterministic
     for a seed (one thread, seeded initialisation, no shuffling)."""
     gen = torch.Generator().manual_seed(seed)
@@ -72,10 +74,11 @@ def predict_probs(classifier: nn.Linear, x: np.ndarray) -> np.ndarray:
         return torch.softmax(classifier(torch.from_numpy(np.asarray(x, np.float32))), 1).numpy()
 
 
-def folds(y: np.ndarray, seed: int) -> list[np.ndarray]:
+def folds(y: np.ndarray, n_classes: int, seed: int) -> list[np.ndarray]:
     """Stratified folds (as many as the smallest class allows, at most 5): each is the
-    index array of one held-out part. Empty when a class has fewer than 2 photos."""
-    counts = np.bincount(y)
+    index array of one held-out part. Empty when one of the ``n_classes`` has fewer than 2
+    photos (none at all included)."""
+    counts = np.bincount(y, minlength=n_classes)
     k = int(min(5, counts.min())) if counts.size and counts.min() >= 2 else 0
     if k < 2:
         return []
@@ -96,7 +99,7 @@ def held_out_probs(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epoch
     photos are judged on their plain view only, and a photo's augmented views never leak
     into the fold that tests it. ``progress`` hears the fraction of the folds' epochs done
     so far (0-1)."""
-    parts = folds(y, seed)
+    parts = folds(y, n_classes, seed)
     if not parts:
         return None
     probs = np.zeros((len(y), n_classes), np.float32)
@@ -118,18 +121,6 @@ def confusion_matrix(y: np.ndarray, guess: np.ndarray, n_classes: int) -> np.nda
     confusion = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(confusion, (y, guess), 1)
     return confusion
-
-
-def cross_validate(feats: list[np.ndarray], y: np.ndarray, n_classes: int, epochs: int,
-                   seed: int, augment: bool, progress: Callable[[float], None] | None = None
-                   ) -> tuple[float | None, list[list[int]]]:
-    """Accuracy and confusion matrix (rows: true, columns: predicted) over held-out folds
-    (``held_out_probs``'s judgements)."""
-    probs = held_out_probs(feats, y, n_classes, epochs, seed, augment, progress)
-    if probs is None:
-        return None, np.zeros((n_classes, n_classes), dtype=int).tolist()
-    confusion = confusion_matrix(y, probs.argmax(1), n_classes)
-    return float(np.trace(confusion) / confusion.sum()), confusion.tolist()
 
 
 @dataclass(frozen=True)
@@ -209,92 +200,3 @@ def stack(feats: list[np.ndarray], y: np.ndarray, index: np.ndarray, augment: bo
         rows.append(chosen)
         labels += [y[i]] * len(chosen)
     return np.concatenate(rows), np.array(labels)
-
-
-def save_classifier(classifier: nn.Linear, classes: list[str]) -> bytes:
-    """A small file (about 10 KB per class): the classifier's state dict and the class names."""
-    buf = io.BytesIO()
-    torch.save({"format": CLASSIFIER_FORMAT, "classes": classes,
-                "state_dict": {k: v.clone() for k, v in classifier.state_dict().items()}}, buf)
-    return buf.getvalue()
-
-
-class BadClassifierFile(ValueError):
-    """An uploaded classifier file that is not one ``save_classifier`` wrote."""
-
-
-def load_classifier(data: bytes) -> tuple[nn.Linear, list[str]]:
-    """Inverse of ``save_classifier``; refuses anything else (``weights_only`` loading,
-    checked keys)."""
-    try:
-        blob = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a non-checkpoint
-        raise BadClassifierFile("this is not a ConvLens head file") from exc
-    if not isinstance(blob, dict) or blob.get("format") != CLASSIFIER_FORMAT:
-        raise BadClassifierFile("this is not a ConvLens head file")
-    classes = blob.get("classes")
-    state = blob.get("state_dict", {})
-    if (not isinstance(classes, list) or not 2 <= len(classes) <= 32
-            or not all(isinstance(c, str) and 0 < len(c) <= 40 for c in classes)):
-        raise BadClassifierFile("the head file's class names are missing or invalid")
-    if not isinstance(state, dict) or not all(
-            isinstance(v, torch.Tensor) and v.dtype == torch.float32 for v in state.values()):
-        raise BadClassifierFile("the head file's weights must be float32 tensors")
-    classifier = nn.Linear(FEATURES, len(classes))
-    try:
-        classifier.load_state_dict(state, strict=True)
-    except (RuntimeError, TypeError) as exc:
-        raise BadClassifierFile("the head file's weights do not fit 1280 features") from exc
-    if not all(torch.isfinite(v).all() for v in classifier.state_dict().values()):
-        raise BadClassifierFile("the head file holds non-finite weights")
-    classifier.requires_grad_(False)
-    return classifier, classes
-
-
-class ExportedModel(nn.Module):
-    """Backbone + new classifier, for export: ``(N, 3, 224, 224)`` preprocessed -> probabilities."""
-
-    def __init__(self, backbone: nn.Module, classifier: nn.Linear) -> None:
-        super().__init__()
-        self.backbone = backbone
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.classifier(self.backbone.embed(x)), dim=1)
-
-
-def export_torchscript(backbone: nn.Module, classifier: nn.Linear, classes: list[str]) -> bytes:
-    """One TorchScript file usable from plain Python (``torch.jit.load``); the class names
-    ride along as the extra file ``classes.json``; the input is documented in it too."""
-    model = ExportedModel(backbone, classifier).eval()
-    with torch.no_grad(), warnings.catch_warnings():
-        # The trace freezes the 'same' padding computed for 224x224, which is the
-        # documented input size; the tracer's warning about it is expected.
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
-        traced = torch.jit.trace(model, torch.zeros(1, 3, CROP, CROP), check_trace=False)
-    meta = {"classes": classes, "input": INPUT_DOC, "output": "class probabilities (N, classes)"}
-    buf = io.BytesIO()
-    torch.jit.save(traced, buf, _extra_files={"classes.json": json.dumps(meta)})
-    return buf.getvalue()
-
-
-def export_onnx(backbone: nn.Module, classifier: nn.Linear, classes: list[str]) -> bytes:
-    """One ONNX file of backbone + classifier: input ``input`` float32 ``(N, 3, 224, 224)``
-    preprocessed, output ``probs`` ``(N, classes)``; the class names and the input's
-    preprocessing ride in the model's metadata (``classes``, ``input``).
-
-    Uses torch.onnx's ``torch.export``-based exporter (``dynamo=True``, onnxscript), the
-    supported path in torch 2.13; it needs no network and takes 10-20 s on one core. It
-    works on a copy, so the shared network is never traced in place."""
-    import onnx
-
-    model = ExportedModel(copy.deepcopy(backbone), copy.deepcopy(classifier)).eval()
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # deprecation chatter from torch.export internals
-        program = torch.onnx.export(
-            model, (torch.zeros(1, 3, CROP, CROP),), dynamo=True, verbose=False, optimize=True,
-            input_names=["input"], output_names=["probs"],
-            dynamic_shapes=({0: torch.export.Dim("batch", max=256)},))
-    proto = program.model_proto
-    onnx.helper.set_model_props(proto, {"classes": json.dumps(classes), "input": INPUT_DOC})
-    return proto.SerializeToString()

@@ -48,7 +48,7 @@ def start(services: Services, project_id: str, client: str) -> JobRecord:
 
 
 def run(ctx: JobContext, params: dict[str, Any]) -> str:
-    from models.transfer import export_onnx
+    from models.export import export_onnx
 
     services, project_id = ctx.services, params["project"]
     classifier, names, key = _current(services, project_id)

@@ -19,7 +19,6 @@ from app.imaging.encode import encode, tile
 from app.teach.project import Photo
 from app.teach.projects import find_photo
 
-VIEW_NAMES = ("plain", "mirrored", "zoomed", "zoomed mirrored")  # models.transfer.views' order
 STRIP_GAP = 8
 CROPS_QUALITY = 90
 
@@ -31,16 +30,16 @@ def pack_crops(views_u8: list[np.ndarray]) -> bytes:
 
 
 def photo_views(services: Services, photo: Photo) -> list[np.ndarray]:
-    """The four ``(224, 224, 3) uint8`` views of a kept photo, in ``VIEW_NAMES`` order; 404
-    for a photo added before pixels were kept."""
+    """The four ``(224, 224, 3) uint8`` views of a kept photo, in ``models.transfer.views``'
+    order; 404 for a photo added before pixels were kept."""
+    from models.transfer import views_of
+
     if photo.crops is None:
         raise NotFound("This photo was added before its pixels were kept; remove it and add "
                        "it again.", image_id=photo.image_id)
     both = decode_image(photo.crops, services.settings.decode_limits)  # (448, 224, 3)
     side = both.shape[1]
-    plain, tight = both[:side], both[side:]
-    return [plain, np.ascontiguousarray(plain[:, ::-1]), tight,
-            np.ascontiguousarray(tight[:, ::-1])]
+    return views_of(both[:side], both[side:])
 
 
 def views_strip(services: Services, project_id: str, image_id: str) -> bytes:

@@ -78,7 +78,7 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
 
     services, project_id = ctx.services, params["project"]
     photos, labels = gather(services.projects, params)
-    parts = transfer.folds(labels, params["seed"])
+    parts = transfer.folds(labels, len(params["classes"]), params["seed"])
     if not parts:
         raise InvalidParameter("Some photos of this project are gone (it expired meanwhile): "
                                "a class has fewer than two left.", field="photos")
@@ -89,8 +89,9 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
                             "layers": table, "history": history,
                             "filters": None}  # until epoch 0 is kept
     ctx.progress(0.0, "preparing the photos at 150x150", force=True, **live)
-    pairs = np.stack([[scratch.shrink(v) for v in photo_views(services, p)[::2]]
-                      for p in photos])  # (N, 2, 150, 150, 3): plain and zoomed
+    pairs = np.stack([[scratch.shrink(views[i]) for i in (transfer.PLAIN, transfer.ZOOMED)]
+                      for views in (photo_views(services, p) for p in photos)
+                      ])  # (N, 2, 150, 150, 3): plain and zoomed
 
     def on_epoch(stats: Any, weight: np.ndarray, bias: np.ndarray) -> None:
         epoch = 0 if stats is None else stats.epoch

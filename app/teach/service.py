@@ -81,17 +81,17 @@ def gradcam(services: Services, project_id: str, image: StoredImage, class_id: s
 def export(services: Services, project_id: str, fmt: str) -> bytes:
     """The trained classifier as a file: ``head``, ``torchscript`` or (once its job made it)
     ``onnx``."""
-    from models import transfer
+    from models import export as files
 
     classifier, classes = trained_classifier(services, project_id)
     names = [c["name"] for c in classes]
     if fmt == "head":
-        return transfer.save_classifier(classifier, names)
+        return files.save_classifier(classifier, names)
     if fmt == "onnx":
         return onnx_file(services, project_id)
     model = services.require_model()
     with services.gate.slot():
-        return transfer.export_torchscript(model.model, classifier, names)
+        return files.export_torchscript(model.model, classifier, names)
 
 
 CLASSIFIER_FILE_MAX_BYTES = 1 << 20  # a classifier of 8 classes is about 45 KB
@@ -99,14 +99,14 @@ CLASSIFIER_FILE_MAX_BYTES = 1 << 20  # a classifier of 8 classes is about 45 KB
 
 def import_classifier(services: Services, project_id: str, data: bytes) -> None:
     """Load a saved classifier into a project with no classes yet; its classes come with it."""
-    from models import transfer
+    from models import export as files
 
     if len(data) > CLASSIFIER_FILE_MAX_BYTES:
         raise RequestTooLarge("A head file is at most 1 MiB; this is not one ConvLens saved.",
                               max_bytes=CLASSIFIER_FILE_MAX_BYTES)
     try:
-        classifier, names = transfer.load_classifier(data)
-    except transfer.BadClassifierFile as exc:
+        classifier, names = files.load_classifier(data)
+    except files.BadClassifierFile as exc:
         raise InvalidParameter(f"{exc}: load a head file saved with 'Download the head'",
                                field="file") from None
     install_classifier(services.projects, project_id, classifier, names)

@@ -268,14 +268,14 @@ class RedisProjects:
                 self._redis.delete(*[self._key(project_id, f"photo:{i}") for i in image_ids])
 
     def classifier(self, project_id: str) -> Any:
-        from models.transfer import load_classifier
+        from models.export import load_classifier
 
         with shared_redis.reachable("project store"):
             data = self._redis.getex(self._key(project_id, "classifier"), ex=self._ttl)
         return None if data is None else load_classifier(data)[0]
 
     def set_classifier(self, project_id: str, classifier: Any, names: list[str]) -> None:
-        from models.transfer import save_classifier
+        from models.export import save_classifier
 
         with shared_redis.reachable("project store"):
             self._redis.set(self._key(project_id, "classifier"),

@@ -129,7 +129,7 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
         feats = [p.views for c in run.classes for p in photos[c["id"]]]
         labels = np.array([k for k, c in enumerate(run.classes) for _ in photos[c["id"]]])
         report(0.0, "starting", force=True)
-        k = len(transfer.folds(labels, run.seed))
+        k = len(transfer.folds(labels, len(run.classes), run.seed))
         cv_share = k / (k + 1)  # k cross-validation trainings, then the final one
 
         def cv_progress(done: float) -> None:

@@ -81,7 +81,7 @@ def easy_pairs(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_training_beats_chance_on_held_out_photos_and_moves_the_filters():
     pairs, y = easy_pairs(per_class=6)
-    parts = transfer.folds(y, seed=0)
+    parts = transfer.folds(y, 2, seed=0)
     heard, ticks = [], []
     fit = scratch.cross_fit(pairs, y, 2, parts, epochs=4, seed=0,
                             on_epoch=lambda s, w, b: heard.append((s, w.copy())),
@@ -100,7 +100,7 @@ def test_training_beats_chance_on_held_out_photos_and_moves_the_filters():
 
 def test_training_is_deterministic_for_a_seed():
     pairs, y = easy_pairs(per_class=3, seed=1)
-    parts = transfer.folds(y, seed=2)
+    parts = transfer.folds(y, 2, seed=2)
     one = scratch.cross_fit(pairs, y, 2, parts, epochs=2, seed=2)
     two = scratch.cross_fit(pairs, y, 2, parts, epochs=2, seed=2)
     assert one.history == two.history and np.array_equal(one.probs, two.probs)

@@ -213,12 +213,13 @@ def test_a_training_refused_as_busy_leaves_the_project_trainable(idle_client):
 
 
 def _head_file(names: list[str], dtype=torch.float32) -> bytes:
+    from models import export as files
     from models import transfer
 
     buf = io.BytesIO()
     state = {"weight": torch.zeros(len(names), transfer.FEATURES, dtype=dtype),
              "bias": torch.zeros(len(names), dtype=dtype)}
-    torch.save({"format": transfer.CLASSIFIER_FORMAT, "classes": names, "state_dict": state}, buf)
+    torch.save({"format": files.CLASSIFIER_FORMAT, "classes": names, "state_dict": state}, buf)
     return buf.getvalue()
 
 
