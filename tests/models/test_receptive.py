@@ -1,14 +1,20 @@
 """Receptive fields carried back to the photo, and the effective field, against oracles:
-the resize's arithmetic done by hand, and the stem's gradient read off its weights."""
+the resize's arithmetic done by hand, the stem's gradient read off its weights, and every
+stage's box against the gradient support of a linearised copy of the network."""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from models.efficientnet_lite0 import load_pretrained
+from models.featurevis import stage_value
 from models.receptive import PhotoGeometry, effective_field, fields, unit_box
+from models.stages import STAGE_IDS
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +84,39 @@ def test_effective_field_lies_inside_the_theoretical_box(model, stage, row, col)
     x0, y0, x1, y1 = unit_box(stage, row, col)
     assert len(xs) > 0
     assert x0 <= xs.min() and xs.max() <= x1 and y0 <= ys.min() and ys.max() <= y1
+
+
+@pytest.fixture(scope="module")
+def linearised(model):
+    """A copy of the network made linear and free of cancellation: every conv weight
+    ``|w| + 0.01`` (no zero, no sign), batch norm the identity, no ReLU6. A unit's gradient
+    is then positive on exactly the input pixels some path of convs reaches: the field."""
+    net = copy.deepcopy(model)
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d):
+            module.weight.data = module.weight.data.abs() + 0.01
+        elif isinstance(module, nn.BatchNorm2d):
+            module.running_mean.zero_()
+            module.running_var.fill_(1 - module.eps)  # (x - 0) / sqrt(1 - eps + eps) = x
+            module.weight.data.fill_(1.0)
+            module.bias.data.zero_()
+    for module in list(net.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, nn.ReLU6):
+                setattr(module, name, nn.Identity())
+    return net.eval()
+
+
+@pytest.mark.parametrize("stage", STAGE_IDS)
+def test_box_is_the_gradient_support_of_a_linearised_network(linearised, stage):
+    """The arithmetic (sizes, strides, TF padding offsets) against the network itself: the
+    support of the linearised copy's gradient equals ``unit_box`` for corner, edge and
+    interior units of every stage."""
+    side = fields()[stage].side
+    for row, col in ((0, 0), (side - 1, side - 1), (side // 2, side // 3), (1, side - 2)):
+        x = torch.zeros(1, 3, 224, 224, requires_grad=True)
+        unit = stage_value(linearised, stage, x)[0, :, row, col].sum()
+        (grad,) = torch.autograd.grad(unit, [x])  # (1, 3, 224, 224)
+        ys, xs = np.nonzero(grad[0].abs().sum(0).numpy())
+        support = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+        assert support == unit_box(stage, row, col), (stage, row, col)
