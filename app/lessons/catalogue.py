@@ -160,12 +160,14 @@ LESSONS: tuple[LessonText, ...] = (
         "spurious", "It learns the background",
         "A classifier learns whatever separates its classes, even the background; varied "
         "photos are the cure.",
-        "Here drawn white discs always sit on mountains and drawn squares always under the "
-        "sky, and the new classifier learns the background: swap the backgrounds and it is "
-        "almost always wrong. Retrain with a growing share of each shape on the other "
-        "background: measured here, two such photos in forty per class already lift the "
-        "swapped-background accuracy above 90%, because once the background stops "
-        "separating the classes, the shape is what is left to learn.",
+        "Here drawn white discs always sit on the mountains photo and drawn squares on the "
+        "rocket photo (a rocket on its launch pad), and the new classifier learns the "
+        "background: swap the backgrounds and it is almost always wrong. Retrain with a "
+        "growing share of each shape on the other background: over ten repeats with "
+        "different scenes, a few (two to four) such photos in forty per class lift the "
+        "swapped-background accuracy above 90% (on average from two, in every repeat from "
+        "three), while with one the repeats range from 38% to 91%. Once the background no "
+        "longer separates the classes perfectly, the shape is what is left to learn.",
         "Find the smallest mixed share at which the swapped-background accuracy passes 90%.",
         "spurious", ("POST /api/projects/demo", "POST /api/lessons/spurious",
                      "GET /api/lessons/spurious/{job_id}"), True),

@@ -25,6 +25,7 @@ from app.lessons.schemas import (
     Lesson,
     LessonList,
     SpuriousCurve,
+    SpuriousRequest,
     TranslationCurve,
 )
 from app.lessons.translation import MAX_SHIFT, MAX_STEP, CurveRequest
@@ -91,9 +92,10 @@ def translation_crop(image: StoredImageDep, services: ServicesDep, shift: Shift 
     return bytes_response(encode(translation.view(services, image, shift, axis), "png"), "png")
 
 
-@router.post("/lessons/spurious", status_code=202, responses=errors(422),
+@router.post("/lessons/spurious", status_code=202, responses=errors(400, 422),
              summary="The cure for a spurious feature: accuracy as the mixed share grows (a job)")
-def start_spurious(services: ServicesDep, client: ClientDep) -> JobAccepted:
+def start_spurious(services: ServicesDep, client: ClientDep,
+                   body: SpuriousRequest | None = None) -> JobAccepted:
     return JobAccepted(job=JobInfo.of(spurious.start(services, client)))
 
 

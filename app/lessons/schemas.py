@@ -79,24 +79,39 @@ class TranslationCurve(BaseModel):
     similarity_method: str
 
 
-class CurvePoint(BaseModel):
+class SpuriousRequest(Strict):
+    """The cure's job takes no parameters: an empty object (or no body) starts it, and any key
+    is refused rather than silently ignored."""
+
+
+class SpuriousPoint(BaseModel):
     mixed_share: float = Field(description="share of each class's training photos placed on "
                                            "the other class's background")
     mixed_photos: int = Field(description="how many of a class's training photos that is")
-    accuracy_training_backgrounds: float = Field(description="test photos on the backgrounds "
-                                                             "the classes were trained on")
-    accuracy_swapped_backgrounds: float = Field(description="test photos with the backgrounds "
-                                                            "swapped")
+    accuracy_training_backgrounds: float = Field(description="mean over repeats: test photos "
+                                                             "on the backgrounds the classes "
+                                                             "were trained on")
+    training_low: float = Field(description="the worst repeat on the training backgrounds")
+    training_high: float = Field(description="the best repeat on the training backgrounds")
+    accuracy_swapped_backgrounds: float = Field(description="mean over repeats: test photos "
+                                                            "with the backgrounds swapped")
+    swapped_low: float = Field(description="the worst repeat with the backgrounds swapped")
+    swapped_high: float = Field(description="the best repeat with the backgrounds swapped")
 
 
 class SpuriousCurve(BaseModel):
     """The cure for a spurious feature: accuracy on swapped backgrounds as the mix grows."""
 
-    curve: list[CurvePoint]
+    curve: list[SpuriousPoint]
     train_per_class: int
     test_per_class: int
+    repeats: int = Field(description="trainings per share, each on its own draw of scenes")
+    pooled_scenes: dict[str, int] = Field(description="scenes drawn and embedded once, that "
+                                                      "the repeats draw from: own (a shape on "
+                                                      "its training background) and other")
     shapes: str
-    backgrounds: dict[str, str] = Field(description="shape -> the background it is trained on")
+    backgrounds: dict[str, str] = Field(description="shape -> the background photo it is "
+                                                    "trained on: mountains or rocket")
     text: str
 
 

@@ -211,3 +211,14 @@ def test_jobs_not_done_answer_202_and_409(idle):
                  "invalid_parameter")
     assert_error(idle.post("/api/lessons/how-many-images", json={"size": 3}), 422,
                  "invalid_parameter")
+
+
+@pytest.mark.parametrize("kind", ["spurious", "how-many-images"])
+def test_a_lesson_job_refuses_a_body_it_does_not_understand(idle, kind):
+    url = f"/api/lessons/{kind}"
+    err = assert_error(idle.post(url, json={"x": 1}), 422, "invalid_parameter")
+    assert err["details"]["field"] == "x"
+    assert_error(idle.post(url, json=[1]), 422, "invalid_parameter")
+    assert_error(idle.post(url, content=b"{bad", headers={"content-type": "application/json"}),
+                 400, "invalid_json")
+    assert idle.post(url, json={}).status_code == 202

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.settings import Settings
+from app.lessons.catalogue import LESSONS
 from app.main import create_app
 
 
@@ -34,20 +36,38 @@ def result_of(c: TestClient, started, seconds: float = 240) -> dict:
     raise AssertionError(f"job {job['id']} did not finish")
 
 
-def test_spurious_cure_swapped_accuracy_rises_from_zero_to_above_90_percent(real):
-    result = result_of(real, real.post("/api/lessons/spurious"))
+def words(lesson_id: str) -> str:
+    return next(lesson.text for lesson in LESSONS if lesson.id == lesson_id)
+
+
+def test_spurious_cure_over_repeats_and_the_figures_its_words_quote(real):
+    result = result_of(real, real.post("/api/lessons/spurious", json={}))
     curve = result["curve"]
     shares = [p["mixed_share"] for p in curve]
     assert shares[0] == 0 and shares[-1] >= 0.5 and shares == sorted(shares)
     assert [p["mixed_photos"] for p in curve] == [round(s * 40) for s in shares]
-    # Trained on discs on mountains and squares under the sky only, it learned the background.
-    assert curve[0]["accuracy_swapped_backgrounds"] <= 0.1
-    # Mixed backgrounds cure it.
-    assert curve[-1]["accuracy_swapped_backgrounds"] >= 0.9
-    assert max(p["accuracy_swapped_backgrounds"] for p in curve if p["mixed_share"] >= 0.1) \
-        >= 0.9
-    assert all(p["accuracy_training_backgrounds"] >= 0.9 for p in curve)
-    assert result["backgrounds"] == {"disc": "mountains", "square": "sky"}
+    assert result["repeats"] == 10
+    for p in curve:
+        assert p["training_low"] <= p["accuracy_training_backgrounds"] <= p["training_high"]
+        assert p["swapped_low"] <= p["accuracy_swapped_backgrounds"] <= p["swapped_high"]
+    # Trained on discs on the mountains and squares on the rocket only, every repeat learned
+    # the background; mixed backgrounds cure it, and the shapes stay recognised.
+    assert curve[0]["swapped_high"] <= 0.1
+    assert curve[-1]["swapped_low"] >= 0.9
+    assert all(p["training_low"] >= 0.9 for p in curve)
+    # What the lesson's words say of the repeats.
+    text = words("spurious")
+    by = {p["mixed_photos"]: p for p in curve}
+    assert "a few (two to four) such photos in forty per class lift the swapped-background " \
+           "accuracy above 90% (on average from two, in every repeat from three)" in text
+    assert by[1]["accuracy_swapped_backgrounds"] < 0.9 <= by[2]["accuracy_swapped_backgrounds"]
+    assert by[2]["swapped_low"] < 0.9 <= by[3]["swapped_low"] and by[4]["swapped_low"] >= 0.9
+    one = re.search(r"with one the repeats range from (\d+)% to (\d+)%", text)
+    assert one is not None
+    assert (int(one[1]), int(one[2])) == (round(100 * by[1]["swapped_low"]),
+                                          round(100 * by[1]["swapped_high"]))
+    assert result["backgrounds"] == {"disc": "mountains", "square": "rocket"}
+    assert "rocket photo" in text and "sky" not in text
     assert "drawn" in result["shapes"]
 
 
