@@ -1,8 +1,10 @@
 """Every idea ConvLens teaches, in teaching order: the words and the experiment of each lesson.
 
-The page renders these words as they are (one source for the text); the figures quoted
-are the ones the app measures (the stage table, the translation curve, the spurious and
-learning curves) and the tests hold the lessons' experiments to them.
+The page renders these words as they are (one source for the text). Every figure quoted
+is measured and tested: the samples' and the model's figures (translation, the stem
+filters, the fields and the effective field, the parameter counts, the maps' shapes) in
+``tests/lessons/test_figures.py``, the spurious and learning curves' figures (what their
+jobs return by default) in ``tests/lessons/test_experiments.py``.
 """
 
 from __future__ import annotations
@@ -53,11 +55,13 @@ LESSONS: tuple[LessonText, ...] = (
         "A convolution's map moves with the photo, exactly only by whole steps of its stride.",
         "A convolution uses the same weights at every position, so when the photo moves, its "
         "map moves with it, but exactly only by multiples of the layer's stride: on the dog "
-        "sample the stem's map (stride 2) follows an even shift to a cosine of 0.999 and an "
-        "odd one to 0.95. Deeper units also see the padding at the view's edge, so even "
-        "aligned shifts match less there (0.96 at stage 4, stride 16), and the prediction is "
-        "only roughly invariant: moving the cat sample's view one pixel down turns its top "
-        "class from tiger cat to Egyptian cat.",
+        "sample the stem's map (stride 2) follows a two-pixel shift sideways to a cosine "
+        "above 0.999 and a one-pixel shift only to 0.95. Deeper units also see the padding "
+        "at the view's edge, so even aligned shifts match less there (0.97 at stage 4, "
+        "stride 16, for a 16-pixel shift), and the prediction is only roughly invariant: "
+        "moving the cat sample's view one pixel down turns its top class from tiger cat to "
+        "Egyptian cat, two classes it had nearly tied (39% against 35%, then 37% against "
+        "38%).",
         "Move the view by one pixel, then by two, at the stem: compare the map similarity. "
         "Then find, on the plot, the largest drop in the top class's probability.",
         "translation", (f"GET {IMAGE}/translation", f"GET {IMAGE}/translation/map",
@@ -67,9 +71,9 @@ LESSONS: tuple[LessonText, ...] = (
         "The network's first 32 filters were set by training, not written by a person.",
         "Nobody typed the 864 weights of the network's first layer (32 filters of 3x3 over "
         "red, green and blue): training on ImageNet set them, to whatever helped classify. "
-        "Some resemble hand-made edge detectors (summed over red, green and blue, the "
-        "closest to Sobel y has a cosine similarity of 0.84 with it); others mix colours in "
-        "ways no preset does.",
+        "Some resemble hand-made edge detectors (summed over red, green and blue, the one "
+        "closest to Sobel y or its negative matches the negative, with a cosine similarity "
+        "of 0.84); others mix colours in ways no preset does.",
         "Send a stem filter to the playground and compare what it finds with a preset such "
         "as Sobel x.",
         "stem-filters", ("GET /api/model/filters/stem", "GET /api/kernels/presets"), True),
@@ -81,8 +85,8 @@ LESSONS: tuple[LessonText, ...] = (
         "neighbouring units of the layer before, so the patch grows: 19 pixels at stage 2, "
         "147 at stage 4, 787 at stage 6, more than the whole view (the rest is padding). "
         "The gradient shows how much each pixel really moves the unit (its effective "
-        "field): on the cat and the dog, the central quarter of a stage 3 unit's box holds 88-93% "
-        "of it.",
+        "field): on the cat and the dog, the central quarter of a stage 3 unit's box (half "
+        "its width, half its height) holds 83-94% of it, over ten units.",
         "Click a unit of the stem's map, then the same place in stage 4's, and compare the "
         "two boxes on the photo.",
         "receptive-field", (f"GET {IMAGE}/stages/{{stage}}/receptive-field", "GET /api/model",
@@ -139,8 +143,7 @@ LESSONS: tuple[LessonText, ...] = (
         "more, smaller maps, down to 1280 maps of 7x7 at the head, which are averaged and "
         "read by the classifier. Early maps respond to edges and colours all over the "
         "photo; late ones respond to larger patterns, often parts of objects. Grad-CAM shows "
-        "where the evidence "
-        "for the predicted class lies.",
+        "where the evidence for the predicted class lies.",
         "On the dog, open the stem's strongest channels and then stage 6's, and compare "
         "where each one lights up.",
         "cnn-maps", (f"POST {IMAGE}/predict", f"GET {IMAGE}/stages",
@@ -150,9 +153,8 @@ LESSONS: tuple[LessonText, ...] = (
         "Keep the network frozen and train only a new last layer: seconds on a CPU.",
         "Teach it runs each of your photos (with mirrored and zoomed views of it) through "
         "the frozen network once, keeps the 1280 pooled features of each, and trains only a "
-        "new last layer on them: one weight per feature "
-        "and class. That is why it takes seconds on a CPU, and why it generalises only as "
-        "far as your photos vary.",
+        "new last layer on them: one weight per feature and class. That is why it takes "
+        "seconds on a CPU, and why it generalises only as far as your photos vary.",
         "Make two classes of five photos each, train, and try a photo you did not train on.",
         "teach", ("POST /api/projects", "POST /api/projects/{pid}/train",
                   "POST /api/projects/{pid}/predict"), True),
@@ -173,12 +175,15 @@ LESSONS: tuple[LessonText, ...] = (
                      "GET /api/lessons/spurious/{job_id}"), True),
     LessonText(
         "how-many-images", "How many photos you need",
-        "A coarse distinction needs a few photos per class; a fine one needs many more.",
-        "Telling fishes from tools is coarse: measured on the bundled photos, a classifier "
-        "trained on one photo per class gets about 90% of the held-out photos right, and "
-        "all of them from four. Telling a monument in France from one in India is finer: "
-        "about 57% from one photo per class (chance is 50%), 85% from four, and still no "
-        "more than 90% from eight.",
+        "Classes the network's features already tell apart need a few photos each; classes "
+        "whose photos share no look need many more.",
+        "Fishes and tools each share a look the network's features already separate: on the "
+        "bundled photos (the mean of ten random draws), one photo per class gets about 90% "
+        "of the held-out photos right and four get nearly all. A monument in France and one "
+        "in India share no look (each class is ten different buildings), so only examples "
+        "teach which country is which: about 60% from one photo per class (chance is 50%), "
+        "about 85% from four and about 90% from eight. Single draws spread widely, from 50% "
+        "to 100% at eight photos, where only two per class are left to judge on.",
         "Read both curves at three photos per class: how far apart are they?",
         "learning-curve", ("POST /api/lessons/how-many-images",
                            "GET /api/lessons/how-many-images/{job_id}"), True),
