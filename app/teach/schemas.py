@@ -128,12 +128,13 @@ class ClassProbs(BaseModel):
     probs: list[ClassProb] = Field(description="most likely first")
     novelty: float | None = Field(None, ge=0, le=1, description=(
         "how unfamiliar the photo is (0-1, higher: less): the share of training photos "
-        "closer to their nearest classmate than this photo is to its nearest training "
-        "photo; null without training photos to compare with"))
+        "whose typical similarity to their class is higher than this photo's similarity "
+        "to its nearest training photo; null without training photos to compare with"))
     familiar: bool | None = Field(None, description="similarity >= threshold")
     similarity: float | None = Field(None, description="to the nearest training photo")
     threshold: float | None = Field(None, description=(
-        "below this similarity a photo counts as unfamiliar: the 10th percentile of the "
-        "training photos' similarities to their nearest classmate"))
+        "below this similarity a photo counts as unfamiliar: the 5th percentile of the "
+        "training photos' typical similarities to their class (each the lower of its "
+        "similarity to its 5th most similar classmate and to its own zoomed view)"))
     nearest: list[Neighbour] = Field(default_factory=list, description="most similar first")
     warning: str | None = Field(None, description="said when the photo is unfamiliar")

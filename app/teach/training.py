@@ -157,8 +157,7 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
         result = transfer.train_classifier(x, y, len(run.classes), run.epochs, run.seed,
                                            fit_progress)
         trained = [p for c in run.classes for p in photos[c["id"]]]
-        index = familiar.build_index(np.stack([p.views[0] for p in trained]), labels,
-                                     [p.image_id for p in trained],
+        index = familiar.build_index(np.stack(feats), labels, [p.image_id for p in trained],
                                      [c["id"] for c in run.classes])
         with store.edit(project_id) as project:
             project.classifier_classes = run.classes

@@ -4,62 +4,23 @@ is, calibration and the ONNX export."""
 
 from __future__ import annotations
 
-import io
-import json
 import time
-from dataclasses import replace
-from pathlib import Path
 
 import cv2
 import numpy as np
-import onnx
-import onnxruntime
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from app.core.settings import Settings
 from app.imaging.decode import decode_image
 from app.main import create_app
 from models import transfer
-from models.preprocess import to_model_input
 from tests.conftest import assert_error
-from tests.support.photos import encoded, shape_photo
+from tests.support.photos import shape_photo
 from tests.support.servers import redis_server
+from tests.teach.conftest import model_settings, png, project_of, wait_for
 
-SAMPLES = Path(__file__).resolve().parents[2] / "static" / "samples"
 PER_CLASS = 6
-
-
-def model_settings(**changes) -> Settings:
-    return replace(Settings.from_env(), load_model=True, **changes)
-
-
-def wait_for(client, job: dict, timeout_s: float = 300) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        record = client.get(job["url"]).json()
-        if record["status"] not in ("queued", "running"):
-            return record
-        time.sleep(0.1)
-    raise AssertionError(f"job {job['kind']} did not finish")
-
-
-def project_of(c, photos: dict[str, list[bytes]], epochs: int = 40) -> tuple[str, dict, dict]:
-    """A trained project: class name -> encoded photos; its id, class ids and image ids."""
-    pid = c.post("/api/projects").json()["id"]
-    classes, images = {}, {}
-    for name, files in photos.items():
-        classes[name] = c.post(f"/api/projects/{pid}/classes", json={"name": name}).json()["id"]
-        images[name] = []
-        for data in files:
-            r = c.post(f"/api/projects/{pid}/classes/{classes[name]}/images",
-                       files={"file": ("p.png", data, "image/png")})
-            assert r.status_code == 201, r.text
-            images[name].append(r.json()["image_id"])
-    job = c.post(f"/api/projects/{pid}/train", json={"epochs": epochs}).json()["job"]
-    assert wait_for(c, job)["status"] == "done"
-    return pid, classes, images
 
 
 @pytest.fixture(scope="module", params=["memory", "redis"])
@@ -74,10 +35,6 @@ def lab(request):
     with redis_server() as url, TestClient(create_app(model_settings(
             store_backend="redis", redis_url=url))) as c:
         yield (c, *project_of(c, shapes))
-
-
-def png(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
 def smooth(rgb: np.ndarray) -> np.ndarray:
@@ -164,84 +121,6 @@ def test_calibration_comes_with_the_run(lab):
     calib = c.get(f"/api/projects/{pid}").json()["run"]["calibration"]
     assert calib["held_out"] == 2 * PER_CLASS == sum(b["count"] for b in calib["bins"])
     assert 0 <= calib["ece"] <= 1 and "100%" in calib["note"]
-
-
-def sample_crops(name: str, count: int) -> list[bytes]:
-    """Crops of one bundled photo at random places and scales, some mirrored: the
-    German-shepherd-against-panda project of the issue."""
-    rgb = np.asarray(Image.open(SAMPLES / name).convert("RGB"))
-    rng = np.random.default_rng(len(name))
-    h, w = rgb.shape[:2]
-    out = []
-    for _ in range(count):
-        s = rng.uniform(0.55, 0.9)
-        ch, cw = int(h * s), int(w * s)
-        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-        crop = rgb[y:y + ch, x:x + cw]
-        out.append(encoded(np.ascontiguousarray(crop[:, ::-1] if rng.random() < 0.5 else crop)))
-    return out
-
-
-@pytest.fixture(scope="module")
-def real(request):
-    with TestClient(create_app(model_settings())) as c:
-        pid, classes, images = project_of(c, {"dog": sample_crops("dog_german_shepherd.jpg", 6),
-                                              "panda": sample_crops("animal_giant_panda.jpg", 6)})
-        yield c, pid, classes, images
-
-
-def upload(c, data: bytes) -> str:
-    return c.post("/api/images", files={"file": ("p.png", data, "image/png")}).json()["id"]
-
-
-def test_no_warning_on_the_training_photos_themselves(real):
-    c, pid, classes, images = real
-    for name, ids in images.items():
-        for image_id in ids:
-            p = c.post(f"/api/projects/{pid}/predict", json={"image_id": image_id}).json()
-            assert p["familiar"] is True and p["warning"] is None and p["novelty"] == 0.0
-            assert p["nearest"][0] == {"image_id": image_id, "class_id": classes[name],
-                                       "similarity": pytest.approx(1.0, abs=1e-4)}
-            assert p["similarity"] >= p["threshold"] and len(p["nearest"]) == 3
-
-
-@pytest.mark.parametrize("photo", ["vehicle_rocket.jpg", "object_coffee.png",
-                                   "landscape_picos_de_europa.jpg", "cat_chelsea.png"])
-def test_the_warning_fires_on_classes_the_project_never_saw(real, photo):
-    c, pid, _, _ = real
-    image_id = upload(c, (SAMPLES / photo).read_bytes())
-    p = c.post(f"/api/projects/{pid}/predict", json={"image_id": image_id}).json()
-    assert p["familiar"] is False and p["novelty"] == 1.0
-    assert p["warning"] == "This looks like none of your training photos; the answer is a guess."
-    assert p["similarity"] < p["threshold"]
-    assert sum(q["prob"] for q in p["probs"]) == pytest.approx(1.0, abs=1e-5)  # still answers
-
-
-def test_onnx_export_gives_the_servers_probabilities(real):
-    c, pid, classes, _ = real
-    url = f"/api/projects/{pid}/export?format=onnx"
-    assert_error(c.get(url), 404, "not_found")  # not exported yet
-    started = c.post(url)
-    assert started.status_code == 202 and started.json()["job"]["kind"] == "export-onnx"
-    done = wait_for(c, started.json()["job"])
-    assert done["status"] == "done" and done["result"] == url
-    assert c.post(url).json()["job"]["id"] == done["id"]  # the same classifier: one export
-    r = c.get(url)
-    assert r.headers["content-disposition"] == f'attachment; filename="convlens-{pid}.onnx"'
-    model = onnx.load_from_string(r.content)
-    meta = {p.key: p.value for p in model.metadata_props}
-    order = [cls["id"] for cls in c.get(f"/api/projects/{pid}").json()["head_classes"]]
-    assert json.loads(meta["classes"]) == [n for i in order for n, cid in classes.items()
-                                           if cid == i]
-    session = onnxruntime.InferenceSession(r.content, providers=["CPUExecutionProvider"])
-    limits = Settings.from_env().decode_limits
-    for photo in ("dog_german_shepherd.jpg", "cat_chelsea.png"):
-        data = (SAMPLES / photo).read_bytes()
-        server = c.post(f"/api/projects/{pid}/predict", json={"image_id": upload(c, data)}).json()
-        by_class = {q["class_id"]: q["prob"] for q in server["probs"]}
-        _, x = to_model_input(decode_image(data, limits))  # (1, 3, 224, 224)
-        (probs,) = session.run(["probs"], {"input": x.numpy()})
-        assert np.abs(probs[0] - [by_class[i] for i in order]).max() <= 1e-4
 
 
 def test_experiments_refuse_what_they_cannot_do(real):

@@ -28,9 +28,12 @@ export function renderFamiliar(root, result, names, thumb) {
   const wasOpen = Boolean(root.querySelector("details[open]"));  // live answers keep it open
   const how = el("details", { open: wasOpen }, [el("summary", { textContent: "how this is measured" }),
     el("p", { textContent: "On the frozen network's 1280 features, not on the classifier's answer: the cosine " +
-      `similarity to the nearest training photo. ${num(result.threshold, 2)} is less alike than most of your training ` +
-      `photos are to a photo of their own class. Novelty ${pct(result.novelty)}: the share of your training photos ` +
-      "that are closer to a classmate than this photo is to any training photo." })]);
+      "similarity to the nearest training photo. How alike a photo typically is to its class is measured on each " +
+      "training photo: its similarity to its 5th most similar classmate, or to its own zoomed-in view when that is " +
+      "less alike (so a burst of near-identical camera frames does not make a class look narrower than it is). " +
+      `${num(result.threshold, 2)} is lower than that for 19 in 20 of your training photos. ` +
+      `Novelty ${pct(result.novelty)}: the share of your training photos more typical of their class than this ` +
+      "photo is like any training photo." })]);
   root.replaceChildren(
     verdict,
     el("p", { className: "hint", textContent: `Similarity to the nearest training photo: ${num(result.similarity, 2)}; ` +
