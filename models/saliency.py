@@ -2,12 +2,14 @@
 
 - Grad-CAM++ (Chattopadhay et al. 2018) and Layer-CAM (Jiang et al. 2021): like Grad-CAM,
   from one stage's maps ``A`` and the gradient ``G`` of the target's score at them (one
-  backward pass), weighted differently (``cam_maps``).
+  backward pass), weighted differently (``cam_maps``). Grad-CAM++'s closed form assumes
+  maps that are never negative; ``alpha_range`` measures how far a stage breaks it.
 - Score-CAM (Wang et al. 2020), over the ``k`` channels whose maps vary most: each map,
   upsampled and scaled to [0, 1], masks the input; the target's probability on the masked
   input is the channel's weight (``scorecam``).
 - Occlusion (Zeiler and Fergus 2014): a grey patch slid over the view; the drop in the
-  target's probability at each position (``occlusion``).
+  target's probability at each position (``occlusion``), spread to pixels as Captum does
+  (``occlusion_pixels``).
 - The input gradient (Simonyan et al. 2014): ``max_c |d score / d x_c|`` per pixel
   (``input_gradient``).
 
@@ -20,6 +22,7 @@ after the model's normalisation ``(x - 127) / 128``, so "grey" below is a zero.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -28,13 +31,11 @@ import torch.nn.functional as F
 from models import labels
 from models.efficientnet_lite0 import EfficientNetLite0
 from models.preprocess import CROP
-from models.saliency_methods import CAM_METHODS, MapSpec
+from models.saliency_methods import CAM_METHODS, MapSpec, Progress
 from models.service import Target, target_score
 
 BATCH = 8  # images per forward (batches of 1-16 measured 22-35 ms per image here, none
 # clearly faster under load; 8 bounds the memory a batch takes)
-
-Progress = Callable[[float], None]  # fraction done, 0-1
 
 
 def target_probability(logits: torch.Tensor, target: Target) -> torch.Tensor:
@@ -74,20 +75,56 @@ def stage_gradient(net: EfficientNetLite0, stage: str, activation: torch.Tensor,
     return a0.detach()[0], grad[0]  # (C, h, w) each
 
 
+def gradcampp_alpha(a: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """Grad-CAM++'s ``alpha = g^2 / (2 g^2 + sum_ab a_cab g^3)`` ``(C, h, w)``, the paper's
+    closed form for an exponential score (0 where the denominator is). Where ``g != 0`` it is
+    ``1 / (2 + S_c g)`` with ``S_c`` the channel's sum: in [0, 1/2] for a positive gradient
+    when the maps are never negative (after a ReLU), unbounded when ``S_c < 0``."""
+    g2 = g * g
+    denom = 2 * g2 + a.sum(dim=(1, 2), keepdim=True) * g2 * g  # (C, h, w)
+    return torch.where(denom != 0, g2 / torch.where(denom != 0, denom, 1.0), 0.0)
+
+
+@dataclass(frozen=True)
+class AlphaRange:
+    """How far one stage's maps break Grad-CAM++'s assumption, for one photo and target."""
+
+    signed: bool  # the maps take negative values (no ReLU after the stage's last layer)
+    positions: int  # (channel, position) pairs with a positive gradient: the ones that weigh
+    outside: int  # of those, how many have an alpha outside [0, 1/2]
+    largest: float  # the largest |alpha| among them
+
+    @property
+    def share(self) -> float:
+        return self.outside / self.positions if self.positions else 0.0
+
+
+def alpha_range(a: torch.Tensor, g: torch.Tensor) -> AlphaRange:
+    """``AlphaRange`` of maps ``a`` and gradients ``g`` ``(C, h, w)``. For ``g > 0``, alpha
+    ``1 / (2 + S_c g)`` leaves [0, 1/2] exactly when the channel's sum ``S_c`` is negative, so
+    that sign is what is counted (alpha itself may differ from 1/2 by less than float32
+    resolves); the largest |alpha| says how far it goes."""
+    with torch.no_grad():
+        sums = a.double().sum(dim=(1, 2), keepdim=True)  # (C, 1, 1)
+        positive = g > 0  # (C, h, w): only positive gradients weigh a channel
+        outside = (sums < 0) & positive
+        alpha = (1 / (2 + sums * g.double()))[positive]  # (n,)
+        return AlphaRange(signed=bool((a < 0).any()), positions=int(positive.sum()),
+                          outside=int(outside.sum()),
+                          largest=float(alpha.abs().max()) if alpha.numel() else 0.0)
+
+
 def cam_maps(a: torch.Tensor, g: torch.Tensor) -> dict[str, np.ndarray]:
     """Grad-CAM, Grad-CAM++ and Layer-CAM ``(h, w)`` from maps ``a`` and gradients ``g``
     ``(C, h, w)``, each ReLU'd and unnormalised.
 
     Grad-CAM weighs channel ``c`` by the mean of ``g_c``. Grad-CAM++ weighs it by
-    ``sum_ij alpha_ij ReLU(g_cij)`` with ``alpha = g^2 / (2 g^2 + sum_ab a_cab g^3)`` (the
-    paper's closed form for an exponential score, 0 where the denominator is). Layer-CAM
+    ``sum_ij alpha_ij ReLU(g_cij)`` with ``alpha`` from ``gradcampp_alpha``. Layer-CAM
     weighs every position by its own positive gradient: ``ReLU(sum_c ReLU(g_c) a_c)``.
     """
     with torch.no_grad():
         grad_cam = (g.mean(dim=(1, 2), keepdim=True) * a).sum(dim=0)  # (h, w)
-        g2 = g * g
-        denom = 2 * g2 + a.sum(dim=(1, 2), keepdim=True) * g2 * g  # (C, h, w)
-        alpha = torch.where(denom != 0, g2 / torch.where(denom != 0, denom, 1.0), 0.0)
+        alpha = gradcampp_alpha(a, g)  # (C, h, w)
         weights = (alpha * torch.relu(g)).sum(dim=(1, 2), keepdim=True)  # (C, 1, 1)
         plus = (weights * a).sum(dim=0)
         layer = (torch.relu(g) * a).sum(dim=0)
@@ -130,6 +167,22 @@ def occlusion(net: EfficientNetLite0, x: torch.Tensor, target: Target, patch: in
     return (whole - occluded).reshape(n, n).numpy()
 
 
+def occlusion_pixels(grid: np.ndarray, patch: int, stride: int) -> np.ndarray:
+    """``(224, 224)``: the occlusion grid ``(n, n)`` spread to pixels as Captum's ``Occlusion``
+    does, each pixel the mean drop of the patches that covered it. (Upsampling the grid
+    bilinearly would put a cell's centre up to 7 pixels from its patch's centre for a 32-pixel
+    patch every 16, 12 for 56 every 28, 19 for 56 every 14.)"""
+    n = occlusion_positions(patch, stride)
+    total = np.zeros((CROP, CROP), np.float64)
+    count = np.zeros((CROP, CROP), np.int64)
+    for i in range(n):
+        for j in range(n):
+            window = np.s_[i * stride:i * stride + patch, j * stride:j * stride + patch]
+            total[window] += grid[i, j]
+            count[window] += 1
+    return (total / count).astype(np.float32)  # every pixel is covered: the sizes tile
+
+
 def top_variance_channels(a: torch.Tensor, k: int) -> torch.Tensor:
     """Indices of the ``k`` channels of ``a`` ``(C, h, w)`` whose maps vary most over space
     (ties by index)."""
@@ -141,8 +194,10 @@ def scorecam(net: EfficientNetLite0, x: torch.Tensor, activation: torch.Tensor,
              target: Target, k: int, progress: Progress | None = None) -> np.ndarray:
     """``(h, w)``: Score-CAM over the ``k`` highest-variance channels of a stage's maps
     ``activation`` ``(C, h, w)``. Each map, upsampled bilinearly to 224 and min-max scaled to
-    [0, 1], multiplies the view (0 is grey); the target's probability on that input is the
-    channel's weight, as in the authors' released code: ``ReLU(sum_c p_c A_c)``."""
+    [0, 1], multiplies the view (0 is grey); the target's softmax probability on that input
+    is the channel's weight, as in Wang et al.'s paper and released code:
+    ``ReLU(sum_c p_c A_c)``. (pytorch-grad-cam instead softmaxes the target's logits across
+    the ``k`` masked inputs; on the dog at stage7 the two maps correlate 0.21.)"""
     a = activation.detach().float()
     chosen = a[top_variance_channels(a, k)]  # (k, h, w)
 

@@ -6,7 +6,10 @@ Each limit and choice is written here once: the numerics (``models.saliency``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+Progress = Callable[[float], None]  # a slow computation reports the fraction done, 0-1
 
 CAM_METHODS = ("gradcam", "gradcampp", "layercam")  # one backward pass at a stage
 METHODS = (*CAM_METHODS, "scorecam", "occlusion", "gradient")
@@ -20,10 +23,12 @@ NAMES = {
 SUMMARIES = {
     "gradcam": "the stage's maps weighted by their mean gradient",
     "gradcampp": "maps weighted by their positive gradients, each scaled by a closed-form "
-                 "second-order term",
+                 "second-order term (derived for maps that are never negative)",
     "layercam": "every position weighted by its own positive gradient",
-    "scorecam": "each high-variance map used as a mask; weighted by the class's probability "
-                "on the masked photo (no gradients)",
+    "scorecam": "each high-variance map used as a mask, weighted by the class's softmax "
+                "probability on the masked photo, as Wang et al.'s paper and code do "
+                "(pytorch-grad-cam softmaxes the class's logits across the masks instead); "
+                "no gradients",
     "occlusion": "the drop in the class's probability when a grey square covers each place",
     "gradient": "how much each pixel's value changes the class's score (largest over R, G, B)",
 }
@@ -41,8 +46,9 @@ K_MAX = K_CHOICES[-1]
 
 STEPS = 20  # deletion and insertion: 5% of the pixels per step, 21 points from 0 to 100%
 
-# Randomised by the sanity check: the network's top, where the class evidence is assembled
-# (cascading from the logits down, as Adebayo et al. 2018 do).
+# Randomised by the sanity check: the network's top, where the class evidence is assembled,
+# all four at once. Adebayo et al. 2018 randomise cumulatively from the logits down and
+# measure after each step (their cascading test); this is one point of that cascade.
 RANDOMISED = ("stage6", "stage7", "head", "classifier")
 
 
