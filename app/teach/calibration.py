@@ -1,10 +1,10 @@
 """How far to trust a confidence: reliability of the held-out answers of the folds.
 
 Each photo is judged once by the classifier of the fold that held it out; its
-confidence is the largest probability. Bins of confidence (0-0.2, ..., 0.8-1.0)
-compare the mean confidence with the share of right answers, and the expected
-calibration error is their count-weighted mean gap (Guo et al., 2017). Few photos make
-every one of these numbers rough; the note says so with the count.
+confidence is the largest probability. Bins of confidence (0-0.2, ..., 0.8-1.0, each
+including its upper edge) compare the mean confidence with the share of right answers,
+and the expected calibration error is their count-weighted mean gap (Guo et al., 2017).
+Few photos make every one of these numbers rough; the note says so with the count.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ def reliability(probs: np.ndarray, y: np.ndarray) -> dict:
     fields of ``app.teach.schemas.Calibration``."""
     confidence = probs.max(1)
     right = probs.argmax(1) == y
-    edges = np.linspace(0, 1, BINS + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, BINS - 1)  # bin of each answer
+    edges = np.arange(BINS + 1) / BINS  # 3 / 5 is the float 0.6, as a confidence of 0.6 is
+    # Bin b holds (edges[b], edges[b + 1]], as in Guo et al.: a confidence on an edge goes down.
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, BINS - 1)
     bins, gap = [], 0.0
     for b in range(BINS):
         members = which == b

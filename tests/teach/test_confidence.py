@@ -33,6 +33,18 @@ def test_expected_calibration_error_matches_its_definition():
     assert all(b["low"] < b["confidence"] <= b["high"] for b in got["bins"])
 
 
+def test_a_confidence_on_a_bin_edge_falls_in_the_bin_below_as_guo_et_al():
+    """Bins are (low, high]: 0.6 and 0.8 belong to the bins ending there, 1.0 to the last."""
+    probs = np.array([[0.6, 0.4, 0.0], [0.4, 0.3, 0.3], [0.8, 0.2, 0.0], [0.2, 0.8, 0.0],
+                      [1.0, 0.0, 0.0]])
+    y = np.array([0, 1, 0, 0, 0])
+    got = calibration.reliability(probs, y)
+    assert [(b["low"], b["high"], b["count"]) for b in got["bins"]] == [
+        (0.2, 0.4, 1), (0.4, 0.6, 1), (0.6, 0.8, 2), (0.8, 1.0, 1)]
+    assert got["ece"] == pytest.approx(reference_ece(probs, y, calibration.BINS), abs=1e-12)
+    assert all(b["low"] < b["confidence"] <= b["high"] for b in got["bins"])
+
+
 def test_an_overconfident_classifier_has_a_large_error_and_the_note_counts_its_mistakes():
     probs = np.tile([[0.99, 0.01]], (10, 1))  # always 99% sure of class 0
     y = np.array([0] * 6 + [1] * 4)  # right 6 times in 10
