@@ -40,11 +40,22 @@ HeatmapViewDep = Annotated[HeatmapView, Depends(heatmap_view)]
 def heatmap_response(services: Services, image: StoredImage, cam: np.ndarray,
                      view: HeatmapView) -> Response:
     """A raw Grad-CAM map ``(h, w)`` as ``.npy``, a heatmap, or blended over the crop."""
+    return map_picture(services, image, cam, view, name=f"gradcam-{view.stage}",
+                       peak_header="X-Gradcam-Max")
+
+
+def map_picture(services: Services, image: StoredImage, raw: np.ndarray, view: HeatmapView,
+                *, name: str, peak_header: str, shown: np.ndarray | None = None,
+                top: float | None = None) -> Response:
+    """One attribution map: ``raw`` (its native grid) as ``.npy`` named ``name``, or ``shown``
+    (default ``raw``) upsampled to the crop and coloured from 0 to ``top`` (default: its
+    peak), as a heatmap or blended over the crop. ``peak_header`` carries ``raw``'s peak."""
     if view.as_ == "npy":
-        return npy_response(cam, f"gradcam-{view.stage}")
+        return npy_response(raw, name)
     crop = analysis(services, image).crop if view.as_ == "overlay" else None
-    response = bytes_response(heatmap_png(cam, crop, view.opacity), "png")
+    picture = raw if shown is None else shown
+    response = bytes_response(heatmap_png(picture, crop, view.opacity, top), "png")
     # An all-zero map (common at early stages: the ReLU removes it) draws as a flat
     # colour; the peak lets the page say so instead of showing "evidence" that is not there.
-    response.headers["X-Gradcam-Max"] = f"{float(cam.max()):.6g}"
+    response.headers[peak_header] = f"{float(raw.max()):.6g}"
     return response

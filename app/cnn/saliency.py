@@ -3,36 +3,34 @@
 Fast methods (Grad-CAM, Grad-CAM++, Layer-CAM, the input gradient) are computed in the
 request, from the cached forward pass, and cached per (image, target, method, settings).
 Slow ones (Score-CAM, occlusion) are ``saliency-map`` jobs: the map's URL answers 202 with
-the job until it is done, then 200 from this process's cache or the job's stored result.
-Grad-CAM is ``app.cnn.heatmap``'s (one backward serves every later stage); the numerics
-are ``models.saliency``, imported only where a map is computed (torch stays out of the
-web layer until the model is loaded).
+the job until it is done, then 200 from this process's cache or the job's stored result,
+in any process. A measuring job that computes a slow map keeps it the same way
+(``measured_map``). Grad-CAM is ``app.cnn.heatmap``'s (one backward serves every later
+stage); the numerics are ``models.saliency``, imported only where a map is computed.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
-from typing import Any
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import numpy as np
-from fastapi import Response
-from fastapi.responses import JSONResponse
 
 from app.cnn import heatmap
-from app.cnn.responses import HeatmapView
-from app.cnn.saliency_schemas import MethodInfo, SaliencyAccepted, SaliencyCatalogue
+from app.cnn.heatmap import Target
+from app.cnn.saliency_schemas import OCCLUSION, MethodInfo, SaliencyCatalogue
 from app.cnn.service import analysis
 from app.cnn.visualize import model_fingerprint
 from app.core.errors import InvalidParameter, NotFound
 from app.core.services import Services
-from app.http.responses import bytes_response, npy_response
 from app.images.service import StoredImage, lookup_image
 from app.imaging.encode import encode_npy
 from app.jobs.record import JobRecord
-from app.jobs.schemas import JobInfo
-from app.jobs.system import JobContext, Kind
+from app.jobs.system import JobContext, Kind, worker_id
 from models import labels
 from models.saliency_methods import (
     CAM_METHODS,
@@ -49,13 +47,15 @@ from models.saliency_methods import (
     STRIDE_DEFAULT,
     SUMMARIES,
     MapSpec,
+    Progress,
 )
 from models.stages import STAGE_IDS
 
+if TYPE_CHECKING:
+    from models.saliency import AlphaRange
+
 MAP_KIND = "saliency-map"
 MAP_TIME_LIMIT_S = 180.0  # occlusion's 169 forwards took 6-7 s here with the CPU shared
-GRADIENT_DISPLAY_PERCENTILE = 99.0  # the input gradient is spiky: its colours top out here
-Target = int | str
 
 
 def catalogue(randomised: list[str]) -> SaliencyCatalogue:
@@ -64,9 +64,8 @@ def catalogue(randomised: list[str]) -> SaliencyCatalogue:
         methods=[MethodInfo(id=m, name=NAMES[m], summary=SUMMARIES[m], slow=m in SLOW_METHODS,
                             staged=m in STAGED_METHODS) for m in METHODS],
         stages=STAGE_IDS, k_choices=list(K_CHOICES), k_default=K_DEFAULT, k_max=K_MAX,
-        occlusion={str(p): list(s) for p, s in OCCLUSION_STRIDES.items()},
-        patch_default=PATCH_DEFAULT, stride_default=STRIDE_DEFAULT, steps=STEPS,
-        randomised=randomised)
+        occlusion=OCCLUSION, patch_default=PATCH_DEFAULT, stride_default=STRIDE_DEFAULT,
+        steps=STEPS, randomised=randomised)
 
 
 def label_of(target: Target) -> str:
@@ -75,29 +74,32 @@ def label_of(target: Target) -> str:
 
 def map_spec(services: Services, method: str, stage: str, k: int | None, patch: int,
              stride: int) -> MapSpec:
-    """A checked, canonical ``MapSpec``: 404 for a stage Grad-CAM does not know, 422 for a
-    ``k`` over the stage's channels or a patch and stride that do not tile the view. No ``k``
-    means ``K_DEFAULT`` or all the stage's channels when it has fewer."""
-    heatmap.check_cam_stage(stage)
-    channels = next(int(r["out_shape"][0]) for r in services.require_model().stage_table()
-                    if r["id"] == stage)
-    if k is None:
-        k = min(K_DEFAULT, channels)
-    if method == "scorecam" and k > channels:
-        raise InvalidParameter(f"k: {stage} has {channels} channels; Score-CAM can use at "
-                               f"most {channels} there, not {k}.", field="k", channels=channels)
+    """A checked, canonical ``MapSpec``; only the settings ``method`` uses are checked: 404
+    for a stage a staged method does not know, 422 for a ``k`` over the stage's channels or a
+    patch and stride that do not tile the view. No ``k`` means ``K_DEFAULT`` or all the
+    stage's channels when it has fewer."""
+    if method in STAGED_METHODS and stage not in STAGE_IDS:
+        raise NotFound(f"{NAMES[method]} is made from a stage's maps: {', '.join(STAGE_IDS)}; "
+                       f"not {stage[:40]!r}.")
+    if method == "scorecam":
+        channels = next(int(r["out_shape"][0]) for r in services.require_model().stage_table()
+                        if r["id"] == stage)
+        k = min(K_DEFAULT, channels) if k is None else k
+        if k > channels:
+            raise InvalidParameter(f"k: {stage} has {channels} channels; Score-CAM can use at "
+                                   f"most {channels} there, not {k}.", field="k",
+                                   channels=channels)
     if method == "occlusion":
-        allowed = {f"{p}": list(s) for p, s in OCCLUSION_STRIDES.items()}
         if patch not in OCCLUSION_STRIDES:
-            raise InvalidParameter(f"patch: occlusion patches are {', '.join(allowed)} pixels "
+            raise InvalidParameter(f"patch: occlusion patches are {', '.join(OCCLUSION)} pixels "
                                    f"(of the 224-pixel view), not {patch}.", field="patch",
-                                   allowed=allowed)
+                                   allowed=OCCLUSION)
         if stride not in OCCLUSION_STRIDES[patch]:
             steps = ", ".join(str(s) for s in OCCLUSION_STRIDES[patch])
             raise InvalidParameter(f"stride: a {patch}-pixel patch slides by {steps} pixels "
                                    f"(so it tiles the view exactly), not {stride}.",
-                                   field="stride", allowed=allowed)
-    return MapSpec(method, stage, k, patch, stride).canonical()
+                                   field="stride", allowed=OCCLUSION)
+    return MapSpec(method, stage, K_DEFAULT if k is None else k, patch, stride).canonical()
 
 
 def map_url(image_id: str, target: Target, spec: MapSpec) -> str:
@@ -116,46 +118,79 @@ def _cache_key(image_id: str, target: Target, spec: MapSpec) -> tuple:
     return ("saliency", image_id, target, spec)
 
 
+def _job_key(services: Services, image_id: str, target: Target, spec: MapSpec) -> str:
+    return (f"saliency:{model_fingerprint(services)}:{image_id}:{target}:{spec.method}:"
+            f"{spec.stage}:{spec.k}:{spec.patch}:{spec.stride}")
+
+
+@dataclass(frozen=True)
+class StageCams:
+    """Grad-CAM++ and Layer-CAM of one stage (one backward pass gives both), with how far
+    the stage's maps break Grad-CAM++'s assumption."""
+
+    maps: dict[str, np.ndarray]  # method -> (h, w)
+    alpha: AlphaRange
+
+
+def stage_cams(services: Services, image: StoredImage, target: Target, stage: str
+               ) -> StageCams:
+    """``StageCams`` of ``stage``, resumed from the cached forward pass, cached."""
+    def run() -> StageCams:
+        import torch
+
+        from models import saliency as numerics
+
+        maps = torch.from_numpy(analysis(services, image).activations[stage])  # (C, h, w)
+        with services.gate.slot():
+            a, g = numerics.stage_gradient(services.require_model().fast, stage, maps, target)
+            return StageCams(numerics.cam_maps(a, g), numerics.alpha_range(a, g))
+
+    return services.derived.get_or_compute(("saliency-cams", image.id, target, stage), run)
+
+
 def compute_map(services: Services, image: StoredImage, target: Target, spec: MapSpec,
-                progress: Any = None) -> np.ndarray:
+                progress: Progress | None = None) -> np.ndarray:
     """The map at its native resolution, computed here (a job calls this for the slow
     methods) and cached; ``progress(fraction)`` hears of the slow methods' forwards."""
     if spec.method == "gradcam":
         return heatmap.gradcam(services, image, target, spec.stage)
-    key = _cache_key(image.id, target, spec)
+    if spec.method in CAM_METHODS:
+        return stage_cams(services, image, target, spec.stage).maps[spec.method]
+
+    def run() -> np.ndarray:
+        import torch
+
+        from models import saliency as numerics
+        from models.preprocess import to_tensor
+
+        a = analysis(services, image)
+        maps = torch.from_numpy(a.activations[spec.stage]) if spec.stage else None  # (C, h, w)
+        x = to_tensor(a.crop)  # (1, 3, 224, 224)
+        if spec.method in SLOW_METHODS:  # in a job: bounded by the job workers, not the gate
+            return numerics.compute(services.require_model().fast, spec, x, maps, target,
+                                    progress)
+        with services.gate.slot():
+            return numerics.compute(services.require_model().fast, spec, x, maps, target)
+
+    return services.derived.get_or_compute(_cache_key(image.id, target, spec), run)
+
+
+def kept_map(services: Services, image_id: str, target: Target, spec: MapSpec
+             ) -> np.ndarray | None:
+    """A slow map already made: in this process's cache, or in the job store (a finished
+    ``saliency-map`` job's result, whichever process ran it)."""
+    key = _cache_key(image_id, target, spec)
     cached = services.derived.get(key)
     if cached is not None:
         return cached
-    import torch
-
-    from models import saliency as numerics
-    from models.preprocess import to_tensor
-
-    model, a = services.require_model(), analysis(services, image)
-    maps = torch.from_numpy(a.activations[spec.stage]) if spec.stage else None  # (C, h, w)
-
-    def run_cams() -> np.ndarray:
-        with services.gate.slot():
-            found = numerics.cam_maps(*numerics.stage_gradient(model.fast, spec.stage, maps,
-                                                               target))
-        for method in CAM_METHODS:  # one backward gave all three: keep the other one too
-            if method != "gradcam":
-                services.derived.put(_cache_key(image.id, target, MapSpec(method, spec.stage)),
-                                     found[method])
-        return found[spec.method]
-
-    def run() -> np.ndarray:
-        if spec.method in SLOW_METHODS:  # in a job: bounded by the job workers, not the gate
-            return numerics.compute(model.fast, spec, to_tensor(a.crop), maps, target, progress)
-        with services.gate.slot():
-            return numerics.compute(model.fast, spec, to_tensor(a.crop), maps, target)
-
-    return services.derived.get_or_compute(key, run_cams if spec.method in CAM_METHODS else run)
-
-
-def _job_key(services: Services, image_id: str, target: Target, spec: MapSpec) -> str:
-    return (f"saliency:{model_fingerprint(services)}:{image_id}:{target}:{spec.method}:"
-            f"{spec.stage}:{spec.k}:{spec.patch}:{spec.stride}")
+    job = services.jobs.store.live(_job_key(services, image_id, target, spec))
+    done = job is not None and job.status == "done"
+    data = services.jobs.store.result(job.id, "map") if done else None
+    if data is None:
+        return None
+    found = np.load(io.BytesIO(data), allow_pickle=False)
+    services.derived.put(key, found)
+    return found
 
 
 def map_or_job(services: Services, image: StoredImage, target: Target, spec: MapSpec,
@@ -164,45 +199,57 @@ def map_or_job(services: Services, image: StoredImage, target: Target, spec: Map
     (started now, or the one already doing it)."""
     if spec.method not in SLOW_METHODS:
         return compute_map(services, image, target, spec)
-    key = _cache_key(image.id, target, spec)
-    cached = services.derived.get(key)
-    if cached is not None:
-        return cached
+    found = kept_map(services, image.id, target, spec)
+    if found is not None:
+        return found
     job_key = _job_key(services, image.id, target, spec)
     job = services.jobs.store.live(job_key)
-    if job is not None and job.status == "done":
-        data = services.jobs.store.result(job.id, "map")
-        if data is None:
-            raise NotFound("This map is no longer kept; ask again in a while to recompute it.")
-        found = np.load(io.BytesIO(data), allow_pickle=False)
-        services.derived.put(key, found)
-        return found
+    if job is not None and job.status == "done":  # done, but its result has expired
+        raise NotFound("This map is no longer kept; ask again in a while to recompute it.")
     params = {"image": image.id, "target": target, "spec": asdict(spec)}
     return services.jobs.submit(MAP_KIND, params, client=client, key=job_key)
 
 
-def map_response(services: Services, image: StoredImage, spec: MapSpec,
-                 found: np.ndarray | JobRecord, view: HeatmapView) -> Response:
-    """202 with the job, or the map as ``.npy``, a heatmap, or blended over the crop; the
-    picture's ``X-Saliency-Max`` is the map's peak (0: nothing to show)."""
-    if isinstance(found, JobRecord):
-        body = SaliencyAccepted(job=JobInfo.of(found))
-        return JSONResponse(body.model_dump(mode="json"), status_code=202,
-                            headers={"Cache-Control": "no-store"})
-    if view.as_ == "npy":
-        return npy_response(found, f"{spec.method}-{spec.stage or 'view'}")
-    crop = analysis(services, image).crop if view.as_ == "overlay" else None
-    response = bytes_response(heatmap.heatmap_png(found, crop, view.opacity, display_top(
-        spec, found)), "png")
-    response.headers["X-Saliency-Max"] = f"{float(found.max()):.6g}"
-    return response
+def measured_map(ctx: JobContext, image: StoredImage, target: Target, spec: MapSpec,
+                 progress: Progress | None = None) -> np.ndarray:
+    """A map a measuring job needs: a slow one already made anywhere (``kept_map``), else
+    computed here. A slow map computed here is kept in the job store as a finished
+    ``saliency-map`` job of its own, so its URL answers 200 in every process."""
+    services = ctx.services
+    if spec.method not in SLOW_METHODS:
+        return compute_map(services, image, target, spec, progress)
+    found = kept_map(services, image.id, target, spec)
+    if found is None:
+        found = compute_map(services, image, target, spec, progress)
+        _keep(ctx, image.id, target, spec, found)
+    return found
 
 
-def display_top(spec: MapSpec, found: np.ndarray) -> float | None:
-    """Where a map's colours top out: its peak, except the spiky input gradient's."""
-    if spec.method == "gradient":
-        return float(np.percentile(found, GRADIENT_DISPLAY_PERCENTILE))
-    return None
+def _keep(ctx: JobContext, image_id: str, target: Target, spec: MapSpec,
+          found: np.ndarray) -> None:
+    """Record ``found`` as a ``saliency-map`` job this measuring job ran: created running
+    (so no lookup sees it done before its map is saved), then done."""
+    store, key = ctx.services.jobs.store, _job_key(ctx.services, image_id, target, spec)
+    if store.live(key) is not None:
+        return  # a map job for it is queued, running or done: that job keeps its own map
+    now = time.time()
+    record = JobRecord(id=secrets.token_hex(8), kind=MAP_KIND,
+                       params={"image": image_id, "target": target, "spec": asdict(spec)},
+                       client=f"job:{ctx.id}", time_limit_s=MAP_TIME_LIMIT_S, key=key,
+                       status="running", message="computed by a measuring job",
+                       queued_at=now, started_at=now, heartbeat=now, attempts=1,
+                       worker=worker_id())
+    if store.create(record).id != record.id:
+        return  # another process recorded one meanwhile
+    store.put_result(record.id, "map", encode_npy(found))
+
+    def done(r: JobRecord) -> bool:
+        r.status, r.progress, r.finished_at = "done", 1.0, time.time()
+        r.message = f"done (computed by job {ctx.id})"
+        r.result = map_url(image_id, target, spec)
+        return True
+
+    store.update(record.id, done)
 
 
 def run_map(ctx: JobContext, params: dict[str, Any]) -> str:

@@ -1,22 +1,25 @@
 """Is a map true? Its deletion and insertion curves, and the model-randomisation check, as jobs.
 
 ``start`` checks a ``MeasureRequest`` and queues (or joins) a ``faithfulness`` or ``sanity``
-job; the job computes the maps it needs through ``app.cnn.saliency`` (cached, so the panel's
-maps and the measured ones are the same), measures them with ``models.faithfulness``, and
-keeps its typed JSON result beside the record. The job's ``result`` is the URL that serves
-that JSON: ``/api/saliency/faithfulness/{job_id}`` or ``/api/saliency/sanity/{job_id}``.
+job; the job takes the maps it needs through ``app.cnn.saliency.measured_map`` (the panel's
+maps, whichever process made them; a slow map it computes is kept in the job store, so the
+panel's URL for it then answers 200 in every process), measures them with
+``models.faithfulness``, and keeps its typed JSON result beside the record. The job's
+``result`` is the URL that serves that JSON: ``/api/saliency/faithfulness/{job_id}`` or
+``/api/saliency/sanity/{job_id}``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from app.cnn import heatmap
-from app.cnn.saliency import compute_map, display_top, label_of, map_spec, map_url
+from app.cnn.heatmap import Target
+from app.cnn.saliency import label_of, map_spec, map_url, measured_map
+from app.cnn.saliency_pictures import map_png, shown_map
 from app.cnn.saliency_schemas import (
     FaithfulnessResult,
     MeasureRequest,
@@ -31,22 +34,22 @@ from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.jobs.record import JobRecord
 from app.jobs.system import JobContext, Kind
-from models.saliency_methods import NAMES, RANDOMISED, SLOW_METHODS, STEPS, MapSpec
+from models.saliency_methods import NAMES, RANDOMISED, SLOW_METHODS, STEPS, MapSpec, Progress
 
 FAITHFULNESS_KIND = "faithfulness"
 SANITY_KIND = "sanity"
 TIME_LIMIT_S = 600.0  # every method with occlusion and Score-CAM: about 40 s under load here
-_PATHS = {FAITHFULNESS_KIND: "faithfulness", SANITY_KIND: "sanity"}
 
 
 def result_url(kind: str, job_id: str) -> str:
-    return f"/api/saliency/{_PATHS[kind]}/{job_id}"
+    """Where a finished measuring job's JSON is served (the kind names the routes' paths)."""
+    return f"/api/saliency/{kind}/{job_id}"
 
 
 def start(services: Services, image: StoredImage, req: MeasureRequest, kind: str,
           client: str) -> JobRecord:
     """Queue the measuring job, or join the one doing the same measurement."""
-    target = heatmap.resolve_target(services, image, req.target)
+    target = heatmap.resolve_target(services, image, str(req.target))
     specs = [map_spec(services, m, req.stage, req.k, req.patch, req.stride)
              for m in req.methods]
     params = {"image": image.id, "target": target, "stage": req.stage,
@@ -61,14 +64,13 @@ def finished(services: Services, kind: str, job_id: str) -> bytes:
     return services.jobs.finished_result(job_id, kind, "json")
 
 
-def _share(ctx: JobContext, i: int, n: int, lo: float, hi: float, message: str
-           ) -> Callable[[float], None]:
+def _share(ctx: JobContext, i: int, n: int, lo: float, hi: float, message: str) -> Progress:
     """Progress of one part (``lo``..``hi`` of method ``i`` of ``n``) as the whole job's."""
     return lambda f: ctx.progress((i + lo + (hi - lo) * f) / n, message)
 
 
 def _unpack(ctx: JobContext, params: dict[str, Any]
-            ) -> tuple[Services, StoredImage, Any, list[MapSpec]]:
+            ) -> tuple[Services, StoredImage, Target, list[MapSpec]]:
     services = ctx.services
     return (services, lookup_image(services, params["image"]), params["target"],
             [MapSpec(**s) for s in params["specs"]])
@@ -86,10 +88,11 @@ def run_faithfulness(ctx: JobContext, params: dict[str, Any]) -> str:
         name = NAMES[spec.method]
         ctx.progress(i / len(specs), f"{name}: the map", force=True)
         split = 0.6 if spec.method in SLOW_METHODS else 0.1  # the map's share of the work
-        found = compute_map(services, image, target, spec,
-                            _share(ctx, i, len(specs), 0, split, f"{name}: the map"))
-        c = curves(net, x, found, target, _share(ctx, i, len(specs), split, 1,
-                                                 f"{name}: deleting and inserting pixels"))
+        found = measured_map(ctx, image, target, spec,
+                             _share(ctx, i, len(specs), 0, split, f"{name}: the map"))
+        # Ranked as drawn: occlusion's grid spread to pixels (its upsampling is the identity).
+        c = curves(net, x, shown_map(spec, found), target,
+                   _share(ctx, i, len(specs), split, 1, f"{name}: deleting and inserting pixels"))
         measured.append(MethodCurves(
             method=spec.method, name=name, deletion=c.deletion, insertion=c.insertion,
             deletion_auc=c.deletion_auc, insertion_auc=c.insertion_auc,
@@ -108,7 +111,6 @@ def run_sanity(ctx: JobContext, params: dict[str, Any]) -> str:
     correlation of the two (the shared network is never touched)."""
     import torch
 
-    from app.cnn.heatmap import heatmap_png
     from models import saliency as numerics
     from models.faithfulness import randomised_copy, rank_correlation
     from models.preprocess import to_tensor
@@ -124,14 +126,13 @@ def run_sanity(ctx: JobContext, params: dict[str, Any]) -> str:
     for i, spec in enumerate(specs):
         name = NAMES[spec.method]
         ctx.progress(i / len(specs), f"{name}: the map", force=True)
-        original = compute_map(services, image, target, spec,
-                               _share(ctx, i, len(specs), 0, 0.5, f"{name}: the map"))
+        original = measured_map(ctx, image, target, spec,
+                                _share(ctx, i, len(specs), 0, 0.5, f"{name}: the map"))
         maps = acts[spec.stage][0].clone() if spec.stage else None  # (C, h, w)
         random = numerics.compute(twin, spec, x, maps, target,
                                   _share(ctx, i, len(specs), 0.5, 1,
                                          f"{name}: the randomised model's map"))
-        ctx.save_result(f"random-{spec.method}",
-                        heatmap_png(random, None, 1.0, display_top(spec, random)))
+        ctx.save_result(f"random-{spec.method}", map_png(spec, random))
         rho = rank_correlation(original, random)
         note = None if rho is not None else (
             "One of the two maps is constant (often all zero after the ReLU), so there is "

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
 
-from app.cnn import heatmap, saliency, saliency_measures
+from app.cnn import heatmap, saliency, saliency_measures, saliency_pictures
 from app.cnn.responses import HeatmapViewDep
 from app.cnn.router import ClassQuery
 from app.cnn.saliency_schemas import (
@@ -29,7 +30,8 @@ from app.http.deps import ClientDep, ServicesDep
 from app.http.responses import COMMON_ERRORS, bytes_response, errors, media
 from app.images.deps import StoredImageDep
 from app.jobs.schemas import JobInfo
-from models.saliency_methods import K_MAX, PATCH_DEFAULT, RANDOMISED, STRIDE_DEFAULT
+from models.preprocess import CROP
+from models.saliency_methods import K_DEFAULT, K_MAX, PATCH_DEFAULT, RANDOMISED, STRIDE_DEFAULT
 
 router = APIRouter(prefix="/api", tags=["saliency"], responses=COMMON_ERRORS)
 
@@ -53,50 +55,42 @@ def saliency_map(image: StoredImageDep, services: ServicesDep, client: ClientDep
                  view: HeatmapViewDep, method: Method = "gradcam",
                  target: ClassQuery = "top",
                  k: Annotated[int | None, Query(ge=1, le=K_MAX, description=(
-                     "Score-CAM: channels used (default 32, or all of a stage with fewer)"))
-                 ] = None,
-                 patch: Annotated[int, Query(ge=1, le=224, description="occlusion: the grey "
+                     f"Score-CAM: channels used (default {K_DEFAULT}, or all of a stage with "
+                     "fewer)"))] = None,
+                 patch: Annotated[int, Query(ge=1, le=CROP, description="occlusion: the grey "
                                              "square's side in 224-pixel units")] = PATCH_DEFAULT,
-                 stride: Annotated[int, Query(ge=1, le=224, description="occlusion: its step"
+                 stride: Annotated[int, Query(ge=1, le=CROP, description="occlusion: its step"
                                               )] = STRIDE_DEFAULT) -> Response:
     resolved = heatmap.resolve_target(services, image, target)
     spec = saliency.map_spec(services, method, view.stage, k, patch, stride)
     found = saliency.map_or_job(services, image, resolved, spec, client)
-    return saliency.map_response(services, image, spec, found, view)
+    return saliency_pictures.map_response(services, image, resolved, spec, found, view)
 
 
-@router.post("/images/{image_id}/faithfulness", status_code=202,
-             responses=errors(400, 404, 422),
-             summary="Deletion and insertion curves of each method's map (a job)")
-def start_faithfulness(image: StoredImageDep, services: ServicesDep, client: ClientDep,
-                       body: MeasureRequest | None = None) -> MeasureAccepted:
-    job = saliency_measures.start(services, image, body or MeasureRequest(),
-                                  saliency_measures.FAITHFULNESS_KIND, client)
-    return MeasureAccepted(job=JobInfo.of(job))
+def _measuring(kind: str, result: type[BaseModel], what: str, summary: str) -> None:
+    """The two routes of one measuring job: POST starts it, GET reads its typed result."""
+    def start(image: StoredImageDep, services: ServicesDep, client: ClientDep,
+              body: MeasureRequest | None = None) -> MeasureAccepted:
+        job = saliency_measures.start(services, image, body or MeasureRequest(), kind, client)
+        return MeasureAccepted(job=JobInfo.of(job))
+
+    def finished(job_id: JobId, services: ServicesDep) -> BaseModel:
+        return result.model_validate_json(saliency_measures.finished(services, kind, job_id))
+
+    router.add_api_route(f"/images/{{image_id}}/{kind}", start, methods=["POST"],
+                         status_code=202, response_model=MeasureAccepted,
+                         responses=errors(400, 404, 422), summary=f"{summary} (a job)",
+                         name=f"start_{kind}")
+    router.add_api_route(f"/saliency/{kind}/{{job_id}}", finished, methods=["GET"],
+                         response_model=result, responses=_RESULT,
+                         summary=f"A finished {what}", name=kind)
 
 
-@router.get("/saliency/faithfulness/{job_id}", responses=_RESULT,
-            summary="A finished faithfulness job's curves and areas")
-def faithfulness(job_id: JobId, services: ServicesDep) -> FaithfulnessResult:
-    return FaithfulnessResult.model_validate_json(
-        saliency_measures.finished(services, saliency_measures.FAITHFULNESS_KIND, job_id))
-
-
-@router.post("/images/{image_id}/sanity", status_code=202, responses=errors(400, 404, 422),
-             summary="Each map's rank correlation with the map of a partly randomised model "
-                     "(a job)")
-def start_sanity(image: StoredImageDep, services: ServicesDep, client: ClientDep,
-                 body: MeasureRequest | None = None) -> MeasureAccepted:
-    job = saliency_measures.start(services, image, body or MeasureRequest(),
-                                  saliency_measures.SANITY_KIND, client)
-    return MeasureAccepted(job=JobInfo.of(job))
-
-
-@router.get("/saliency/sanity/{job_id}", responses=_RESULT,
-            summary="A finished sanity check's rank correlations")
-def sanity(job_id: JobId, services: ServicesDep) -> SanityResult:
-    return SanityResult.model_validate_json(
-        saliency_measures.finished(services, saliency_measures.SANITY_KIND, job_id))
+_measuring(saliency_measures.FAITHFULNESS_KIND, FaithfulnessResult,
+           "faithfulness job's curves and areas",
+           "Deletion and insertion curves of each method's map")
+_measuring(saliency_measures.SANITY_KIND, SanityResult, "sanity check's rank correlations",
+           "Each map's rank correlation with the map of a partly randomised model")
 
 
 @router.get("/saliency/sanity/{job_id}/maps/{method}", response_class=Response,

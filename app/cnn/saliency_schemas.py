@@ -3,23 +3,29 @@ curves and their sanity check. The choices and limits come from ``models.salienc
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from app.jobs.schemas import JobAccepted
+from models.preprocess import CROP
 from models.saliency_methods import (
     K_DEFAULT,
     K_MAX,
     METHODS,
+    OCCLUSION_STRIDES,
     PATCH_DEFAULT,
     STEPS,
     STRIDE_DEFAULT,
 )
-from models.stages import DEFAULT_CAM_STAGE
+from models.stages import DEFAULT_CAM_STAGE, STAGE_IDS
 
 Method = Literal[METHODS]  # the tuple is the enum, written once
+Stage = Literal[tuple(STAGE_IDS)]
 POINTS = STEPS + 1
+# Occlusion's patch sides and the strides each may slide by, as the API states them (the
+# catalogue's ``occlusion``, and the ``allowed`` of a refused pair).
+OCCLUSION = {str(patch): list(strides) for patch, strides in OCCLUSION_STRIDES.items()}
 
 
 class MethodInfo(BaseModel):
@@ -57,17 +63,18 @@ class MeasureRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    target: str = Field("top", alias="class", max_length=40,
-                        description="top, a class index 0-999, a class name, or a group")
-    stage: str = Field(DEFAULT_CAM_STAGE, max_length=40,
-                       description="the stage of the CAM methods and Score-CAM")
+    target: StrictInt | Annotated[str, Field(max_length=40)] = Field(
+        "top", alias="class", description="top, a class index 0-999 (a number or a string), "
+                                          "a class name, or a group")
+    stage: Stage = Field(DEFAULT_CAM_STAGE,
+                         description="the stage of the CAM methods and Score-CAM")
     methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1,
                                   max_length=len(METHODS))
     k: int | None = Field(None, ge=1, le=K_MAX, description=f"Score-CAM's channels (default "
                                                              f"{K_DEFAULT}, or all of a stage "
                                                              "with fewer)")
-    patch: int = Field(PATCH_DEFAULT, ge=1, le=224, description="occlusion's square side")
-    stride: int = Field(STRIDE_DEFAULT, ge=1, le=224, description="occlusion's step")
+    patch: int = Field(PATCH_DEFAULT, ge=1, le=CROP, description="occlusion's square side")
+    stride: int = Field(STRIDE_DEFAULT, ge=1, le=CROP, description="occlusion's step")
 
     @field_validator("methods")
     @classmethod
@@ -92,8 +99,8 @@ class MethodCurves(BaseModel):
     deletion_auc: float = Field(description="mean of deletion: lower is more faithful")
     insertion_auc: float = Field(description="mean of insertion: higher is more faithful")
     map: str = Field(description="URL of the map that was measured")
-    map_max: float = Field(description="the map's peak (0: an all-zero map, which ranks the "
-                                       "pixels by index only)")
+    map_max: float = Field(description="the map's peak (an all-zero map ranks the pixels by "
+                                       "index only)")
 
 
 class FaithfulnessResult(BaseModel):

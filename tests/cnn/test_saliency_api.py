@@ -5,16 +5,23 @@ gets a clear 4xx. The numbers themselves are tested on the real model (tests/mod
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from app.cnn.service import analysis
 from app.core.settings import Settings
+from app.images.service import lookup_image
+from app.imaging.encode import colormap
 from app.main import create_app
+from models.preprocess import to_tensor
+from models.stages import STAGE_IDS
 from tests.conftest import assert_error
 from tests.support.photos import make_image
 
@@ -75,12 +82,41 @@ def test_the_catalogue_lists_every_method_and_setting(api):
     ("layercam", "stem", (112, 112)), ("gradient", "stage7", (224, 224))])
 def test_fast_methods_answer_at_once(api, image, method, stage, shape):
     url = f"/api/images/{image}/saliency?method={method}&class=235&stage={stage}"
-    assert npy(api.get(url + "&as=npy")).shape == shape
+    raw = npy(api.get(url + "&as=npy"))
+    assert raw.shape == shape
     for as_ in ("overlay", "heatmap"):
         r = api.get(f"{url}&as={as_}")
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
         assert Image.open(io.BytesIO(r.content)).size == (224, 224)
-        assert float(r.headers["X-Saliency-Max"]) >= 0
+        assert float(r.headers["X-Saliency-Max"]) == pytest.approx(float(raw.max()), rel=1e-5)
+
+
+def test_grad_cam_pp_at_a_signed_stage_says_how_often_alpha_leaves_its_range(api, image):
+    """Grad-CAM++'s alpha 1 / (2 + sum(A) g) is in [0, 1/2] only for maps that are never
+    negative: at stage3 (a linear projection, signed) the map carries the share measured for
+    this photo, checked here against the formula on a plain forward; at the head (ReLU6)
+    there is nothing to say, and Layer-CAM has no alpha."""
+    url = f"/api/images/{image}/saliency?method=gradcampp&class=235&as=heatmap&stage="
+    note = api.get(url + "stage3").headers.get("X-Saliency-Note", "")
+    found = re.search(r"at (\d+) of the (\d+) positions with a positive gradient \((\d+)%\)",
+                      note)
+    assert found and "stage3" in note, note
+    services = api.app.state.services
+    crop = analysis(services, lookup_image(services, image)).crop
+    inp = to_tensor(crop).requires_grad_(True)  # (1, 3, 224, 224)
+    logits, acts = services.require_model().model.forward_stages(inp, parts=False)
+    (grad,) = torch.autograd.grad(logits[0, 235], acts["stage3"])
+    a, g = acts["stage3"][0].detach().double().numpy(), grad[0].double().numpy()
+    alphas = np.concatenate([1 / (2 + a_k.sum() * g_k[g_k > 0]) for a_k, g_k in zip(a, g,
+                                                                                     strict=True)])
+    share = float(((alphas < 0) | (alphas > 0.5)).mean())
+    assert share > 0.05  # signed maps: a real share, so the check below can fail
+    outside, positions = int(found[1]), int(found[2])
+    assert positions == pytest.approx(alphas.size, rel=1e-3)
+    assert outside / positions == pytest.approx(share, abs=0.01)
+    assert "X-Saliency-Note" not in api.get(url + "head").headers
+    layercam = url.replace("gradcampp", "layercam") + "stage3"
+    assert "X-Saliency-Note" not in api.get(layercam).headers
 
 
 def test_gradcam_here_is_the_gradcam_route(api, image):
@@ -193,7 +229,11 @@ def test_bad_map_requests_name_the_problem(api, image, query, status, code):
     ({"methods": ["nope"]}, 422, "invalid_parameter"),
     ({"methods": ["gradcam", "gradcam"]}, 422, "invalid_parameter"),
     ({"class": "unicorn"}, 422, "invalid_parameter"),
-    ({"stage": "stage9"}, 404, "not_found"),
+    ({"class": 1000}, 422, "invalid_parameter"),
+    ({"class": True}, 422, "invalid_parameter"),
+    ({"class": 235.5}, 422, "invalid_parameter"),
+    ({"stage": "stage9"}, 422, "invalid_parameter"),
+    ({"stage": "STAGE7", "methods": ["occlusion"]}, 422, "invalid_parameter"),
     ({"k": 500}, 422, "invalid_parameter"),
     ({"patch": 33}, 422, "invalid_parameter"),
     ({"colour": "red"}, 422, "invalid_parameter"),
@@ -201,6 +241,145 @@ def test_bad_map_requests_name_the_problem(api, image, query, status, code):
 def test_bad_measure_requests_name_the_problem(api, image, body, status, code):
     for kind in ("faithfulness", "sanity"):
         assert_error(api.post(f"/api/images/{image}/{kind}", json=body), status, code)
+
+
+def test_a_class_may_be_a_json_number(api, image):
+    """``{"class": 235}`` is the class ``"235"`` is: the same measurement, one job."""
+    as_number = api.post(f"/api/images/{image}/faithfulness",
+                         json={"class": 235, "methods": ["gradient"]})
+    assert as_number.status_code == 202, as_number.text
+    as_text = api.post(f"/api/images/{image}/faithfulness",
+                       json={"class": "235", "methods": ["gradient"]})
+    assert as_number.json()["job"]["id"] == as_text.json()["job"]["id"]
+    assert follow(api, as_number.json()["job"])["status"] == "done"
+
+
+def test_the_measure_request_states_its_stages_and_class_types(api):
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["MeasureRequest"]
+    assert schema["properties"]["stage"]["enum"] == STAGE_IDS
+    assert {t.get("type") for t in schema["properties"]["class"]["anyOf"]} == {"integer",
+                                                                               "string"}
+
+
+def test_the_stage_is_checked_only_for_the_methods_that_use_it(api, image):
+    base = f"/api/images/{image}/saliency?class=235&as=npy"
+    assert npy(api.get(f"{base}&method=gradient&stage=bogus")).shape == (224, 224)
+    err = assert_error(api.get(f"{base}&method=layercam&stage=bogus"), 404, "not_found")
+    assert "Layer-CAM" in err["message"] and "Grad-CAM is" not in err["message"]
+    measured = api.post(f"/api/images/{image}/faithfulness",
+                        json={"stage": "head", "methods": ["gradient"]})
+    assert measured.status_code == 202, measured.text
+
+
+def test_settings_a_method_ignores_do_not_make_another_map(make_client):
+    """Canonical specs: occlusion asked with any stage or k is one job; another stride is
+    another map."""
+    with make_client(job_workers=0) as c:  # jobs wait in the queue: their ids compare
+        image = upload(c)
+        base = f"/api/images/{image}/saliency?method=occlusion&patch=56&class=235"
+        first = c.get(f"{base}&stride=28&stage=stage3&k=8").json()["job"]
+        assert c.get(f"{base}&stride=28&stage=head").json()["job"]["id"] == first["id"]
+        assert c.get(f"{base}&stride=28&as=npy").json()["job"]["id"] == first["id"]
+        assert c.get(f"{base}&stride=56").json()["job"]["id"] != first["id"]
+        score = f"/api/images/{image}/saliency?method=scorecam&stage=stage6&class=235"
+        eight = c.get(f"{score}&k=8&patch=16&stride=16").json()["job"]
+        assert c.get(f"{score}&k=8").json()["job"]["id"] == eight["id"]
+        assert c.get(f"{score}&k=16").json()["job"]["id"] != eight["id"]
+
+
+def test_slow_maps_a_measuring_job_computed_are_kept_for_every_process(make_client):
+    """What another process sees (its cache never had the maps): the faithfulness job's slow
+    maps answer 200 from the job store, not a new job."""
+    with make_client() as c:
+        image = upload(c)
+        result = measure(c, image, "faithfulness", {
+            "class": 235, "stage": "stage6", "methods": ["occlusion", "scorecam"], "k": 4,
+            "patch": 56, "stride": 56})
+        c.app.state.services.derived.drop_idle(-1)  # forget every derived result
+        for m in result["methods"]:
+            assert m["map"].startswith(f"/api/images/{image}/saliency?")
+            r = c.get(m["map"] + "&as=npy")
+            assert r.status_code == 200, (m["method"], r.status_code, r.text[:200])
+            assert float(npy(r).max()) == pytest.approx(m["map_max"], rel=1e-6)
+
+
+def spread_like_captum(grid: np.ndarray, patch: int, stride: int) -> np.ndarray:
+    """Captum's ``Occlusion`` per pixel, written out: the mean drop of the windows covering
+    each pixel."""
+    total, count = np.zeros((224, 224)), np.zeros((224, 224))
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            total[i * stride:i * stride + patch, j * stride:j * stride + patch] += grid[i, j]
+            count[i * stride:i * stride + patch, j * stride:j * stride + patch] += 1
+    return total / count
+
+
+@pytest.fixture(scope="module")
+def dog_api():
+    """The trained model (whose maps are not flat, unlike the random one's) and the dog."""
+    from models.service import ModelService
+
+    settings = replace(Settings.from_env(), load_model=False)
+    with TestClient(create_app(settings, model=ModelService.load(threads=1))) as c:
+        r = c.post("/api/samples/dog_german_shepherd/image")
+        assert r.status_code in (200, 201), r.text
+        yield c, r.json()["id"]
+
+
+def test_occlusion_is_drawn_and_ranked_pixel_by_pixel(dog_api, monkeypatch):
+    """The picture colours each pixel by the mean drop of the patches that covered it (not a
+    bilinear blur of the grid, which misplaces cells when the stride is under the patch), and
+    deletion and insertion rank that per-pixel map."""
+    from models import faithfulness
+
+    measured = []
+    real_curves = faithfulness.curves
+
+    def spy(net, x, saliency, target, progress=None):
+        measured.append(saliency)
+        return real_curves(net, x, saliency, target, progress)
+
+    monkeypatch.setattr(faithfulness, "curves", spy)
+    c, image = dog_api
+    url = f"/api/images/{image}/saliency?method=occlusion&patch=56&stride=28&class=235"
+    assert follow(c, c.get(url).json()["job"])["status"] == "done"
+    grid = npy(c.get(url + "&as=npy"))
+    assert grid.shape == (7, 7) and grid.max() > 0.01
+    want = spread_like_captum(grid, 56, 28).astype(np.float32)  # (224, 224)
+    picture = np.asarray(Image.open(io.BytesIO(c.get(url + "&as=heatmap").content)))
+    assert np.array_equal(picture, colormap(want, "jet", lo=0.0, hi=float(want.max())))
+    measure(c, image, "faithfulness", {"class": 235, "methods": ["occlusion"], "patch": 56,
+                                       "stride": 28})
+    assert len(measured) == 1
+    np.testing.assert_allclose(measured[0], want, rtol=0, atol=1e-7)
+
+
+def test_the_sanity_check_maps_the_randomised_copys_own_activations(dog_api):
+    """The randomised model's Grad-CAM at stage7 resumes from the copy's own stage7 maps
+    (stage6 and stage7 are random there), not the trained network's."""
+    from app.cnn.saliency_pictures import map_png
+    from models import saliency as numerics
+    from models.faithfulness import randomised_copy
+    from models.saliency_methods import MapSpec
+
+    c, image = dog_api
+    result = measure(c, image, "sanity", {"class": 235, "stage": "stage7",
+                                          "methods": ["gradcam"]})
+    services = c.app.state.services
+    a = analysis(services, lookup_image(services, image))
+    x = to_tensor(a.crop)  # (1, 3, 224, 224)
+    twin = randomised_copy(services.require_model().fast)
+    with torch.inference_mode():
+        _, acts = twin.forward_stages(x.contiguous(memory_format=torch.channels_last),
+                                      parts=False)
+    spec = MapSpec("gradcam", "stage7")
+    own = numerics.compute(twin, spec, x, acts["stage7"][0].clone(), 235)  # (7, 7)
+    trained = numerics.compute(twin, spec, x, torch.from_numpy(a.activations["stage7"]), 235)
+    assert own.max() > 0 and np.abs(own - trained).max() > 0.1 * own.max()  # they differ
+    got = c.get(result["methods"][0]["randomised_map"])
+    assert got.status_code == 200
+    assert got.content == map_png(spec, own)
+    assert got.content != map_png(spec, trained)
 
 
 def test_unparseable_body_and_unknown_image(api):
