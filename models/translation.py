@@ -20,7 +20,8 @@ from typing import Literal
 import numpy as np
 import torch
 
-from models.efficientnet_lite0 import EfficientNetLite0
+from models.efficientnet_lite0 import ConvBN, EfficientNetLite0
+from models.featurevis import stage_value
 from models.preprocess import CROP, crop_origin, to_tensor
 
 Axis = Literal["x", "y"]
@@ -59,37 +60,30 @@ def _batch(crops: list[np.ndarray]) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last)
 
 
-def _until(model: EfficientNetLite0, stage: str, x: torch.Tensor) -> torch.Tensor:
-    """The map at ``stage`` (after its activation, as the analysis shows it), running
-    only up to it."""
-    for name, module in model.named_stages():
-        x = module(x)
-        if name == stage:
-            return x
-    raise KeyError(stage)
+def stage_map(model: EfficientNetLite0, stage: str, x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, h, w)``: the map at ``stage`` as the analysis shows it (after the ReLU6 that
+    the stem and the head end in), running only up to it."""
+    value = stage_value(model, stage, x)  # before any ReLU6
+    module = getattr(model, stage)
+    return module.act(value) if isinstance(module, ConvBN) else value
 
 
 def view_map(model: EfficientNetLite0, crop_u8: np.ndarray, stage: str) -> np.ndarray:
     """``(C, h, w) float32``: one view's map at ``stage``, running only up to it."""
     with torch.inference_mode():
-        return _until(model, stage, _batch([crop_u8]))[0].contiguous().numpy()
+        return stage_map(model, stage, _batch([crop_u8]))[0].contiguous().numpy()
 
 
 def views_forward(model: EfficientNetLite0, crops_u8: list[np.ndarray], stage: str
                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Class probabilities ``(n, 1000)`` and stage maps ``(n, C, h, w)`` of the views, ``CHUNK``
     views per forward pass, chunk by chunk (the stem maps of 65 views would be 100 MB)."""
-    names = [name for name, _ in model.named_stages()]
-    after = model.named_stages()[names.index(stage) + 1:]
     for i in range(0, len(crops_u8), CHUNK):
         with torch.inference_mode():
-            m = x = _until(model, stage, _batch(crops_u8[i:i + CHUNK]))  # (n, C, h, w)
-            for _, module in after:
-                x = module(x)  # ... -> (n, 1280, 7, 7)
-            logits = model.classify(x)[0]  # (n, 1000)
+            maps = stage_map(model, stage, _batch(crops_u8[i:i + CHUNK]))  # (n, C, h, w)
+            logits, _ = model.forward_from(stage, maps)  # (n, 1000)
             probs = torch.softmax(logits, dim=1).numpy()
-            maps = m.contiguous().numpy()
-        yield probs, maps
+        yield probs, maps.contiguous().numpy()
 
 
 def moved(ref: np.ndarray, units: float, axis: Axis) -> tuple[np.ndarray, slice]:
