@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from app.cnn.channels_schemas import SEED_MAX
 from app.core.schema import Strict
+from app.teach.lab_schemas import CurvePoint
 
 Instrument = Literal["inspector", "edges", "translation", "stem-filters", "receptive-field",
                      "parameter-count", "pooling", "output-size", "relu", "cnn-maps", "teach",
@@ -117,16 +119,7 @@ class SpuriousCurve(BaseModel):
 
 class HowManyRequest(Strict):
     repeats: Annotated[StrictInt, Field(ge=1, le=10)] = 10  # the lesson's words quote 10
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
-
-
-class LearningPoint(BaseModel):
-    per_class: int = Field(description="photos of each class trained on")
-    accuracy: float = Field(description="mean over repeats of the class-balanced accuracy on "
-                                        "the held-out photos")
-    spread: float = Field(description="standard deviation over repeats")
-    low: float = Field(description="the worst repeat")
-    high: float = Field(description="the best repeat")
+    seed: Annotated[StrictInt, Field(ge=0, le=SEED_MAX)] = 0
 
 
 class PairCurve(BaseModel):
@@ -134,7 +127,7 @@ class PairCurve(BaseModel):
     title: str
     classes: list[str]
     photos: dict[str, list[str]] = Field(description="class -> URLs of its bundled photos")
-    points: list[LearningPoint]
+    points: list[CurvePoint] = Field(description="Teach's learning-curve points")
 
 
 class LearningCurves(BaseModel):
