@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from app.cnn import heatmap, receptive, service
-from app.cnn.receptive_schemas import ReceptiveField
+from app.cnn.receptive import FieldAs
+from app.cnn.receptive_schemas import ReceptiveField, answer_response
 from app.cnn.responses import HeatmapViewDep, heatmap_response
 from app.cnn.schemas import (
     Attribution,
@@ -148,12 +149,5 @@ def receptive_field(image: StoredImageDep, services: ServicesDep, stage: StageId
                     x: Annotated[int, Query(ge=0, le=10_000, description="the unit's column")],
                     y: Annotated[int, Query(ge=0, le=10_000, description="the unit's row")],
                     channel: Annotated[int | None, Query(ge=0, le=100_000)] = None,
-                    as_: Annotated[Literal["json", "image", "npy"], Query(alias="as")] = "json"
-                    ) -> Response:
-    if as_ == "npy":
-        return npy_response(receptive.effective(services, image, stage, x, y, channel),
-                            f"effective-field-{stage}-{x}-{y}")
-    if as_ == "image":
-        return bytes_response(receptive.effective_png(services, image, stage, x, y, channel),
-                              "png")
-    return json_response(ReceptiveField.model_validate(receptive.describe(image, stage, x, y)))
+                    as_: Annotated[FieldAs, Query(alias="as")] = "json") -> Response:
+    return answer_response(receptive.answer(services, image, stage, x, y, channel, as_))

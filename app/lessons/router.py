@@ -7,16 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
+from app.cnn.receptive_schemas import answer_response
 from app.http.deps import ClientDep, ServicesDep
-from app.http.responses import (
-    COMMON_ERRORS,
-    bytes_response,
-    errors,
-    media,
-    npy_response,
-)
+from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import StoredImageDep
-from app.imaging.encode import colormap, encode
 from app.jobs.schemas import JobAccepted, JobInfo
 from app.lessons import learning, service, spurious, translation
 from app.lessons.schemas import (
@@ -77,19 +71,15 @@ def translation_map(image: StoredImageDep, services: ServicesDep, shift: Shift =
                     channel: Annotated[int | None, Query(ge=0, le=100_000)] = None,
                     as_: Annotated[Literal["image", "npy"], Query(alias="as")] = "image"
                     ) -> Response:
-    values, (lo, hi) = translation.moving_map(services, image, stage, shift, axis, channel)
-    if as_ == "npy":
-        return npy_response(values, f"translation-{stage}-{axis}{shift}")
-    response = bytes_response(encode(colormap(values, "viridis", lo, hi), "png"), "png")
-    response.headers["X-Map-Range"] = f"{lo:.6g},{hi:.6g}"  # the unshifted map's scale
-    return response
+    return answer_response(translation.map_picture(services, image, stage, shift, axis,
+                                                   channel, as_))
 
 
 @router.get("/images/{image_id}/translation/crop", response_class=Response,
             responses={**_PNG, **_ON_AN_IMAGE}, summary="The model's 224x224 view, shifted")
 def translation_crop(image: StoredImageDep, services: ServicesDep, shift: Shift = 0,
                      axis: AxisQuery = "x") -> Response:
-    return bytes_response(encode(translation.view(services, image, shift, axis), "png"), "png")
+    return answer_response(translation.view_picture(services, image, shift, axis))
 
 
 @router.post("/lessons/spurious", status_code=202, responses=errors(400, 422),

@@ -74,7 +74,10 @@ class TranslationCurve(BaseModel):
     stride: int
     map_side: int
     requested: Requested
-    covered: ShiftRange = Field(description="the shifts the photo allowed")
+    covered: ShiftRange = Field(description="the shifts measured: the request's range, "
+                                            "clipped to the photo's limits")
+    limits: ShiftRange = Field(description="the farthest the view can move each way along "
+                                           "the axis (what the map and crop routes accept)")
     unshifted_top: ClassOf
     rows: list[ShiftRow]
     top_changes: list[int] = Field(description="shifts whose top class is not shift 0's")

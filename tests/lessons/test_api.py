@@ -78,11 +78,14 @@ def test_translation_curve_is_a_job_then_the_same_url_answers(real, cat):
     started = real.get(url)
     assert started.status_code == 202
     job = finish(real, started.json()["job"])
-    assert job["kind"] == "translation" and job["result"] == url
+    # The job is the work, cut to what the photo allows: its result is that curve's URL.
+    assert job["kind"] == "translation"
+    assert job["result"] == url.replace("max_shift=32", "max_shift=16")
     curve = real.get(url)
     assert curve.status_code == 200
     c = curve.json()
     assert c["covered"] == {"min_shift": -16, "max_shift": 16}  # the photo allows no more
+    assert c["limits"] == c["covered"] and c["requested"] == {"max_shift": 32, "step": 1}
     assert [r["shift"] for r in c["rows"]] == list(range(-16, 17))
     assert c["stride"] == 2 and c["map_side"] == 112
     # Shift 0 is /predict's forward pass: the same numbers, exactly.
@@ -101,6 +104,28 @@ def test_translation_curve_is_a_job_then_the_same_url_answers(real, cat):
     assert c["top_changes"] == [r["shift"] for r in c["rows"] if r["top_index"] != top["index"]]
     again = real.get(url)
     assert again.status_code == 200 and again.json() == c
+
+
+def test_a_curve_says_how_far_the_view_can_go_and_shares_work_cut_to_the_photo(real, cat):
+    url = f"/api/images/{cat}/translation?stage=stage2&axis=x&max_shift=8&step=4"
+    started = real.get(url)
+    assert started.status_code == 202
+    finish(real, started.json()["job"])
+    c = real.get(url).json()
+    assert c["covered"] == {"min_shift": -8, "max_shift": 8}
+    # 451 x 300 shown at 385 x 256: the window starts 80 px in and ends 81 px short.
+    assert c["limits"] == {"min_shift": -80, "max_shift": 81}
+    # Along y the photo allows 16 px each way: 20 and 64 ask for the same shifts as 16.
+    along_y = f"/api/images/{cat}/translation?stage=stage2&max_shift={{}}&step=4&axis=y"
+    started = real.get(along_y.format(20))
+    assert started.status_code == 202
+    assert finish(real, started.json()["job"])["result"] == along_y.format(16)
+    curves = {m: real.get(along_y.format(m)) for m in (16, 20, 64)}
+    assert all(r.status_code == 200 for r in curves.values())
+    rows = [r.json()["rows"] for r in curves.values()]
+    assert rows[0] == rows[1] == rows[2] and [r["shift"] for r in rows[0]] == list(
+        range(-16, 17, 4))
+    assert [r.json()["requested"]["max_shift"] for r in curves.values()] == [16, 20, 64]
 
 
 def test_translation_map_moves_with_the_view(real, cat):
@@ -143,6 +168,20 @@ def test_receptive_field_box_follows_the_stage_table(real, cat):
         assert box["y0"] <= ys.min() and ys.max() <= box["y1"]
     picture = real.get(rf["effective"])
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert rf["channel"] is None and "channel" not in rf["effective"]
+
+
+def test_receptive_field_json_carries_the_channel_into_the_effective_field(real, cat):
+    base = f"/api/images/{cat}/stages/stage2/receptive-field?x=20&y=30"
+    rf = real.get(base + "&channel=5").json()
+    assert rf["channel"] == 5
+    assert rf["effective"] == base + "&channel=5&as=image"
+    one = np.load(io.BytesIO(real.get(base + "&channel=5&as=npy").content))
+    every = np.load(io.BytesIO(real.get(base + "&as=npy").content))
+    assert not np.allclose(one, every)  # one channel's field is not all channels' field
+    drawn = real.get(rf["effective"])
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/png"
+    assert drawn.content != real.get(base + "&as=image").content
 
 
 @pytest.mark.parametrize("url,status,code", [
@@ -164,6 +203,7 @@ def test_receptive_field_box_follows_the_stage_table(real, cat):
     ("/stages/stem/receptive-field?x=-1&y=0", 422, "invalid_parameter"),
     ("/stages/stem/receptive-field?x=0", 422, "invalid_parameter"),
     ("/stages/stem/receptive-field?x=0&y=0&channel=32&as=npy", 404, "not_found"),
+    ("/stages/stem/receptive-field?x=0&y=0&channel=32", 404, "not_found"),
     ("/stages/stem/receptive-field?x=0&y=0&as=svg", 422, "invalid_parameter"),
 ])
 def test_lesson_errors(real, cat, url, status, code):
@@ -198,6 +238,12 @@ def test_jobs_not_done_answer_202_and_409(idle):
     assert first.status_code == second.status_code == 202
     assert first.json()["job"]["id"] == second.json()["job"]["id"]  # one job for both
     assert first.json()["job"]["status"] == "queued"
+    # 300 x 260 allows 16 px up and down: asking for more is the same work.
+    along_y = f"/api/images/{image['id']}/translation?axis=y&max_shift="
+    other = {"X-ConvLens-Client": "anotherpage"}  # keeps the first page's job bound free
+    jobs = {m: idle.get(along_y + str(m), headers=other).json()["job"]["id"]
+            for m in (8, 16, 17, 64)}
+    assert jobs[16] == jobs[17] == jobs[64] != jobs[8]
     for kind in ("spurious", "how-many-images"):
         a, b = idle.post(f"/api/lessons/{kind}"), idle.post(f"/api/lessons/{kind}")
         assert a.status_code == 202 and a.json()["job"]["id"] == b.json()["job"]["id"]
