@@ -4,9 +4,10 @@ and its effective field (how strongly each input pixel moves it).
 The boxes are arithmetic over the layer list (``models.stages.STAGE_CONFIG``): every conv
 widens the field by ``(k - 1)`` input steps and multiplies the step by its stride; its
 TensorFlow 'same' padding (0 before and 1 after on an even input at stride 2, see
-``models.efficientnet_lite0.SameConv``) shifts where the field starts. The test checks
-the sizes against the stage table (measured from the model) and the boxes against the
-gradient support of a linearised copy of the network. A box is carried back to the photo
+``models.efficientnet_lite0.SameConv``) shifts where the field starts. The tests check
+the sizes and strides against the stage table (traced from the model) and every stage's
+boxes against the gradient support of a linearised copy of the network
+(``tests/models/test_receptive.py``). A box is carried back to the photo
 through the centre crop and the resize (``models.preprocess``); the effective field is a
 gradient taken on a tensor local to the call (the shared network is never written to).
 """

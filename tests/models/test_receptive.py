@@ -14,6 +14,7 @@ from torch import nn
 from models.efficientnet_lite0 import load_pretrained
 from models.featurevis import stage_value
 from models.receptive import PhotoGeometry, effective_field, fields, unit_box
+from models.stage_table import build_stage_table
 from models.stages import STAGE_IDS
 
 
@@ -45,6 +46,13 @@ def test_boxes_are_clipped_to_the_photo():
     assert g.to_photo((0, 0, 223, 223)) == (14, 14, 209, 209)  # 16 * 0.875, 240 * 0.875 - 1
     g = PhotoGeometry.of(256, 256)
     assert g.to_photo((-50, -50, 300, 300)) == (0, 0, 255, 255)
+
+
+def test_sizes_and_strides_are_the_stage_tables(model):
+    table = {row["id"]: row for row in build_stage_table(model)}
+    for stage, f in fields().items():
+        assert (f.size, f.stride) == (table[stage]["receptive_field"], table[stage]["stride"])
+        assert f.side == table[stage]["out_shape"][1]
 
 
 def test_a_unit_away_from_the_borders_has_the_full_field():
