@@ -1,9 +1,11 @@
-"""How many photos a new classifier needs: learning curves for a coarse and a fine pair.
+"""How many photos a new classifier needs: learning curves for two pairs of classes.
 
 The photos are the bundled ones (``static/dataset``), picked by the folder they came from
-in their source package (``CREDITS.tsv``'s ``original_path``): fishes against tools (a
-coarse distinction) and monuments of France against monuments of India (a fine one), the
-same number of photos per class in both pairs. Each photo is embedded once with its
+in their source package (``CREDITS.tsv``'s ``original_path``): fishes against tools (the
+``coarse`` pair: each class shares a look the network's features already separate) and
+monuments of France against monuments of India (the ``fine`` pair, though it is not a
+fine-grained distinction: each class is ten different buildings with no look in common),
+the same number of photos per class in both pairs. Each photo is embedded once with its
 training views; the curves are Teach's ``models.transfer.learning_curve``.
 """
 
@@ -23,6 +25,7 @@ from app.imaging.decode import decode_image
 from app.jobs.record import JobRecord
 from app.jobs.system import JobContext, Kind
 from app.lessons.schemas import LearningCurves
+from models.transfer import learning_curve, views
 
 KIND = "lesson-how-many-images"
 VERSION = 1  # of the computation: bump to leave results of an older one behind
@@ -74,8 +77,6 @@ def photos_of(directory: Path, folder: str) -> list[str]:
 def run(ctx: JobContext, params: dict[str, Any]) -> str:
     """The job: embed the four classes' photos (with their training views), then a learning
     curve per pair."""
-    from models.transfer import learning_curve, views
-
     services = ctx.services
     model = services.require_model()
     directory, limits = services.settings.dataset_dir, services.settings.decode_limits
