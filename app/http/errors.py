@@ -30,11 +30,15 @@ from app.core.errors import (
 log = logging.getLogger("convlens")
 
 
+def envelope(exc: AppError) -> dict[str, Any]:
+    """The one error body: ``{"error": {"status", "code", "message", "details"}}``."""
+    return {"error": {"status": exc.status, "code": exc.code, "message": exc.message,
+                      "details": exc.details}}
+
+
 def error_response(exc: AppError, headers: dict[str, str] | None = None) -> JSONResponse:
     """The envelope response for ``exc`` (also for code that runs outside the handlers)."""
-    body = {"error": {"status": exc.status, "code": exc.code, "message": exc.message,
-                      "details": exc.details}}
-    return JSONResponse(body, status_code=exc.status,
+    return JSONResponse(envelope(exc), status_code=exc.status,
                         headers={**exc.headers, **(headers or {})} or None)
 
 
@@ -87,7 +91,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return _short_text(text, limit)
 
 
-def _invalid_json(reason: str) -> InvalidJson:
+def invalid_json(reason: str) -> InvalidJson:
     return InvalidJson(f"The request body is not valid JSON ({reason}); send an object such "
                        'as {"kernel": [[0, 1, 0], [1, -4, 1], [0, 1, 0]]}.')
 
@@ -101,7 +105,7 @@ def validation_error(exc: RequestValidationError) -> AppError:
         reason = str((errors[0].get("ctx") or {}).get("error", "not JSON"))
         where = [p for p in errors[0].get("loc", ()) if isinstance(p, int)]
         at = f" at character {where[0]}" if where else ""
-        return _invalid_json(f"{_short_text(reason, 80)}{at}")
+        return invalid_json(f"{_short_text(reason, 80)}{at}")
     problems = []
     for err in errors[:10]:
         item = {"field": _field_path(tuple(err.get("loc", ()))),
@@ -124,7 +128,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> AppError:
     if (exc.status_code == 400 and message == _FASTAPI_BODY_ERROR
             and "json" in request.headers.get("content-type", "")):
         # FastAPI's answer when the JSON parser itself raised (not a syntax error).
-        return _invalid_json("nested too deeply, a number too long, or not UTF-8")
+        return invalid_json("nested too deeply, a number too long, or not UTF-8")
     if exc.status_code == 404 and message == "Not Found":
         message = "There is nothing at this address."
     return _HTTP_ERRORS.get(exc.status_code, BadRequest)(_short_text(message, 300))

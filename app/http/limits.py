@@ -37,8 +37,7 @@ class BodyLimit:
             cls = ImageTooLarge if path.endswith("/images") else RequestTooLarge
             return BodyTooLarge(_too_large(cls, "upload", self.max_upload_bytes),
                                 self.max_upload_bytes + MULTIPART_SLACK)
-        return BodyTooLarge(_too_large(RequestTooLarge, "JSON request body", MAX_JSON_BYTES),
-                            MAX_JSON_BYTES)
+        return BodyTooLarge(json_too_large(), MAX_JSON_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,6 +63,11 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+def json_too_large() -> RequestTooLarge:
+    """The error for a JSON body (or WebSocket message) past ``MAX_JSON_BYTES``."""
+    return _too_large(RequestTooLarge, "JSON request body", MAX_JSON_BYTES)
 
 
 def _too_large(cls: type[ImageTooLarge | RequestTooLarge], what: str, limit: int

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, WebSocket
 
 from app.http.deps import ServicesDep
+from app.http.messages import answer_each
 from app.http.responses import COMMON_ERRORS, bytes_response, errors, media, npy_file_response
 from app.images.deps import StoredImageDep
 from app.imaging.encode import ImageFormat
@@ -15,10 +16,11 @@ from app.playground.schemas import (
     ConvRequest,
     ConvSummary,
     InspectRequest,
+    LiveEdit,
     PixelExplanation,
     Preset,
 )
-from app.playground.service import OutputKind, explain_pixel, render
+from app.playground.service import OutputKind, explain_pixel, live_frame, render
 
 router = APIRouter(prefix="/api", tags=["kernels"], responses=COMMON_ERRORS)
 
@@ -57,3 +59,13 @@ def convolve_image(image: StoredImageDep, services: ServicesDep, spec: ConvReque
 def inspect(image: StoredImageDep, services: ServicesDep, spec: InspectRequest
             ) -> PixelExplanation:
     return explain_pixel(services, image, spec)
+
+
+@router.websocket("/playground/live")
+async def live_edits(websocket: WebSocket) -> None:
+    """Edits in, pictures out, on one connection: each text message is a ``LiveEdit`` (the
+    convolve body plus ``image`` and ``format``), answered in order by one binary message
+    (``live_frame``) or by the error envelope as text. The page falls back to
+    ``POST /api/images/{id}/convolve`` where WebSockets do not get through."""
+    services = websocket.app.state.services
+    await answer_each(websocket, LiveEdit, lambda edit: live_frame(services, edit))

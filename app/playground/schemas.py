@@ -29,7 +29,7 @@ from app.imaging.convolve import (
     PoolKind,
     PoolSpec,
 )
-from app.imaging.encode import DisplayMode
+from app.imaging.encode import DisplayMode, ImageFormat
 
 
 def _within(bounds: tuple[int, int]) -> Field:
@@ -112,6 +112,15 @@ class InspectRequest(ConvRequest):
 
     x: Annotated[StrictInt, Field(ge=0, le=100_000)]
     y: Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+class LiveEdit(ConvRequest):
+    """One edit sent over the playground's WebSocket: the convolution as ``ConvRequest`` has
+    it (so its fields and their errors read the same as over HTTP), plus the image it
+    applies to and the picture's format. Answers come in the order edits were sent."""
+
+    image: Annotated[str, Field(max_length=64)]
+    format: ImageFormat = "jpeg"
 
 
 class Preset(BaseModel):

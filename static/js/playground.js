@@ -1,6 +1,6 @@
 // The kernel playground: controls <-> state, one convolve request per edit (never stale),
 // the pixel inspector, downloads and the shareable link.
-import { ApiError, convolve, imageUrl, inspect, presets as fetchPresets } from "./api.js";
+import { ApiError, convolve, convolveLive, imageUrl, inspect, presets as fetchPresets } from "./api.js";
 import { bounds } from "./config.js";
 import { copyText, download, finder } from "./dom.js";
 import { currentImage, withImage } from "./images.js";
@@ -177,7 +177,7 @@ const send = latestOnly(async (spec) => {
   const busy = setTimeout(() => { q("busy").hidden = false; }, 150);
   try {
     const format = previewFormat();
-    const result = await withImage((id) => convolve(id, spec, { format }));
+    const result = await withImage((id) => convolveLive(id, spec, { format }));
     shownFormat = format;
     return { spec, ...result };
   } finally {

@@ -296,6 +296,9 @@ def test_a_pinned_pixel_survives_pooling_that_shrinks_the_output(page):
 
 
 def test_a_slow_answer_shows_updating_until_it_arrives(page):
+    # Over HTTP, where a route can hold the answer: the live WebSocket is refused here
+    # (tests/browser/test_live.py holds a live answer instead).
+    page.route_web_socket("**/api/playground/live", lambda ws: ws.close())
     before = open_playground(page)
     held = []
     page.route("**/convolve*", lambda route: held.append(route))

@@ -1,0 +1,72 @@
+"""Requests as WebSocket messages: each JSON text validated as an HTTP body would be, each
+answered with one message, in order, errors in the one envelope.
+
+A connection that carries many requests saves what every HTTP request pays again: the
+request line and headers parsed, the route matched, dependencies solved, a response built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app.core.errors import AppError
+from app.http.errors import envelope, invalid_json, validation_error
+from app.http.limits import MAX_JSON_BYTES, json_too_large
+
+log = logging.getLogger("convlens")
+
+M = TypeVar("M", bound=BaseModel)
+UNEXPECTED = "Something went wrong on our side; please retry."
+
+
+def parse_message(model: type[M], data: str | bytes) -> M:
+    """``data`` as ``model``, or the ``AppError`` the same JSON body gets over HTTP: 413 past
+    the JSON limit, 400 ``invalid_json``, 422 naming the field."""
+    if len(data) > MAX_JSON_BYTES:
+        raise json_too_large()
+    try:
+        value = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise invalid_json(f"{exc.msg} at character {exc.pos}") from None
+    except (RecursionError, ValueError):
+        raise invalid_json("nested too deeply, a number too long, or not UTF-8") from None
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise validation_error(RequestValidationError(exc.errors(include_url=False))) from None
+
+
+async def answer_each(websocket: WebSocket, model: type[M], work: Callable[[M], bytes]) -> None:
+    """Accept ``websocket``, then answer every message until the client leaves: with the
+    bytes ``work`` makes of it (in the threadpool: it is CPU work, bounded by the job gate
+    inside), or with the error envelope as a text message. One message is worked on at a
+    time per connection, so a connection never holds more than one job slot."""
+    await websocket.accept()
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("text")
+            try:
+                request = parse_message(model, data if data is not None else
+                                        message.get("bytes") or b"")
+                answer = await run_in_threadpool(work, request)
+            except AppError as exc:
+                await websocket.send_text(json.dumps(envelope(exc)))
+                continue
+            except Exception:
+                log.exception("unhandled error on WebSocket %s", websocket.url.path)
+                await websocket.send_text(json.dumps(envelope(AppError(UNEXPECTED))))
+                continue
+            await websocket.send_bytes(answer)
+    except WebSocketDisconnect:
+        return
