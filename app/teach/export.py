@@ -1,9 +1,13 @@
 """The whole classifier (backbone + new last layer) as one ONNX file, exported as a job.
 
-torch.onnx's exporter takes 10-20 s on one core here, so the file is made by an
-``export-onnx`` job and kept with it; the job's key is the classifier's weights and
-class names, so asking again for an unchanged classifier joins the job that made it,
-and a retrained one needs a new export.
+torch.onnx's exporter takes 10-20 s on one core here, so ``GET .../export?format=onnx``
+answers the file once it is made for the current classifier, and until then 202 with the
+``export-onnx`` job making it (started by the first such GET, joined by the next: its key
+is the classifier's weights and class names). A project keeps one exported file, beside
+its other parts in the project store (13.5 MB for EfficientNet-Lite0): an export of a
+retrained classifier replaces it, and it goes when the project does. The failure of the
+last export of the current classifier is told to the next GET, once; the GET after that
+tries again.
 """
 
 from __future__ import annotations
@@ -12,64 +16,91 @@ import hashlib
 import json
 from typing import Any
 
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict
 from app.core.services import Services
 from app.jobs.record import JobRecord
 from app.jobs.system import JobContext, Kind
+from app.teach.projects import trained_classifier
+from app.teach.snapshot import redo_key
+from app.teach.store import ProjectStore
 
 KIND = "export-onnx"
 TIME_LIMIT_S = 300.0
+PART = "onnx"  # the project's exported file, after the fingerprint of the classifier it holds
+FINGERPRINT_CHARS = 24
+RETRY_AFTER_S = 5  # the exporter takes 10-20 s
 
 
-def _fingerprint(classifier: Any, names: list[str]) -> str:
+def _current(store: ProjectStore, project_id: str) -> tuple[Any, list[str], str]:
+    """The trained classifier, its class names and their fingerprint (422 before training)."""
+    classifier, classes = trained_classifier(store, project_id)
+    names = [c["name"] for c in classes]
     h = hashlib.sha256(json.dumps(names).encode())
     for tensor in (classifier.weight, classifier.bias):
         h.update(tensor.detach().numpy().tobytes())
-    return h.hexdigest()[:24]
-
-
-def _current(services: Services, project_id: str) -> tuple[Any, list[str], str]:
-    from app.teach.service import trained_classifier
-
-    classifier, classes = trained_classifier(services, project_id)
-    names = [c["name"] for c in classes]
-    return classifier, names, f"{KIND}:{project_id}:{_fingerprint(classifier, names)}"
+    return classifier, names, h.hexdigest()[:FINGERPRINT_CHARS]
 
 
 def file_url(project_id: str) -> str:
     return f"/api/projects/{project_id}/export?format=onnx"
 
 
-def start(services: Services, project_id: str, client: str) -> JobRecord:
-    """Queue the export of the current classifier (or join the job that did it)."""
-    _, _, key = _current(services, project_id)
-    return services.jobs.submit(KIND, {"project": project_id, "key": key}, client=client,
-                                key=key)
+def _kept(store: ProjectStore, project_id: str, fingerprint: str) -> bytes | None:
+    data = store.part(project_id, PART)
+    if data is None or data[:FINGERPRINT_CHARS] != fingerprint.encode():
+        return None  # none yet, or the file of a classifier since retrained
+    return data[FINGERPRINT_CHARS:]
+
+
+def onnx_or_job(services: Services, project_id: str, client: str) -> bytes | JobRecord:
+    """The ONNX file of the current classifier, or the job exporting it (started now, or
+    the one already doing it); 409 once with the reason when its last export failed."""
+    store = services.projects
+    _, _, fingerprint = _current(store, project_id)
+    data = _kept(store, project_id, fingerprint)
+    if data is not None:
+        return data
+    _tell_failure(services, project_id, fingerprint)
+    # A job done yet no file: another classifier's export replaced it since (a retraining
+    # that came back to the same weights): export again.
+    key = redo_key(services.jobs.store, f"{KIND}:{project_id}:{fingerprint}",
+                   lambda job: False)
+    job = services.jobs.submit(KIND, {"project": project_id, "fingerprint": fingerprint},
+                               client=client, key=key)
+    with store.edit(project_id) as project:
+        project.export_job = job.id
+    return job
+
+
+def _tell_failure(services: Services, project_id: str, fingerprint: str) -> None:
+    """409 with the reason the last export of this classifier failed, once."""
+    store = services.projects
+    job_id = store.read(project_id).export_job
+    record = services.jobs.store.get(job_id) if job_id else None
+    if (record is None or record.kind != KIND or record.status != "failed"
+            or record.params.get("fingerprint") != fingerprint):
+        return
+    with store.edit(project_id) as project:
+        project.export_job = None
+    reason = record.error["message"] if record.error else record.message
+    raise Conflict(f"The ONNX export of this classifier failed: {reason} Ask again to try "
+                   "once more.", status="failed", job=record.id)
 
 
 def run(ctx: JobContext, params: dict[str, Any]) -> str:
+    """The ``export-onnx`` job: export, then keep the file as the project's one export."""
     from models.export import export_onnx
 
     services, project_id = ctx.services, params["project"]
-    classifier, names, key = _current(services, project_id)
-    if key != params["key"]:
+    classifier, names, fingerprint = _current(services.projects, project_id)
+    if fingerprint != params["fingerprint"]:
         raise Conflict("The classifier was retrained after this export was asked for; "
                        "export again.")
     ctx.progress(0.1, "exporting the backbone and the classifier to ONNX", force=True)
     data = export_onnx(services.require_model().model, classifier, names)
-    ctx.save_result("onnx", data)
+    ctx.progress(0.95, "keeping the file", force=True)  # cancelled meanwhile: keep nothing
+    services.projects.put_part(project_id, PART, fingerprint.encode() + data)
     return file_url(project_id)
-
-
-def onnx_file(services: Services, project_id: str) -> bytes:
-    """The exported file of the current classifier: 404 before a POST asked for it, 409
-    while its job runs."""
-    _, _, key = _current(services, project_id)
-    record = services.jobs.store.live(key)
-    if record is None:
-        raise NotFound("Not exported yet (or no longer kept): POST to this URL to export the "
-                       "current classifier, then GET it when the job is done.")
-    return services.jobs.finished_result(record.id, KIND, "onnx")
 
 
 KINDS = [Kind(KIND, run, TIME_LIMIT_S)]

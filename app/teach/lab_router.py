@@ -1,5 +1,5 @@
-"""Teach's experiments over HTTP: the learning curve, the network trained from scratch, the
-augmented views of a photo, and the ONNX export (mounted under ``/api/projects``)."""
+"""Teach's experiments over HTTP: the learning curve, the network trained from scratch and the
+augmented views of a photo (mounted under ``/api/projects``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 from app.http.deps import ClientDep, ServicesDep
 from app.http.responses import errors, media
 from app.jobs.schemas import JobAccepted, JobInfo
-from app.teach import curve, export, pixels, scratch, scratch_pictures
+from app.teach import curve, pixels, scratch, scratch_pictures
 from app.teach.lab_schemas import (
     MAX_SCRATCH_EPOCHS,
     CurveRequest,
@@ -94,9 +94,3 @@ def scratch_result(pid: Id, job_id: Id, services: ServicesDep) -> ScratchResult:
 def photo_views(pid: Id, image_id: Id, services: ServicesDep) -> Response:
     return Response(pixels.views_strip(services, pid, image_id), media_type="image/png")
 
-
-@router.post("/{pid}/export", status_code=202, responses=_STARTS_A_JOB,
-             summary="Export backbone + classifier as one ONNX file: a job (then GET the file)")
-def export_onnx(pid: Id, services: ServicesDep, client: ClientDep,
-                format: Literal["onnx"] = "onnx") -> JobAccepted:
-    return JobAccepted(job=JobInfo.of(export.start(services, pid, client)))

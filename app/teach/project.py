@@ -66,6 +66,7 @@ class Project:
     classifier_classes: list[dict] = field(default_factory=list)  # [{id, name}] of the classifier
     run: Run | None = None
     scratch_job: str | None = None  # the latest from-scratch training's job
+    export_job: str | None = None  # the latest ONNX export's job (its failure is told once)
 
     def class_(self, class_id: str) -> ProjectClass:
         for cls in self.classes:

@@ -70,6 +70,16 @@ def install_classifier(store: ProjectStore, project_id: str, classifier: object,
         store.put_part(project_id, FAMILIAR_PART, None)  # no training photos came with it
 
 
+def trained_classifier(store: ProjectStore, project_id: str) -> tuple[object, list[dict]]:
+    """The project's trained classifier and its classes, or 422 before training."""
+    project = store.read(project_id)
+    classifier = store.classifier(project_id) if project.classifier_classes else None
+    if classifier is None:
+        raise InvalidParameter("this project has no trained classifier yet: train it first",
+                               field="project")
+    return classifier, project.classifier_classes
+
+
 def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:
     """A small JPEG of the crop the model saw, for the class list."""
     small = cv2.resize(crop_u8, (side, side), interpolation=cv2.INTER_AREA)

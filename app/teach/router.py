@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -15,8 +16,10 @@ from app.http.deps import ClientDep, ServicesDep
 from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import stored_image
 from app.images.service import StoredImage, ingest, lookup_image
-from app.jobs.schemas import JobInfo
+from app.jobs.record import JobRecord
+from app.jobs.schemas import JobAccepted, JobInfo
 from app.teach import demo, lab_router, projects, service, training
+from app.teach.export import RETRY_AFTER_S
 from app.teach.schemas import (
     AddedImage,
     ClassCreate,
@@ -151,13 +154,23 @@ def gradcam(pid: Id, services: ServicesDep,
     return heatmap_response(services, image, cam, view)
 
 
+_EXPORTING = {202: {"model": JobAccepted, "description": (
+    "ONNX only: not exported yet for the current classifier; the job exporting it (follow "
+    "it, then GET this URL again)")}}
+
+
 @router.get("/{pid}/export", response_class=Response,
-            responses={**media("application/octet-stream"), **errors(404, 409, 422)},
+            responses={**media("application/octet-stream"), **_EXPORTING,
+                       **errors(404, 409, 422)},
             summary="The trained classifier (a small 'head' file), or backbone + classifier as one "
-                    "TorchScript file, or as one ONNX file once POST made it")
-def export(pid: Id, services: ServicesDep,
+                    "TorchScript file, or as one ONNX file (202 with the job exporting it first)")
+def export(pid: Id, services: ServicesDep, client: ClientDep,
            format: Literal["head", "torchscript", "onnx"] = "head") -> Response:
-    data = service.export(services, pid, format)
+    data = service.export(services, pid, format, client)
+    if isinstance(data, JobRecord):
+        return JSONResponse(JobAccepted(job=JobInfo.of(data)).model_dump(mode="json"),
+                            status_code=202, headers={"Retry-After": str(RETRY_AFTER_S),
+                                                      "Cache-Control": "no-store"})
     name = f"convlens-{pid}.onnx" if format == "onnx" else f"convlens-{pid}-{format}.pt"
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -170,4 +183,4 @@ def import_classifier(pid: Id, file: UploadFile, services: ServicesDep) -> Proje
     return _info(services, pid)
 
 
-router.include_router(lab_router.router)  # the experiments: curve, scratch, views, ONNX
+router.include_router(lab_router.router)  # the experiments: curve, scratch, views

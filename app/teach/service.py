@@ -14,12 +14,13 @@ from app.cnn.service import analysis
 from app.core.errors import InvalidParameter, NotFound, RequestTooLarge
 from app.core.services import Services
 from app.images.service import StoredImage
-from app.teach.export import onnx_file
+from app.jobs.record import JobRecord
+from app.teach.export import onnx_or_job
 from app.teach.familiar import PART as FAMILIAR_PART
 from app.teach.familiar import judge
 from app.teach.pixels import pack_crops
 from app.teach.project import Photo
-from app.teach.projects import add_photo, install_classifier, thumbnail
+from app.teach.projects import add_photo, install_classifier, thumbnail, trained_classifier
 from app.teach.schemas import ClassProbs
 
 
@@ -40,21 +41,11 @@ def add_image(services: Services, project_id: str, class_id: str, image: StoredI
     add_photo(services.projects, project_id, class_id, photo_of(services, image))
 
 
-def trained_classifier(services: Services, project_id: str) -> tuple[object, list[dict]]:
-    """The project's trained classifier and its classes, or 422 before training."""
-    project = services.projects.read(project_id)
-    classifier = services.projects.classifier(project_id) if project.classifier_classes else None
-    if classifier is None:
-        raise InvalidParameter("this project has no trained classifier yet: train it first",
-                               field="project")
-    return classifier, project.classifier_classes
-
-
 def predict(services: Services, project_id: str, image: StoredImage) -> ClassProbs:
     """The new classifier's class probabilities for an image."""
     from models.transfer import predict_probs
 
-    classifier, classes = trained_classifier(services, project_id)
+    classifier, classes = trained_classifier(services.projects, project_id)
     pooled = analysis(services, image).pooled  # (1280,)
     probs = predict_probs(classifier, pooled[None])[0]
     order = np.argsort(-probs, kind="stable")
@@ -68,7 +59,7 @@ def gradcam(services: Services, project_id: str, image: StoredImage, class_id: s
             stage: str) -> np.ndarray:
     """Grad-CAM through the project's classifier (not cached: classifiers change when retrained)."""
     check_cam_stage(stage)
-    classifier, classes = trained_classifier(services, project_id)
+    classifier, classes = trained_classifier(services.projects, project_id)
     index = next((i for i, c in enumerate(classes) if c["id"] == class_id), None)
     if index is None:
         raise NotFound(f"The trained classifier has no class {class_id[:40]!r}.")
@@ -78,17 +69,17 @@ def gradcam(services: Services, project_id: str, image: StoredImage, class_id: s
         return model.explain(a.activations, index, stage, classifier=classifier).cams[stage]
 
 
-def export(services: Services, project_id: str, fmt: str) -> bytes:
-    """The trained classifier as a file: ``head``, ``torchscript`` or (once its job made it)
-    ``onnx``."""
+def export(services: Services, project_id: str, fmt: str, client: str) -> bytes | JobRecord:
+    """The trained classifier as a file: ``head``, ``torchscript``, or ``onnx`` once its job
+    made it (until then the job making it)."""
     from models import export as files
 
-    classifier, classes = trained_classifier(services, project_id)
+    if fmt == "onnx":
+        return onnx_or_job(services, project_id, client)
+    classifier, classes = trained_classifier(services.projects, project_id)
     names = [c["name"] for c in classes]
     if fmt == "head":
         return files.save_classifier(classifier, names)
-    if fmt == "onnx":
-        return onnx_file(services, project_id)
     model = services.require_model()
     with services.gate.slot():
         return files.export_torchscript(model.model, classifier, names)

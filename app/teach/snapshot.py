@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from app.core.errors import InvalidParameter
+from app.jobs.record import JobRecord
+from app.jobs.store import JobStore
 from app.teach.project import Photo, Project
 from app.teach.store import ProjectStore
+
+REDOS = 8  # done jobs in a row whose work was replaced since: more is a loop, not a user
 
 
 def choose(project: Project, at_least: int) -> dict[str, Any]:
@@ -46,3 +51,17 @@ def job_key(kind: str, project_id: str, params: dict[str, Any], fields: tuple[st
     same = {k: params[k] for k in fields}
     digest = hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()[:24]
     return f"{kind}:{project_id}:{digest}"
+
+
+def redo_key(jobs: JobStore, key: str, still_there: Callable[[JobRecord], bool]) -> str:
+    """The key to submit identical work under: ``key``, unless the job done under it made
+    something since replaced (``still_there(job)`` is False: a project's classifier, or its
+    one exported file, of a later job), then a key derived from that job, and so on. Every
+    request meanwhile derives the same key, so they join one new job."""
+    derived = key
+    for _ in range(REDOS):
+        job = jobs.live(derived)
+        if job is None or job.status != "done" or still_there(job):
+            break
+        derived = f"{key}:{job.id}"
+    return derived

@@ -125,6 +125,7 @@ class MemoryProjects:
             held.project.classes = project.classes  # the run is saved by save_run only
             held.project.classifier_classes = project.classifier_classes
             held.project.scratch_job = project.scratch_job
+            held.project.export_job = project.export_job
 
     def save_run(self, project_id: str, run: Run | None) -> None:
         held = self._get(project_id)
@@ -198,14 +199,15 @@ class RedisProjects:
             raise _not_found(project_id)
         data = json.loads(meta)
         project = Project(data["id"], [ProjectClass(**c) for c in data["classes"]],
-                          data["classifier_classes"], scratch_job=data.get("scratch_job"))
+                          data["classifier_classes"], scratch_job=data.get("scratch_job"),
+                          export_job=data.get("export_job"))
         project.run = Run(**json.loads(run)) if run else None
         return project
 
     def _save(self, project: Project) -> None:
         meta = {"id": project.id, "classes": [asdict(c) for c in project.classes],
                 "classifier_classes": project.classifier_classes,
-                "scratch_job": project.scratch_job}
+                "scratch_job": project.scratch_job, "export_job": project.export_job}
         with shared_redis.reachable("project store"):
             self._redis.set(self._key(project.id), json.dumps(meta), ex=self._ttl)
 

@@ -22,7 +22,7 @@ from app.jobs.system import Cancelled, JobContext, Kind
 from app.teach import familiar
 from app.teach.calibration import reliability
 from app.teach.project import Project, Run
-from app.teach.snapshot import job_key
+from app.teach.snapshot import job_key, redo_key
 
 MIN_PHOTOS_ADVISED = 5
 TRAIN_TIME_LIMIT_S = 300.0  # 500 epochs over 8 classes x 60 photos take well under a minute
@@ -40,7 +40,10 @@ def start_training(services: Services, project_id: str, epochs: int, augment: bo
         if previous and previous.active and _job_active(services, previous):
             raise Conflict("This project is already training; wait for it to finish.")
         run, params = new_run(project, epochs, augment, seed)
-        key = _key(project_id, params)
+        # A job that trained these photos like this is joined only while its classifier
+        # is the project's (trained back to earlier settings: train again).
+        key = redo_key(services.jobs.store, _key(project_id, params),
+                       lambda job: previous is not None and previous.job_id == job.id)
         known = services.jobs.store.live(key)
         if known is not None and previous is not None and previous.job_id == known.id:
             return previous, known  # these photos were trained like this already

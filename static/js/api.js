@@ -183,8 +183,12 @@ export const teachResult = (url) => getJson(url);  // a finished learning-curve 
 export const teachPicture = (url) => getBlob(url);  // a filters or maps URL a scratch job gave
 export const scratchFiltersUrl = (pid, jobId, epoch) => project(pid, `/scratch/filters?${query({ job: jobId, epoch })}`);
 export const scratchMaps = (pid, jobId, imageId) => getBlob(project(pid, `/scratch/maps?${query({ job: jobId, image_id: imageId })}`));
-// ONNX export is a job (202 {job}); once done, exportBlob(pid, "onnx") is the file.
-export const startOnnxExport = (pid) => postJson(project(pid, `/export?${query({ format: "onnx" })}`));
+// The ONNX file of the current classifier: {blob} once exported, else {job} (202) exporting it:
+// follow the job, then ask again.
+export async function onnxExport(pid) {
+  const response = await call(project(pid, `/export?${query({ format: "onnx" })}`));
+  return response.status === 202 ? { job: (await response.json()).job } : { blob: await response.blob() };
+}
 
 // --- Saliency ----------------------------------------------------------------------------
 

@@ -282,13 +282,32 @@ const EXTENSIONS = { head: "pt", torchscript: "pt", onnx: "onnx" };
 
 async function save(format) {
   const pid = project.id;
-  if (format === "onnx") {
-    // The ONNX exporter takes seconds: a job, then the file.
-    const { job } = await api.startOnnxExport(pid);
-    const last = await followJob(job, (j) => exportProgress.show(j));
-    if (last.status !== "done") return;
+  const blob = format === "onnx" ? await onnxFile(pid) : await api.exportBlob(pid, format);
+  if (blob) download(blob, `convlens-${format}.${EXTENSIONS[format]}`);
+}
+
+let failedExport = null;  // the ONNX export job this page last saw fail
+
+// The ONNX exporter takes seconds: the first ask starts its job, the ask after it is done
+// gives the file (null: it failed or was cancelled, as its progress says). The server tells
+// a failed export's reason once; this page has shown it already, so a click retries.
+async function onnxFile(pid) {
+  for (let asks = 0; asks < 3; asks += 1) {
+    let got;
+    try {
+      got = await api.onnxExport(pid);
+    } catch (err) {
+      const seen = err instanceof api.ApiError && err.code === "conflict" && err.details.job === failedExport;
+      if (!seen) throw err;
+      failedExport = null;
+      continue;
+    }
+    if (got.blob) return got.blob;
+    const last = await followJob(got.job, (j) => exportProgress.show(j));
+    if (last.status === "failed") failedExport = last.id;
+    if (last.status !== "done") return null;
   }
-  download(await api.exportBlob(pid, format), `convlens-${format}.${EXTENSIONS[format]}`);
+  return null;
 }
 
 async function importClassifier(file) {

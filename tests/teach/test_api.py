@@ -111,6 +111,19 @@ def test_training_the_same_photos_the_same_way_joins_the_job_that_did_it(app_cli
     assert app_client.get(f"/api/projects/{pid}").json()["run"]["id"] == first["id"]
 
 
+def test_training_back_to_earlier_settings_trains_again(app_client):
+    """The job that trained these settings first is done, but another training replaced its
+    classifier since: joining it would leave the project on the other classifier."""
+    c = app_client
+    pid, _ = shapes_project(c, 2)
+    heads = []
+    for epochs in (5, 6, 5):
+        assert c.post(f"/api/projects/{pid}/train", json={"epochs": epochs}).status_code == 202
+        assert wait_for_run(c, pid)["status"] == "done"
+        heads.append(c.get(f"/api/projects/{pid}/export?format=head").content)
+    assert heads[0] != heads[1] and heads[2] == heads[0]
+
+
 def test_saved_head_reloads_with_identical_predictions(app_client, trained):
     pid, _, _ = trained
     head = app_client.get(f"/api/projects/{pid}/export?format=head").content
