@@ -2,8 +2,16 @@
 import { finder } from "../dom.js";
 import { num } from "../lib/format.js";
 
+// The formulas and warnings follow the layer's shape only: while a value is dragged they stay
+// as they are, and only the statistics line is rewritten.
 export function renderArithmetic(root, summary) {
   const q = finder(root);
+  const o = summary.output;
+  q("stats").textContent = `Output ${o.width}×${o.height}${o.channels === 3 ? "×3" : ""}: min ${num(summary.stats.min)}, mean ${num(summary.stats.mean)}, max ${num(summary.stats.max)}`;
+  const shape = JSON.stringify([summary.input, summary.kernel, summary.padding, summary.stride,
+    summary.dilation, summary.formulas, summary.warnings]);
+  if (q("formula").dataset.shape === shape) return;
+  q("formula").dataset.shape = shape;
   const pad = summary.padding;
   const k = summary.kernel;
   // Pictures are width × height everywhere on the page; a kernel is rows × columns.
@@ -23,19 +31,24 @@ export function renderArithmetic(root, summary) {
   list.append(...rows);
   q("formula").replaceChildren(Object.assign(document.createElement("p"), { textContent: intro }), general, list);
   q("warnings").replaceChildren(...summary.warnings.map((w) => Object.assign(document.createElement("li"), { textContent: w })));
-  const o = summary.output;
-  q("stats").textContent = `Output ${o.width}×${o.height}${o.channels === 3 ? "×3" : ""}: min ${num(summary.stats.min)}, mean ${num(summary.stats.mean)}, max ${num(summary.stats.max)}`;
 }
 
 // A legend true to what is drawn: one colour scale for a single-channel output; for an
 // R, G, B output (three channels shown as one colour picture) the scale each channel
 // follows, in grey levels, since no single colour bar can stand for it.
+// While a value is dragged only the numbers at the ends change: those are rewritten in place.
 export function renderLegend(root, display, channels = 1) {
   const rgb = channels === 3;
-  root.className = `legend ${rgb && display.mode === "diverging" ? "rgb-diverging" : display.mode}`;
   const ends = display.mode === "diverging" ? [`≤ ${num(display.low)}`, "0", `≥ ${num(display.high)}`]
     : display.mode === "minmax" ? [num(display.low), "", num(display.high)]
       : { abs: ["0", "", "|value| ≥ 255"], clip: ["≤ 0", "", "≥ 255"] }[display.mode];
+  const kind = `legend ${rgb && display.mode === "diverging" ? "rgb-diverging" : display.mode}`;
+  if (root.dataset.kind === `${kind} ${channels}`) {
+    root.querySelectorAll(".ends span").forEach((span, i) => { span.textContent = ends[i]; });
+    return;
+  }
+  root.dataset.kind = `${kind} ${channels}`;
+  root.className = kind;
   const bar = Object.assign(document.createElement("div"), { className: "bar" });
   const text = Object.assign(document.createElement("div"), { className: "ends" });
   text.append(...ends.map((t) => Object.assign(document.createElement("span"), { textContent: t })));

@@ -12,6 +12,7 @@ export class ImagePair {
     const q = finder(root);
     this.input = q("input-image");
     this.output = q("output-image");
+    this.output.decoding = "async"; // decode live frames off the main thread
     this.inView = q("input-viewport");
     this.outView = q("output-viewport");
     this.patchBox = q("patch-box");
@@ -58,6 +59,7 @@ export class ImagePair {
   // A photo still uploading: shown alone at its own size; the old output is not its output.
   preview(url) {
     this.geometry = null;
+    this.geometryKey = null;
     this.marked = null;
     this.patchBox.hidden = true;
     this.pixelBox.hidden = true;
@@ -66,10 +68,16 @@ export class ImagePair {
   }
 
   // blob: the display image; geometry: {step, offsetX, offsetY, width, height, inWidth, inHeight}.
+  // While a slider is dragged the geometry stays the same: then only the picture changes,
+  // and nothing is laid out again (a layout per frame read sizes back, forcing the browser
+  // to lay the page out synchronously every frame).
   setOutput(blob, geometry) {
     if (this.outputUrl) URL.revokeObjectURL(this.outputUrl);
     this.outputUrl = URL.createObjectURL(blob);
     this.output.src = this.outputUrl;
+    const key = JSON.stringify(geometry);
+    if (key === this.geometryKey) return;
+    this.geometryKey = key;
     this.geometry = geometry;
     this.layout();
   }
