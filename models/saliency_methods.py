@@ -26,9 +26,8 @@ SUMMARIES = {
                  "second-order term (derived for maps that are never negative)",
     "layercam": "every position weighted by its own positive gradient",
     "scorecam": "each high-variance map used as a mask, weighted by the class's softmax "
-                "probability on the masked photo, as Wang et al.'s paper and code do "
-                "(pytorch-grad-cam softmaxes the class's logits across the masks instead); "
-                "no gradients",
+                "probability on the masked photo, as in Wang et al.'s paper and code "
+                "(pytorch-grad-cam softmaxes the logits across the masks); no gradients",
     "occlusion": "the drop in the class's probability when a grey square covers each place",
     "gradient": "how much each pixel's value changes the class's score (largest over R, G, B)",
 }

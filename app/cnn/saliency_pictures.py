@@ -53,10 +53,11 @@ def map_note(services: Services, image: StoredImage, target: Target, spec: MapSp
     r = stage_cams(services, image, target, spec.stage).alpha
     if not r.signed:
         return None
-    return (f"{spec.stage}'s maps take negative values (no ReLU after its last layer), but "
-            "Grad-CAM++'s closed-form alpha assumes they never do: here alpha leaves [0, 1/2] "
-            f"at {r.outside} of the {r.positions} positions with a positive gradient "
-            f"({r.share:.0%}), reaching {r.largest:.3g}. Layer-CAM has no such term.")
+    largest = f"{r.largest:.3g}" if r.largest < 1000 else f"{r.largest:.0f}"
+    return (f"{spec.stage}'s maps are signed (no ReLU after its last layer), but Grad-CAM++'s "
+            f"alpha assumes they are not: on this photo it leaves [0, 1/2] at {r.share:.0%} of "
+            f"the positions with a positive gradient ({r.outside} of {r.positions}), up to "
+            f"{largest}.")
 
 
 def map_response(services: Services, image: StoredImage, target: Target, spec: MapSpec,

@@ -98,8 +98,8 @@ def test_grad_cam_pp_at_a_signed_stage_says_how_often_alpha_leaves_its_range(api
     there is nothing to say, and Layer-CAM has no alpha."""
     url = f"/api/images/{image}/saliency?method=gradcampp&class=235&as=heatmap&stage="
     note = api.get(url + "stage3").headers.get("X-Saliency-Note", "")
-    found = re.search(r"at (\d+) of the (\d+) positions with a positive gradient \((\d+)%\)",
-                      note)
+    found = re.search(r"leaves \[0, 1/2\] at (\d+)% of the positions with a positive gradient "
+                      r"\((\d+) of (\d+)\)", note)
     assert found and "stage3" in note, note
     services = api.app.state.services
     crop = analysis(services, lookup_image(services, image)).crop
@@ -111,7 +111,8 @@ def test_grad_cam_pp_at_a_signed_stage_says_how_often_alpha_leaves_its_range(api
                                                                                      strict=True)])
     share = float(((alphas < 0) | (alphas > 0.5)).mean())
     assert share > 0.05  # signed maps: a real share, so the check below can fail
-    outside, positions = int(found[1]), int(found[2])
+    outside, positions = int(found[2]), int(found[3])
+    assert int(found[1]) == round(100 * outside / positions)
     assert positions == pytest.approx(alphas.size, rel=1e-3)
     assert outside / positions == pytest.approx(share, abs=0.01)
     assert "X-Saliency-Note" not in api.get(url + "head").headers
