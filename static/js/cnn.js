@@ -12,6 +12,7 @@ import { newestWins } from "./lib/latest.js";
 import { num, pct, shape } from "./lib/format.js";
 import { sharingLesson } from "./lib/sharing.js";
 import { showLooksFor } from "./channels.js";
+import { suggestClasses } from "./class-search.js";
 import { showSaliency, startSaliency } from "./saliency.js";
 
 const PART_NOTES = {
@@ -123,7 +124,6 @@ const channelViews = newestWins((layer, channel) => ofImage((id) => api.channelD
 const camViews = newestWins((target, stage) => Promise.all([
   ofImage((id) => api.gradcam(id, target, stage, "heatmap")),
   ofImage((id) => api.attribution(id, target, stage))]));
-const classSearches = newestWins((text) => api.searchClasses(text));
 
 let layerInfo = null;
 async function openLayer(layer, channel = null) {
@@ -238,18 +238,6 @@ async function showAllStages() {
   });
 }
 
-let searchTimer = null;
-function searchClasses(text) {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(async () => {
-    const found = await progress("Searching the class names...", () => classSearches(text));
-    if (!found) return;
-    q("gradcam-class").list.replaceChildren(
-      ...found.groups.map((g) => new Option(`${g} (every ${g} class)`, g)),
-      ...found.classes.map((c) => new Option(`${c.label} (#${c.index})`)));
-  }, 150);
-}
-
 async function showGap() {
   const pooled = await progress("Reading the pooled vector...", () => ofImage(api.pooledVector));
   if (pooled) renderGap(q("gap-vector"), pooled);
@@ -292,7 +280,7 @@ function wire() {
   });
   q("gradcam-class").value = state.cls;
   q("gradcam-stage").addEventListener("change", (e) => { update({ camStage: e.target.value }); showGradcam(); });
-  q("gradcam-class").addEventListener("input", (e) => searchClasses(e.target.value));
+  suggestClasses(q("gradcam-class"), (task) => progress("Searching the class names...", task));
   q("gradcam-class").addEventListener("change", (e) => { update({ cls: e.target.value.trim() }); showGradcam(); });
   q("gradcam-opacity").addEventListener("input", (e) => { q("gradcam-image").style.opacity = e.target.value; });
   q("gradcam-all-button").addEventListener("click", showAllStages);
