@@ -3,6 +3,8 @@ the page, every method's two areas read, and the sanity check, at desktop and ph
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.browser.conftest import SHOTS
@@ -32,15 +34,26 @@ def _area(page, kind: str, method: str) -> float:
     return float(page.get_by_test_id(f"{kind}-auc-{method}").inner_text())
 
 
+def _done(page, method: str) -> dict:
+    """The settings of the map a tile shows (empty while it has none)."""
+    raw = page.get_by_test_id(f"saliency-map-{method}").get_attribute("data-done")
+    return json.loads(raw) if raw else {}
+
+
 def test_faithfulness_of_six_maps_on_the_dog(page):
     _open_panel(page)
     assert "stage7" in page.get_by_test_id("saliency-note-gradcam").inner_text()
-    page.get_by_test_id("faithfulness-button").click()
+    with page.expect_response(lambda r: "/api/saliency/faithfulness/" in r.url,
+                              timeout=WAIT_MS) as answer:
+        page.get_by_test_id("faithfulness-button").click()
+    result = answer.value.json()
     page.wait_for_function("() => document.querySelector('[data-testid=saliency]')"
-                           ".dataset.faithfulness === 'done'", timeout=WAIT_MS)
+                           ".dataset.faithfulness === 'done'", timeout=60_000)
     areas = {m: (_area(page, "deletion", m), _area(page, "insertion", m)) for m in METHODS}
-    for method, (deletion, insertion) in areas.items():
-        assert 0 <= deletion <= 1 and 0 <= insertion <= 1, (method, deletion, insertion)
+    assert [m["method"] for m in result["methods"]] == METHODS
+    for m in result["methods"]:  # each tile shows its own method's areas (3 decimals)
+        assert areas[m["method"]] == (pytest.approx(m["deletion_auc"], abs=5e-4),
+                                      pytest.approx(m["insertion_auc"], abs=5e-4)), m["method"]
     # Grad-CAM on the dog at stage7 is a real explanation: deleting its pixels first drops the
     # German shepherd's probability faster than revealing them brings it back.
     assert areas["gradcam"][0] < areas["gradcam"][1], areas
@@ -73,11 +86,14 @@ def test_a_slow_map_on_request_and_the_phone_layout(page):
     page.wait_for_function(
         "() => (document.querySelector('[data-testid=saliency-map-layercam]').dataset.done || '')"
         ".includes('stage3')", timeout=60_000)
+    # Grad-CAM++ at a signed stage says how often its alpha left [0, 1/2] on this photo.
+    note = page.get_by_test_id("saliency-note-gradcampp").inner_text()
+    assert "stage3" in note and "leaves [0, 1/2] at" in note and "%" in note, note
     page.get_by_test_id("saliency-compute-scorecam").click()
     page.wait_for_function(
         "() => { const i = document.querySelector('[data-testid=saliency-map-scorecam]');"
         " return !i.hidden && (i.dataset.done || '').includes('stage3'); }", timeout=WAIT_MS)
-    assert "signed" in page.get_by_test_id("saliency-note-scorecam").inner_text()
+    assert "of stage3's maps" in page.get_by_test_id("saliency-note-scorecam").inner_text()
     # Nothing in the panel makes the phone's page scroll sideways.
     width = page.evaluate("() => document.documentElement.clientWidth")
     right = page.get_by_test_id("saliency").evaluate(
@@ -85,3 +101,69 @@ def test_a_slow_map_on_request_and_the_phone_layout(page):
         ".map(n => n.getBoundingClientRect().right))")
     assert right <= width + 1, (right, width)
     page.get_by_test_id("saliency").screenshot(path=str(SHOTS / "saliency-390.png"))
+
+
+def test_a_change_reloads_only_the_maps_it_concerns(page):
+    """The stage leaves occlusion and the input gradient alone; the patch leaves the CAM maps
+    alone; a measurement running for the old settings is dropped and the buttons measure the
+    new ones; Score-CAM's k comes back after a stage with fewer channels; a class the model
+    does not know is said once, at the class field."""
+    _open_panel(page)
+    page.get_by_test_id("saliency-patch").select_option("56")
+    page.get_by_test_id("saliency-stride").select_option("56")
+    page.get_by_test_id("saliency-compute-occlusion").click()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=saliency-map-occlusion]');"
+        " return !i.hidden && i.dataset.done && !i.classList.contains('stale'); }",
+        timeout=WAIT_MS)
+    occlusion, gradient = _done(page, "occlusion"), _done(page, "gradient")
+    occlusion_src = page.get_by_test_id("saliency-map-occlusion").get_attribute("src")
+
+    page.get_by_test_id("faithfulness-button").click()
+    assert page.get_by_test_id("faithfulness-button").is_disabled()
+    page.get_by_test_id("saliency-stage").select_option("stage5")
+    page.wait_for_function("() => (document.querySelector('[data-testid=saliency-map-layercam]')"
+                           ".dataset.done || '').includes('stage5')", timeout=60_000)
+    assert page.get_by_test_id("faithfulness-button").is_enabled()  # the old job is dropped
+    assert page.get_by_test_id("faithfulness-status").is_hidden()
+    tile = page.get_by_test_id("saliency-map-occlusion")
+    assert tile.is_visible() and "stale" not in (tile.get_attribute("class") or "")
+    assert tile.get_attribute("src") == occlusion_src  # not asked again
+    assert _done(page, "occlusion") == occlusion and _done(page, "gradient") == gradient
+
+    layercam = _done(page, "layercam")
+    page.get_by_test_id("saliency-patch").select_option("32")
+    assert page.get_by_test_id("saliency-compute-occlusion").is_visible()  # another map now
+    assert _done(page, "layercam") == layercam
+    assert "stale" not in (page.get_by_test_id("saliency-map-layercam").get_attribute("class")
+                           or "")
+
+    k = page.get_by_test_id("saliency-k")
+    k.select_option("64")
+    page.get_by_test_id("saliency-stage").select_option("stage1")  # 16 channels
+    assert k.input_value() == "16"
+    page.get_by_test_id("saliency-stage").select_option("stage2")  # 24 channels
+    page.get_by_test_id("saliency-stage").select_option("stage7")
+    assert k.input_value() == "64"
+
+    # Both class fields suggest names as one types (one shared helper).
+    for field, options in (("saliency-class", "saliency-class-options"),
+                           ("gradcam-class", "class-options")):
+        page.get_by_test_id(field).fill("german shep")
+        page.wait_for_function(
+            "id => [...document.getElementById(id).options]"
+            ".some(o => o.value.includes('German shepherd'))", arg=options, timeout=30_000)
+
+    page.get_by_test_id("saliency-class").fill("unicorn")
+    page.get_by_test_id("saliency-class").dispatch_event("change")
+    error = page.get_by_test_id("saliency-class-error")
+    error.wait_for(state="visible", timeout=60_000)
+    assert "unicorn" in error.inner_text()
+    assert page.get_by_test_id("saliency-class").get_attribute("aria-invalid") == "true"
+    # Every fast map asked for the class and was refused: none says so on its own tile.
+    page.wait_for_function(
+        "ms => ms.every(m => document.querySelector(`[data-testid=saliency-map-${m}]`)"
+        ".classList.contains('stale') && document.querySelector("
+        "`[data-testid=saliency-note-${m}]`).textContent === '')", arg=FAST, timeout=60_000)
+    assert page.locator("[data-testid=saliency] .tile-note.error").count() == 0
+    page.get_by_test_id("saliency").screenshot(path=str(SHOTS / "saliency-class-error-1400.png"))

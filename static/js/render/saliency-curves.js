@@ -67,7 +67,7 @@ export function renderCurves(root, result) {
   const legend = el("ul", { className: "curve-legend" }, result.methods.map((m) => {
     const swatch = el("span", { className: "swatch" });
     swatch.style.background = COLOURS[m.method];
-    return el("li", {}, [swatch, `${m.name}: deletion ${num(m.deletion_auc)}, insertion ${num(m.insertion_auc)}`]);
+    return el("li", {}, [swatch, `${m.name}: deletion\u00a0${num(m.deletion_auc)}, insertion\u00a0${num(m.insertion_auc)}`]);
   }));
   const ends = el("p", { className: "hint", textContent:
     `${result.label}: ${num(result.probability)} on the photo, ${num(result.grey_probability)} on the all-grey image ` +

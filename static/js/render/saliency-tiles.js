@@ -50,9 +50,9 @@ export function buildTiles(grid, methods, onCompute) {
   return { photo, tiles };
 }
 
-// Forget the numbers measured for other settings.
+// Forget the numbers measured for the maps these tiles showed before.
 export function clearScores(tiles) {
-  for (const t of Object.values(tiles)) {
+  for (const t of tiles) {
     t.del.textContent = t.ins.textContent = t.sanity.textContent = "–";
     t.sanity.title = "";
     t.randomBox.hidden = true;
