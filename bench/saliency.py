@@ -150,8 +150,10 @@ def _maps_and_faithfulness(plain: _Plain) -> None:
 
 
 def _early_stages(service: ModelService) -> None:
-    """Grad-CAM against Layer-CAM: the mean difference of each area over the nine samples."""
+    """Grad-CAM against Layer-CAM: the mean difference of each area over the nine samples,
+    and on how many of them Grad-CAM is all zero (the page states it for the stem)."""
     rows: dict[str, list[tuple[float, float, float, float]]] = {s: [] for s in STAGE_IDS[:-1]}
+    zero = dict.fromkeys(rows, 0)
     for path in sorted(Path(ROOT / "static/samples").glob("*.*")):
         if path.suffix not in (".jpg", ".png"):
             continue
@@ -162,6 +164,7 @@ def _early_stages(service: ModelService) -> None:
         for stage in rows:
             found = numerics.cam_maps(*numerics.stage_gradient(
                 service.fast, stage, torch.from_numpy(a.activations[stage]), target))
+            zero[stage] += float(found["gradcam"].max()) == 0.0
             g = curves(service.fast, x, found["gradcam"], target)
             lc = curves(service.fast, x, found["layercam"], target)
             rows[stage].append((g.deletion_auc, lc.deletion_auc, g.insertion_auc, lc.insertion_auc))
@@ -172,6 +175,7 @@ def _early_stages(service: ModelService) -> None:
                f"(Layer-CAM lower on {lower})", mean(lc - g for g, lc, _, _ in r), "")
         figure(f"Layer-CAM - Grad-CAM insertion area, {stage}, mean of {len(r)} samples "
                f"(Layer-CAM higher on {higher})", mean(lc - g for _, _, g, lc in r), "")
+        figure(f"samples whose Grad-CAM is all zero at {stage}", zero[stage], f"of {len(r)}")
 
 
 def main() -> None:
