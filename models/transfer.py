@@ -17,6 +17,7 @@ from torch import nn
 from models.preprocess import RESIZE_TO, centre_crop
 
 FEATURES = 1280
+MAX_FOLDS = 5
 PLAIN, ZOOMED = 0, 2  # where the plain and the tighter crop sit among ``views_of``'s four
 
 
@@ -75,11 +76,11 @@ def predict_probs(classifier: nn.Linear, x: np.ndarray) -> np.ndarray:
 
 
 def folds(y: np.ndarray, n_classes: int, seed: int) -> list[np.ndarray]:
-    """Stratified folds (as many as the smallest class allows, at most 5): each is the
+    """Stratified folds (as many as the smallest class allows, at most ``MAX_FOLDS``): each is the
     index array of one held-out part. Empty when one of the ``n_classes`` has fewer than 2
     photos (none at all included)."""
     counts = np.bincount(y, minlength=n_classes)
-    k = int(min(5, counts.min())) if counts.size and counts.min() >= 2 else 0
+    k = int(min(MAX_FOLDS, counts.min())) if counts.size and counts.min() >= 2 else 0
     if k < 2:
         return []
     rng = np.random.default_rng(seed)

@@ -13,16 +13,15 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from app.core.errors import InvalidParameter, NotFound
+from app.core.errors import NotFound
 from app.core.services import Services
 from app.jobs.record import JobRecord
 from app.jobs.system import JobContext, Kind
 from app.teach.lab_schemas import CurveRequest, LearningCurve
-from app.teach.snapshot import choose, gather, job_key
+from app.teach.snapshot import choose, counts, gather, job_key, short_of_photos
 
 KIND = "learning-curve"
 TIME_LIMIT_S = 300.0  # 8 classes x 60 photos, 10 repeats, 300 epochs: well under a minute
-MIN_PHOTOS = 2  # one to train on and one held out, per class
 
 
 def result_url(project_id: str, job_id: str) -> str:
@@ -31,7 +30,7 @@ def result_url(project_id: str, job_id: str) -> str:
 
 def start(services: Services, project_id: str, req: CurveRequest, client: str) -> JobRecord:
     """Queue the curve of the project's photos as they are now (or join the same one)."""
-    params = {"project": project_id, **choose(services.projects.read(project_id), MIN_PHOTOS),
+    params = {"project": project_id, **choose(services.projects.read(project_id)),
               **req.model_dump()}
     key = job_key(KIND, project_id, params, ("photos", "repeats", "epochs", "augment", "seed"))
     return services.jobs.submit(KIND, params, client=client, key=key)
@@ -43,22 +42,23 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
     t0 = time.perf_counter()
     photos, labels = gather(ctx.services.projects, params)
     n = len(params["classes"])
+    short_of_photos(counts(params, labels), gone=True)
     sizes = transfer.curve_sizes(labels, n)
-    if not sizes:
-        raise InvalidParameter("Some photos of this project are gone (it expired meanwhile): "
-                               "a class has fewer than two left.", field="photos")
     repeats, points = params["repeats"], []
-    live = {"sizes": sizes, "repeats": repeats, "points": points}
+
+    def live() -> dict[str, Any]:
+        # A copy for the job's record: the record must not share the list this job appends to.
+        return {"sizes": sizes, "repeats": repeats, "points": list(points)}
 
     def progress(fraction: float) -> None:
         done = max(1, round(fraction * len(sizes) * repeats))  # trainings finished
         ctx.progress(fraction, f"{sizes[(done - 1) // repeats]} photos per class, repeat "
-                               f"{(done - 1) % repeats + 1} of {repeats}", **live)
+                               f"{(done - 1) % repeats + 1} of {repeats}", **live())
 
     def on_point(point: transfer.CurvePoint) -> None:
         points.append(asdict(point))
         ctx.progress(len(points) / len(sizes), f"{point.per_class} photos per class done",
-                     force=True, **live)
+                     force=True, **live())
 
     transfer.learning_curve([p.views for p in photos], labels, n, sizes, repeats,
                             params["seed"], params["epochs"], params["augment"],

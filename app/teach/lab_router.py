@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from app.http.deps import ClientDep, ServicesDep
 from app.http.responses import errors, media
 from app.jobs.schemas import JobAccepted, JobInfo
 from app.teach import curve, pixels, scratch, scratch_pictures
+from app.teach.deps import Id
 from app.teach.lab_schemas import (
     MAX_SCRATCH_EPOCHS,
     CurveRequest,
@@ -21,7 +22,6 @@ from app.teach.lab_schemas import (
 
 router = APIRouter()
 
-Id = Annotated[str, Path(max_length=40)]
 JobId = Annotated[str | None, Query(max_length=40, description="default: the latest")]
 Epoch = Annotated[int | None, Query(ge=0, le=MAX_SCRATCH_EPOCHS)]
 _STARTS_A_JOB = errors(400, 404, 422)

@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from app.core.schema import Strict
-from app.teach.schemas import ClassRef
+from app.teach.schemas import ClassRef, Seed
 
-Seed = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
-MAX_SCRATCH_EPOCHS = 30  # 8 classes x 60 photos x 30 epochs stays within the job's limit
+MAX_SCRATCH_EPOCHS = 30
 MAX_CURVE_REPEATS = 10
 MAX_CURVE_EPOCHS = 300
 
@@ -46,7 +45,9 @@ class LearningCurve(BaseModel):
 
 class ScratchRequest(Strict):
     epochs: Annotated[StrictInt, Field(ge=1, le=MAX_SCRATCH_EPOCHS)] = 20
-    seed: Seed = 0
+    seed: Seed | None = Field(None, description=(
+        "the folds' seed; default: the seed of the project's last finished training, so the "
+        "small network is held out the same photos as the project's classifier was"))
     net: Literal["lecture"] = "lecture"
 
 

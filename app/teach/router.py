@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -19,6 +19,7 @@ from app.images.service import StoredImage, ingest, lookup_image
 from app.jobs.record import JobRecord
 from app.jobs.schemas import JobAccepted, JobInfo
 from app.teach import demo, lab_router, projects, service, training
+from app.teach.deps import Id
 from app.teach.export import RETRY_AFTER_S
 from app.teach.schemas import (
     AddedImage,
@@ -35,7 +36,6 @@ from app.teach.schemas import (
 
 router = APIRouter(prefix="/api/projects", tags=["projects"], responses=COMMON_ERRORS)
 
-Id = Annotated[str, Path(max_length=40)]
 _IN_A_PROJECT = errors(404, 422)
 _WITH_A_BODY = errors(400, 404, 409, 422)
 

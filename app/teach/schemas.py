@@ -17,10 +17,13 @@ class ClassCreate(Strict):
     name: Annotated[str, Field(min_length=1, max_length=40)]
 
 
+Seed = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
+
+
 class TrainRequest(Strict):
     epochs: Annotated[StrictInt, Field(ge=1, le=500)] = 100
     augment: StrictBool = True
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
+    seed: Seed = 0
 
 
 class ImageRef(Strict):

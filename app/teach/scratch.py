@@ -1,11 +1,12 @@
 """The lecture's experiment: a small CNN trained from scratch beside transfer learning, as a job.
 
 Both are judged on the same held-out photos (``models.transfer.folds`` with the same
-seed): the small network (``models.scratch``) trains one copy per fold plus one on every
-photo, epoch by epoch, saving that copy's 16 filters after every epoch so the page can
-watch them leave the noise they start as; then the transfer-learned classifier is
-cross-validated on the same folds, timed the same way. The result puts the two side by
-side and reads the difference in one sentence.
+seed, by default the seed of the project's last finished training, so the folds are the
+ones its classifier's accuracy was measured on): the small network (``models.scratch``)
+trains one copy per fold plus one on every photo, epoch by epoch, saving that copy's 16
+filters after every epoch so the page can watch them leave the noise they start as; then
+the transfer-learned classifier is cross-validated on the same folds, timed the same way.
+The result puts the two side by side and reads the difference in one sentence.
 """
 
 from __future__ import annotations
@@ -22,34 +23,44 @@ from app.core.errors import InvalidParameter, NotFound
 from app.core.services import Services
 from app.jobs.record import JobRecord
 from app.jobs.system import JobContext, Kind
-from app.teach.lab_schemas import ScratchRequest, ScratchResult
+from app.teach.lab_schemas import ScratchModel, ScratchRequest, ScratchResult, TransferModel
 from app.teach.pixels import photo_views
-from app.teach.snapshot import choose, gather, job_key
+from app.teach.schemas import TrainRequest
+from app.teach.snapshot import choose, counts, gather, job_key, short_of_photos
 
 KIND = "scratch"
-TIME_LIMIT_S = 900.0  # the most work (8 x 60 photos, 30 epochs) takes a few minutes here
-MIN_PHOTOS = 2  # every class needs a photo to hold out
-TRANSFER_EPOCHS, TRANSFER_AUGMENT = 100, True  # when the project has not been trained yet
+# A job's work in photos through the network: epochs x photos x (folds + 1), an upper
+# bound (each fold's network sees the photos its fold does not hold out, the final one
+# all of them, every epoch). One photo's forward and backward pass costs about 4 ms of one
+# core here, so the most allowed is under a minute of CPU, a few minutes on a machine
+# shared four ways: a job queued behind it starts well within the job system's MAX_WAIT_S.
+MAX_WORK = 12_000
+TIME_LIMIT_S = 420.0  # the most work, with the machine shared four ways
 SCRATCH_SHARE = 0.9  # of the job's progress; the transfer side is the rest
 
 
 def filters_url(project_id: str, job_id: str, epoch: int | str) -> str:
+    """Where the 16 filters after an epoch are drawn (``epoch`` may be a template field)."""
     return f"/api/projects/{project_id}/scratch/filters?job={job_id}&epoch={epoch}"
 
 
 def maps_url(project_id: str, job_id: str, image_id: str) -> str:
+    """Where the feature maps on a photo are drawn (``image_id`` may be a template field)."""
     return f"/api/projects/{project_id}/scratch/maps?job={job_id}&image_id={image_id}"
 
 
 def start(services: Services, project_id: str, req: ScratchRequest, client: str) -> JobRecord:
     """Queue the from-scratch training of the project's photos as they are now (or join the
-    same one); the transfer side uses the settings of the project's last finished training."""
+    same one); the transfer side uses the settings of the project's last finished training,
+    and so does the seed unless ``req`` names one. 422 past ``MAX_WORK``."""
     project = services.projects.read(project_id)
-    run = project.run
-    trained = run is not None and run.status == "done"
-    params = {"project": project_id, **choose(project, MIN_PHOTOS), **req.model_dump(),
-              "transfer": {"epochs": run.epochs if trained else TRANSFER_EPOCHS,
-                           "augment": run.augment if trained else TRANSFER_AUGMENT}}
+    run = project.run if project.run is not None and project.run.status == "done" else None
+    defaults = run or TrainRequest()
+    chosen = choose(project)
+    _check_work(req.epochs, [len(ids) for ids in chosen["photos"].values()])
+    params = {"project": project_id, **chosen, **req.model_dump(),
+              "seed": defaults.seed if req.seed is None else req.seed,
+              "transfer": {"epochs": defaults.epochs, "augment": defaults.augment}}
     key = job_key(KIND, project_id, params, ("photos", "epochs", "seed", "net", "transfer"))
     job = services.jobs.submit(KIND, params, client=client, key=key)
     with services.projects.edit(project_id) as editing:
@@ -57,17 +68,45 @@ def start(services: Services, project_id: str, req: ScratchRequest, client: str)
     return job
 
 
+def work(epochs: int, per_class: list[int]) -> int:
+    """The photos through the network a training makes at most: epochs x photos x
+    (folds + 1), the folds as many as ``models.transfer.folds`` makes."""
+    from models.transfer import MAX_FOLDS
+
+    folds = min(MAX_FOLDS, min(per_class))
+    return epochs * sum(per_class) * (folds + 1)
+
+
+def _check_work(epochs: int, per_class: list[int]) -> None:
+    asked = work(epochs, per_class)
+    if asked <= MAX_WORK:
+        return
+    folds = asked // (epochs * sum(per_class)) - 1
+    most = MAX_WORK // work(1, per_class)
+    fewer = (f"at most {most} epoch{'s' if most > 1 else ''} for these photos, or fewer photos"
+             if most >= 1 else "fewer photos")
+    raise InvalidParameter(
+        f"epochs: {epochs} epochs of {sum(per_class)} photos with {folds} folds is "
+        f"{asked:,} photos through the network "
+        f"(epochs x photos x (folds + 1)); a training from scratch does at most "
+        f"{MAX_WORK:,} here, so that it ends within minutes: ask for {fewer}.",
+        field="epochs", work=asked, max_work=MAX_WORK, max_epochs=max(most, 0))
+
+
 def conv_name(epoch: int) -> str:
+    """The name the first layer after ``epoch`` is kept under, beside the job."""
     return f"conv-{epoch}"
 
 
 def pack_conv(weight: np.ndarray, bias: np.ndarray) -> bytes:
+    """A first layer (weights ``(16, 3, 3, 3)``, biases ``(16,)``) as one ``.npz``."""
     buf = io.BytesIO()
     np.savez(buf, weight=weight, bias=bias)
     return buf.getvalue()
 
 
 def unpack_conv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of ``pack_conv``."""
     with np.load(io.BytesIO(data), allow_pickle=False) as parts:
         return parts["weight"], parts["bias"]
 
@@ -78,42 +117,47 @@ def run(ctx: JobContext, params: dict[str, Any]) -> str:
 
     services, project_id = ctx.services, params["project"]
     photos, labels = gather(services.projects, params)
-    parts = transfer.folds(labels, len(params["classes"]), params["seed"])
-    if not parts:
-        raise InvalidParameter("Some photos of this project are gone (it expired meanwhile): "
-                               "a class has fewer than two left.", field="photos")
+    short_of_photos(counts(params, labels), gone=True)
     n, epochs = len(params["classes"]), params["epochs"]
+    parts = transfer.folds(labels, n, params["seed"])
     history: list[dict] = []
     table = scratch.layer_table(n)
-    live: dict[str, Any] = {"epoch": 0, "epochs": epochs, "folds": len(parts),
-                            "layers": table, "history": history,
-                            "filters": None}  # until epoch 0 is kept
-    ctx.progress(0.0, "preparing the photos at 150x150", force=True, **live)
+    filters: str | None = None  # until epoch 0 is kept
+    epoch_now = 0
+
+    def live() -> dict[str, Any]:
+        # Copies for the job's record: it must not share the list this job appends to.
+        return {"epoch": epoch_now, "epochs": epochs, "folds": len(parts), "layers": table,
+                "history": list(history), "filters": filters}
+
+    ctx.progress(0.0, "preparing the photos at 150x150", force=True, **live())
     pairs = np.stack([[scratch.shrink(views[i]) for i in (transfer.PLAIN, transfer.ZOOMED)]
                       for views in (photo_views(services, p) for p in photos)
                       ])  # (N, 2, 150, 150, 3): plain and zoomed
 
     def on_epoch(stats: Any, weight: np.ndarray, bias: np.ndarray) -> None:
-        epoch = 0 if stats is None else stats.epoch
-        ctx.save_result(conv_name(epoch), pack_conv(weight, bias))
+        nonlocal epoch_now, filters
+        epoch_now = 0 if stats is None else stats.epoch
+        ctx.save_result(conv_name(epoch_now), pack_conv(weight, bias))
         if stats is not None:
             history.append(asdict(stats))
-        live.update(epoch=epoch, filters=filters_url(project_id, ctx.id, epoch))
-        ctx.progress(SCRATCH_SHARE * epoch / epochs, f"epoch {epoch} of {epochs}", force=True,
-                     **live)
+        filters = filters_url(project_id, ctx.id, epoch_now)
+        ctx.progress(SCRATCH_SHARE * epoch_now / epochs, f"epoch {epoch_now} of {epochs}",
+                     force=True, **live())
 
     def tick(fraction: float) -> None:
         epoch = min(epochs, int(fraction * epochs) + 1)
-        ctx.progress(SCRATCH_SHARE * fraction, f"epoch {epoch} of {epochs}", **live)
+        ctx.progress(SCRATCH_SHARE * fraction, f"epoch {epoch} of {epochs}", **live())
 
     fit = scratch.cross_fit(pairs, labels, n, parts, epochs, params["seed"], on_epoch, tick)
     side = _transfer_side(ctx, [p.views for p in photos], labels, n, params)
     trained = sum(layer["parameters"] for layer in table)
     w0 = np.linalg.norm(fit.filters[0])
     change = [float(np.linalg.norm(w - fit.filters[0]) / w0) for w in fit.filters]
-    mine = {"accuracy": _accuracy(fit.probs, labels), "seconds": round(fit.seconds, 3),
-            "confusion": transfer.confusion_matrix(labels, fit.probs.argmax(1), n).tolist(),
-            "parameters_trained": trained, "dense_share": table[-1]["parameters"] / trained}
+    mine = ScratchModel(
+        accuracy=_accuracy(fit.probs, labels), seconds=round(fit.seconds, 3),
+        confusion=transfer.confusion_matrix(labels, fit.probs.argmax(1), n).tolist(),
+        parameters_trained=trained, dense_share=table[-1]["parameters"] / trained)
     result = ScratchResult(
         net=params["net"], epochs=epochs, seed=params["seed"], folds=len(parts),
         held_out=len(labels), classes=params["classes"], layers=table, history=history,
@@ -130,38 +174,37 @@ def _accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _transfer_side(ctx: JobContext, feats: list[np.ndarray], labels: np.ndarray, n: int,
-                   params: dict[str, Any]) -> dict[str, Any]:
+                   params: dict[str, Any]) -> TransferModel:
     """The transfer-learned classifier on the same folds, its final fit timed too."""
     from models import transfer
 
-    epochs, augment, seed = params["transfer"]["epochs"], params["transfer"]["augment"], \
-        params["seed"]
+    epochs, augment = params["transfer"]["epochs"], params["transfer"]["augment"]
     t0 = time.perf_counter()
     probs = transfer.held_out_probs(
-        feats, labels, n, epochs, seed, augment,
+        feats, labels, n, epochs, params["seed"], augment,
         progress=lambda f: ctx.progress(SCRATCH_SHARE + (1 - SCRATCH_SHARE) * f,
                                         "transfer learning on the same folds"))
     transfer.train_classifier(*transfer.stack(feats, labels, np.arange(len(labels)), augment),
-                              n, epochs, seed)
+                              n, epochs, params["seed"])
     seconds = time.perf_counter() - t0
     model = ctx.services.require_model().model
     frozen = sum(p.numel() for name, p in model.named_parameters()
                  if not name.startswith("classifier."))  # ImageNet's own last layer is not used
-    return {"accuracy": _accuracy(probs, labels), "seconds": round(seconds, 3),
-            "confusion": transfer.confusion_matrix(labels, probs.argmax(1), n).tolist(),
-            "parameters_trained": transfer.FEATURES * n + n, "parameters_frozen": frozen,
-            "epochs": epochs, "augment": augment}
+    return TransferModel(
+        accuracy=_accuracy(probs, labels), seconds=round(seconds, 3),
+        confusion=transfer.confusion_matrix(labels, probs.argmax(1), n).tolist(),
+        parameters_trained=transfer.FEATURES * n + n, parameters_frozen=frozen,
+        epochs=epochs, augment=augment)
 
 
-def reading(mine: dict[str, Any], side: dict[str, Any], per_class: float, change: float
-            ) -> str:
+def reading(mine: ScratchModel, side: TransferModel, per_class: float, change: float) -> str:
     """One sentence from the numbers: why the pretrained features win, or that they tie.
     ``change``: how far the filters moved from their random start (relative)."""
-    ours, theirs = mine["accuracy"], side["accuracy"]
+    ours, theirs = mine.accuracy, side.accuracy
     photos = f"{per_class:.0f}" if per_class == int(per_class) else f"about {per_class:.0f}"
-    costs = (f"{mine['parameters_trained']:,} weights learned from scratch in "
-             f"{mine['seconds']:.0f} s against {side['parameters_trained']:,} in "
-             f"{side['seconds']:.1f} s")
+    costs = (f"{mine.parameters_trained:,} weights learned from scratch in "
+             f"{mine.seconds:.0f} s against {side.parameters_trained:,} in "
+             f"{side.seconds:.1f} s")
     if theirs - ours >= 0.1:
         return (f"With {photos} photos per class, the pretrained features reach {theirs:.0%} on "
                 f"held-out photos and the network from scratch {ours:.0%} ({costs}): filters "
@@ -178,6 +221,7 @@ def reading(mine: dict[str, Any], side: dict[str, Any], per_class: float, change
 
 
 def result_url(project_id: str, job_id: str) -> str:
+    """Where a finished from-scratch training is read."""
     return f"/api/projects/{project_id}/scratch/{job_id}"
 
 
@@ -194,6 +238,7 @@ def scratch_job(services: Services, project_id: str, job_id: str | None) -> JobR
 
 
 def finished(services: Services, project_id: str, job_id: str | None) -> ScratchResult:
+    """A finished from-scratch training of the project (404 unknown, 409 not done)."""
     record = scratch_job(services, project_id, job_id)
     data = services.jobs.finished_result(record.id, KIND, "result")
     return ScratchResult.model_validate(json.loads(data))

@@ -21,17 +21,34 @@ from app.teach.project import Photo, Project
 from app.teach.store import ProjectStore
 
 REDOS = 8  # done jobs in a row whose work was replaced since: more is a loop, not a user
+MIN_PHOTOS = 2  # of every class: one to train on and one to hold out
 
 
-def choose(project: Project, at_least: int) -> dict[str, Any]:
+def choose(project: Project) -> dict[str, Any]:
     """``{"classes": [{id, name}], "photos": {class id: [image ids]}}`` of the classes with
-    photos; 422 unless at least two have them and each has ``at_least``."""
+    photos; 422 unless at least two have them and each has ``MIN_PHOTOS``, naming the
+    classes short of photos."""
     usable = [c for c in project.classes if c.photos]
-    if len(usable) < 2 or min(len(c.photos) for c in usable) < at_least:
-        raise InvalidParameter(f"this needs at least two classes, each with at least "
-                               f"{at_least} photo(s), to hold photos out", field="classes")
+    if len(usable) < 2:
+        raise InvalidParameter(f"this needs at least two classes with photos ({MIN_PHOTOS} or "
+                               "more each) to hold photos out", field="classes")
+    short_of_photos({c.name: len(c.photos) for c in usable})
     return {"classes": [{"id": c.id, "name": c.name} for c in usable],
             "photos": {c.id: list(c.photos) for c in usable}}
+
+
+def short_of_photos(counts: dict[str, int], gone: bool = False) -> None:
+    """422 naming the classes (name -> photos) with fewer than ``MIN_PHOTOS``; ``gone``: the
+    photos were there when the job was asked for and expired since."""
+    short = [name for name, n in counts.items() if n < MIN_PHOTOS]
+    if short:
+        said = "; ".join(f"{name!r} has {'only ' if counts[name] else ''}{counts[name] or 'no'} "
+                         f"photo{'' if counts[name] == 1 else 's'}" for name in short)
+        why = ("some photos of this project are gone since (it expired meanwhile)" if gone
+               else f"every class needs at least {MIN_PHOTOS}, one to train on and one to "
+                    "hold out")
+        raise InvalidParameter(f"{said}: {why}. Add photos and try again.", field="classes",
+                               classes=short)
 
 
 def gather(store: ProjectStore, params: dict[str, Any]) -> tuple[list[Photo], np.ndarray]:
@@ -43,6 +60,12 @@ def gather(store: ProjectStore, params: dict[str, Any]) -> tuple[list[Photo], np
         photos += kept
         labels += [k] * len(kept)
     return photos, np.array(labels, dtype=np.int64)
+
+
+def counts(params: dict[str, Any], labels: np.ndarray) -> dict[str, int]:
+    """Photos gathered of each chosen class, by name."""
+    found = np.bincount(labels, minlength=len(params["classes"]))
+    return {c["name"]: int(k) for c, k in zip(params["classes"], found, strict=True)}
 
 
 def job_key(kind: str, project_id: str, params: dict[str, Any], fields: tuple[str, ...]

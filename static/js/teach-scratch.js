@@ -41,6 +41,8 @@ export class Scratch {
   // still running (a page opened again follows it), if the project names one.
   async sync() {
     const p = this.project();
+    const trained = p.run && p.run.status === "done" ? p.run.seed : null;
+    this.q("scratch-seed").placeholder = trained === null ? "0" : `${trained}, as trained`;
     if (this.shownFor === p.id) return;
     this.clear();
     this.shownFor = p.id;
@@ -74,7 +76,8 @@ export class Scratch {
 
   async train() {
     const pid = this.project().id;
-    const body = { epochs: Number(this.q("scratch-epochs").value) || 20, seed: Number(this.q("scratch-seed").value) || 0 };
+    const seed = this.q("scratch-seed").value;  // empty: the classifier's training seed (its folds)
+    const body = { epochs: Number(this.q("scratch-epochs").value) || 20, ...(seed === "" ? {} : { seed: Number(seed) }) };
     const { job } = await api.startScratch(pid, body);
     this.clear();
     this.shownFor = pid;

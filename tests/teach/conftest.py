@@ -34,7 +34,8 @@ def wait_for(client, job: dict, timeout_s: float = 300) -> dict:
     raise AssertionError(f"job {job['kind']} did not finish")
 
 
-def project_of(c, photos: dict[str, list[bytes]], epochs: int = 40) -> tuple[str, dict, dict]:
+def project_of(c, photos: dict[str, list[bytes]], epochs: int = 40, seed: int = 0
+               ) -> tuple[str, dict, dict]:
     """A trained project: class name -> encoded photos; its id, class ids and image ids."""
     pid = c.post("/api/projects").json()["id"]
     classes, images = {}, {}
@@ -46,7 +47,8 @@ def project_of(c, photos: dict[str, list[bytes]], epochs: int = 40) -> tuple[str
                        files={"file": ("p.png", data, "image/png")})
             assert r.status_code == 201, r.text
             images[name].append(r.json()["image_id"])
-    job = c.post(f"/api/projects/{pid}/train", json={"epochs": epochs}).json()["job"]
+    job = c.post(f"/api/projects/{pid}/train", json={"epochs": epochs, "seed": seed}
+                 ).json()["job"]
     assert wait_for(c, job)["status"] == "done"
     return pid, classes, images
 
