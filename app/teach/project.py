@@ -14,15 +14,27 @@ import numpy as np
 from app.core.errors import NotFound
 
 
+def missing(project_id: str) -> NotFound:
+    """The 404 of a project no store holds."""
+    return NotFound(f"There is no project {project_id[:40]!r} (it may have expired: "
+                    "projects are kept for a while after their last use).")
+
+
 @dataclass
 class Photo:
     image_id: str
     views: np.ndarray  # (4, 1280) float32: plain, mirrored, tighter, tighter mirrored
     thumb: bytes  # small JPEG for the class list
-    # JPEG of the plain and the tighter 224x224 crops, stacked (448x224): the pixels the
-    # from-scratch network and the views strip need once the image store has evicted the
-    # upload (None for photos added before they were kept).
+    # JPEG of the plain and the tighter crops at the small network's 150x150, stacked
+    # (300x150; 448x224 for photos added before): the pixels the from-scratch network and
+    # the views strip need once the image store has evicted the upload (None for photos
+    # added before they were kept).
     crops: bytes | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """What the photo holds in memory."""
+        return self.views.nbytes + len(self.thumb) + len(self.crops or b"")
 
 
 @dataclass

@@ -104,7 +104,7 @@ _PHOTO_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/{pid}/classes/{cid}/images", status_code=201, openapi_extra=_PHOTO_BODY,
-             responses=errors(400, 404, 415, 422),
+             responses=errors(400, 404, 409, 415, 422),
              summary="Add a photo: multipart 'file', or JSON {image_id} of a stored image")
 async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> AddedImage:
     await run_in_threadpool(lambda: services.projects.read(pid).class_(cid))  # 404s first

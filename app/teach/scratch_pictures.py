@@ -12,7 +12,7 @@ from app.images.service import lookup_image
 from app.imaging.encode import colormap, encode, tile
 from app.jobs.record import JobRecord
 from app.teach.pixels import photo_views
-from app.teach.project import Photo
+from app.teach.projects import find_photo
 from app.teach.scratch import conv_name, scratch_job, unpack_conv
 
 FILTER_ZOOM = 20  # a 3x3 filter drawn 60x60
@@ -67,14 +67,16 @@ def filters_png(weight: np.ndarray) -> bytes:
 
 
 def photo_pixels(services: Services, project_id: str, image_id: str) -> np.ndarray:
-    """The plain 224x224 crop of a project photo (kept), else of a stored image."""
+    """The plain crop of a project photo (kept at 150x150), else of a stored image (224x224)."""
     from models.preprocess import centre_crop
+    from models.transfer import PLAIN
 
-    found: list[Photo | None] = (services.projects.photos(project_id, [image_id])
-                                 if image_id in services.projects.read(project_id).photo_ids()
-                                 else [None])
-    if found[0] is not None and found[0].crops is not None:
-        return photo_views(services, found[0])[0]
+    try:
+        photo = find_photo(services.projects, project_id, image_id)
+        if photo.crops is not None:
+            return photo_views(services, photo)[PLAIN]
+    except NotFound:
+        pass  # not a project photo: any stored image will do
     return centre_crop(lookup_image(services, image_id).rgb)
 
 

@@ -20,7 +20,13 @@ from app.teach.familiar import PART as FAMILIAR_PART
 from app.teach.familiar import judge
 from app.teach.pixels import pack_crops
 from app.teach.project import Photo
-from app.teach.projects import add_photo, install_classifier, thumbnail, trained_classifier
+from app.teach.projects import (
+    add_photo,
+    check_new_photo,
+    install_classifier,
+    thumbnail,
+    trained_classifier,
+)
 from app.teach.schemas import ClassProbs
 
 
@@ -36,8 +42,9 @@ def photo_of(services: Services, image: StoredImage) -> Photo:
 
 
 def add_image(services: Services, project_id: str, class_id: str, image: StoredImage) -> None:
-    """Embed and add a photo; ``add_photo`` 404s an unknown class (the HTTP route checks it
-    before it reads the upload, so no forward pass is spent on one)."""
+    """Embed and add a photo: refused (404 unknown class, 409 in another class) before the
+    forward pass is spent, and again when added (``add_photo``)."""
+    check_new_photo(services.projects.read(project_id), class_id, image.id)
     add_photo(services.projects, project_id, class_id, photo_of(services, image))
 
 

@@ -22,7 +22,7 @@ from app.jobs.system import Cancelled, JobContext, Kind
 from app.teach import familiar
 from app.teach.calibration import reliability
 from app.teach.project import Project, Run
-from app.teach.snapshot import job_key, redo_key
+from app.teach.snapshot import gather, job_key, redo_key
 
 MIN_PHOTOS_ADVISED = 5
 TRAIN_TIME_LIMIT_S = 300.0  # 500 epochs over 8 classes x 60 photos take well under a minute
@@ -127,10 +127,8 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
             store.save_run(project_id, run)
 
     try:
-        photos = {cid: [p for p in store.photos(project_id, ids) if p is not None]
-                  for cid, ids in params["photos"].items()}
-        feats = [p.views for c in run.classes for p in photos[c["id"]]]
-        labels = np.array([k for k, c in enumerate(run.classes) for _ in photos[c["id"]]])
+        photos, labels = gather(store, params)
+        feats = [p.views for p in photos]
         report(0.0, "starting", force=True)
         k = len(transfer.folds(labels, len(run.classes), run.seed))
         cv_share = k / (k + 1)  # k cross-validation trainings, then the final one
@@ -159,8 +157,7 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
 
         result = transfer.train_classifier(x, y, len(run.classes), run.epochs, run.seed,
                                            fit_progress)
-        trained = [p for c in run.classes for p in photos[c["id"]]]
-        index = familiar.build_index(np.stack(feats), labels, [p.image_id for p in trained],
+        index = familiar.build_index(np.stack(feats), labels, [p.image_id for p in photos],
                                      [c["id"] for c in run.classes])
         with store.edit(project_id) as project:
             project.classifier_classes = run.classes

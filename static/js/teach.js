@@ -196,7 +196,8 @@ async function showViews(p, c, imageId) {
   strip.replaceChildren(el("img", { src: URL.createObjectURL(blob), alt: `the views training takes of a photo of ${c.name}` }));
   q("photo-views-caption").textContent = `What one photo of ${c.name} gives training: the centre crop the network sees, ` +
     "and, when training augments, its mirror image, a tighter crop and that crop's mirror. Each is one more example, " +
-    "but not a new photo: none shows the class from another side. Held-out photos are judged on the centre crop only.";
+    "but not a new photo: none shows the class from another side. Held-out photos are judged on the centre crop only. " +
+    "Drawn at 150×150, as the photo is kept for the small network below; the pretrained network sees the same crops at 224×224.";
 }
 
 async function addClass() {

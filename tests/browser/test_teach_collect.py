@@ -103,7 +103,7 @@ def test_many_files_a_folder_a_drop_and_samples(page, tmp_path):
     page.get_by_test_id("photo-views").wait_for(timeout=SLOW)
     page.get_by_test_id("photo-views-strip").locator("img").evaluate("i => i.decode()")
     assert page.get_by_test_id("photo-views-strip").locator("img").evaluate(
-        "i => [i.naturalWidth, i.naturalHeight]") == [4 * 224 + 3 * 8, 224]
+        "i => [i.naturalWidth, i.naturalHeight]") == [4 * 150 + 3 * 8, 150]
     assert violations(page) == []
     page.get_by_test_id("class-errors-discs").get_by_role("button").click()
     assert page.get_by_test_id("class-errors-discs").inner_text() == ""

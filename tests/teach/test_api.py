@@ -176,6 +176,28 @@ def test_project_errors(app_client):
     assert_error(c.get(f"/api/projects/{pid}/export"), 422, "invalid_parameter")
 
 
+def test_a_photo_teaches_one_class_only(app_client):
+    c = app_client
+    pid = c.post("/api/projects").json()["id"]
+    a, b = (c.post(f"/api/projects/{pid}/classes", json={"name": n}).json()["id"]
+            for n in ("cats", "dogs"))
+    photo = shape_photo("disc", 11)
+    added = c.post(f"/api/projects/{pid}/classes/{a}/images",
+                   files={"file": ("p.png", photo, "image/png")})
+    assert added.status_code == 201
+    image_id = added.json()["image_id"]
+    again = c.post(f"/api/projects/{pid}/classes/{a}/images", json={"image_id": image_id})
+    assert again.status_code == 201  # the same class again: nothing changes
+    for body in ({"json": {"image_id": image_id}},
+                 {"files": {"file": ("q.png", photo, "image/png")}}):  # the same bytes
+        err = assert_error(c.post(f"/api/projects/{pid}/classes/{b}/images", **body), 409,
+                           "conflict")
+        assert "'cats'" in err["message"]
+        assert err["details"] == {"field": "file", "class_id": a, "class_name": "cats"}
+    counts = {k["name"]: k["images"] for k in c.get(f"/api/projects/{pid}").json()["classes"]}
+    assert counts == {"cats": [image_id], "dogs": []}
+
+
 def test_spurious_feature_demo_shows_the_background_shortcut(app_client):
     created = app_client.post("/api/projects/demo")
     assert created.status_code == 202  # the request answers at once; a job builds the lesson

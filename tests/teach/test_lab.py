@@ -17,6 +17,7 @@ from app.main import create_app
 from app.teach import curve, scratch
 from app.teach.snapshot import choose
 from models import transfer
+from models.scratch import shrink
 from tests.conftest import assert_error
 from tests.support.photos import make_image, shape_photo
 from tests.support.servers import redis_server
@@ -145,11 +146,11 @@ def test_the_views_strip_shows_what_models_transfer_views_makes(lab):
     r = c.get(f"/api/projects/{pid}/images/{images['square'][2]}/views")
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     strip = png(r.content).astype(int)
-    assert strip.shape == (224, 4 * 224 + 3 * 8, 3)
+    assert strip.shape == (150, 4 * 150 + 3 * 8, 3)  # kept at the small network's size
     original = decode_image(shape_photo("square", 2), Settings.from_env().decode_limits)
-    views = [smooth(v) for v in transfer.views(original)]
+    views = [smooth(shrink(v)) for v in transfer.views(original)]
     for k in range(4):
-        shown = smooth(strip[:, k * (224 + 8):k * (224 + 8) + 224])
+        shown = smooth(strip[:, k * (150 + 8):k * (150 + 8) + 150])
         # The same view up to the JPEG the pixels are kept in (the photo's grain is pure
         # noise, JPEG's worst case: compared smoothed), and unlike the other views.
         assert [np.abs(shown - v).mean() < 3 for v in views] == [j == k for j in range(4)]
