@@ -12,8 +12,6 @@ stage); the numerics are ``models.saliency``, imported only where a map is compu
 from __future__ import annotations
 
 import io
-import secrets
-import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -30,7 +28,7 @@ from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.encode import encode_npy
 from app.jobs.record import JobRecord
-from app.jobs.system import JobContext, Kind, worker_id
+from app.jobs.system import JobContext, Kind
 from models import labels
 from models.saliency_methods import (
     CAM_METHODS,
@@ -227,29 +225,13 @@ def measured_map(ctx: JobContext, image: StoredImage, target: Target, spec: MapS
 
 def _keep(ctx: JobContext, image_id: str, target: Target, spec: MapSpec,
           found: np.ndarray) -> None:
-    """Record ``found`` as a ``saliency-map`` job this measuring job ran: created running
-    (so no lookup sees it done before its map is saved), then done."""
-    store, key = ctx.services.jobs.store, _job_key(ctx.services, image_id, target, spec)
-    if store.live(key) is not None:
-        return  # a map job for it is queued, running or done: that job keeps its own map
-    now = time.time()
-    record = JobRecord(id=secrets.token_hex(8), kind=MAP_KIND,
-                       params={"image": image_id, "target": target, "spec": asdict(spec)},
-                       client=f"job:{ctx.id}", time_limit_s=MAP_TIME_LIMIT_S, key=key,
-                       status="running", message="computed by a measuring job",
-                       queued_at=now, started_at=now, heartbeat=now, attempts=1,
-                       worker=worker_id())
-    if store.create(record).id != record.id:
-        return  # another process recorded one meanwhile
-    store.put_result(record.id, "map", encode_npy(found))
-
-    def done(r: JobRecord) -> bool:
-        r.status, r.progress, r.finished_at = "done", 1.0, time.time()
-        r.message = f"done (computed by job {ctx.id})"
-        r.result = map_url(image_id, target, spec)
-        return True
-
-    store.update(record.id, done)
+    """Record ``found`` as a finished ``saliency-map`` job, so the map's URL answers 200 in
+    every process, not only in the one whose cache holds it."""
+    ctx.services.jobs.record_done(
+        MAP_KIND, {"image": image_id, "target": target, "spec": asdict(spec)},
+        client=f"job:{ctx.id}", key=_job_key(ctx.services, image_id, target, spec),
+        results={"map": encode_npy(found)}, result=map_url(image_id, target, spec),
+        message=f"done (computed by job {ctx.id})")
 
 
 def run_map(ctx: JobContext, params: dict[str, Any]) -> str:

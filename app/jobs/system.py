@@ -158,6 +158,31 @@ class Jobs:
             self._task(record.id)
         return stored
 
+    def record_done(self, kind: str, params: dict[str, Any], *, client: str, key: str,
+                    results: dict[str, bytes], result: str, message: str) -> JobRecord | None:
+        """Record work another job already did as a finished ``kind`` job under ``key`` (its
+        bytes saved first), so lookups by key find it in every process; None when a live job
+        holds the key already (that job keeps its own outcome)."""
+        if self.store.live(key) is not None:
+            return None
+        now = time.time()
+        record = JobRecord(id=secrets.token_hex(8), kind=kind, params=params, client=client,
+                           time_limit_s=self.kinds[kind].time_limit_s, key=key,
+                           status="running", message=message, queued_at=now, started_at=now,
+                           heartbeat=now, attempts=1, worker=worker_id())
+        # Created running, so no lookup sees it done before its bytes are saved.
+        if self.store.create(record).id != record.id:
+            return None  # another process recorded one meanwhile
+        for name, data in results.items():
+            self.store.put_result(record.id, name, data)
+
+        def finish(r: JobRecord) -> bool:
+            _finish(r, "done", message)
+            r.result = result
+            return True
+
+        return self.store.update(record.id, finish)
+
     def get(self, job_id: str) -> JobRecord:
         record = self.store.get(job_id)
         if record is None:

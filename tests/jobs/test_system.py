@@ -228,3 +228,17 @@ def test_a_finished_result_is_served_only_once_done(jobs):
     assert jobs.finished_result(record.id, "saves", "result.json") == b'{"ok": true}'
     with pytest.raises(NotFound, match="no longer kept"):
         jobs.finished_result(record.id, "saves", "other.json")
+
+
+def test_work_another_job_did_is_recorded_done_and_found_by_its_key(jobs):
+    kept = jobs.record_done("count", {"n": 2}, client="job:x", key="k:1",
+                            results={"picture": b"png"}, result="/result/kept",
+                            message="done (computed by job x)")
+    assert kept.status == "done" and kept.progress == 1.0 and kept.result == "/result/kept"
+    assert jobs.store.live("k:1").id == kept.id
+    assert jobs.finished_result(kept.id, "count", "picture") == b"png"
+    # A key some live job holds stays that job's: nothing is recorded over it.
+    assert jobs.record_done("count", {"n": 2}, client="job:y", key="k:1", results={},
+                            result="/elsewhere", message="done") is None
+    # Asking for the same work again joins the recorded job instead of queueing another.
+    assert jobs.submit("count", {"n": 2}, client="a", key="k:1").id == kept.id
