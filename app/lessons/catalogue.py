@@ -115,10 +115,11 @@ LESSONS: tuple[LessonText, ...] = (
         "pooling", (CONVOLVE, f"POST {IMAGE}/inspect"), False),
     LessonText(
         "output-size", "Stride, padding and dilation set the size",
-        "The output size follows floor((n + 2p - d(k - 1) - 1) / s) + 1 along each side.",
-        "Along each side, an input of n pixels, a kernel of k, padding p, dilation d and "
-        "stride s give floor((n + 2p - d(k - 1) - 1) / s) + 1 output pixels. A stride of 2 "
-        "halves the output; padding by (k - 1) / 2 keeps a stride-1 output the input's size; "
+        "The output size follows floor((n + 2p - d(f - 1) - 1) / s) + 1 along each side.",
+        "Along each side, an input of n pixels, a kernel of f, padding p, dilation d and "
+        "stride s give floor((n + 2p - d(f - 1) - 1) / s) + 1 output pixels (without "
+        "dilation, floor((n + 2p - f) / s) + 1). A stride of 2 halves the output; padding by "
+        "(f - 1) / 2 keeps a stride-1 output the input's size; "
         "dilation spreads the kernel without adding weights, and shrinks the output like a "
         "larger kernel.",
         "Set the stride to 2 and see the output halve; then dilate a 3x3 kernel by 2 and see "

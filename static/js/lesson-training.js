@@ -129,7 +129,7 @@ function spurious(box) {
   const cure = testid(el("p", { className: "lesson-big" }), "spurious-cure");
   const link = el("span");
   box.replaceChildren(
-    el("h3", { textContent: "1. Discs always on mountains, squares always under the sky" }),
+    el("h3", { textContent: "1. Discs always on the mountains, squares always on the rocket photo" }),
     demoJob, scores, examples, yours, link,
     el("h3", { textContent: "2. The cure: show each shape on the other background too" }),
     cureJob, plot, cure,
