@@ -15,7 +15,7 @@ from app.core.services import Services
 from app.http.deps import ClientDep, ServicesDep
 from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import stored_image
-from app.images.service import StoredImage, ingest, lookup_image
+from app.images.service import ingest, lookup_image
 from app.jobs.record import JobRecord
 from app.jobs.schemas import JobAccepted, JobInfo
 from app.teach import demo, lab_router, projects, service, training
@@ -76,24 +76,22 @@ def delete_class(pid: Id, cid: Id, services: ServicesDep) -> Response:
     return Response(status_code=204)
 
 
-async def _image_from_request(request: Request, services: Services) -> StoredImage:
-    """The photo to add: a multipart ``file`` upload, or JSON ``{"image_id"}``."""
+async def _photo_sent(request: Request, services: Services) -> bytes | str:
+    """The photo a request sends: a multipart ``file``'s bytes, or JSON ``{"image_id"}``'s
+    id of a stored image."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/"):
         form = await request.form(max_files=1, max_fields=2)
         upload = form.get("file")
         if not isinstance(upload, StarletteUpload):
             raise InvalidParameter("send the photo as the multipart field 'file'", field="file")
-        data = await upload.read(services.settings.max_upload_bytes + 1)
-        record = await run_in_threadpool(ingest, services, data)
-        return await stored_image(record.id, services)
+        return await upload.read(services.settings.max_upload_bytes + 1)
     if ctype.startswith("application/json"):
         try:
-            ref = ImageRef.model_validate_json(await request.body())
+            return ImageRef.model_validate_json(await request.body()).image_id
         except ValueError:
             raise InvalidParameter("send JSON {\"image_id\": \"...\"} or a multipart 'file'",
                                    field="image_id") from None
-        return await stored_image(ref.image_id, services)
     raise InvalidParameter("send a multipart 'file' or JSON {\"image_id\"}", field="body")
 
 
@@ -108,7 +106,10 @@ _PHOTO_BODY = {"requestBody": {"required": True, "content": {
              summary="Add a photo: multipart 'file', or JSON {image_id} of a stored image")
 async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> AddedImage:
     await run_in_threadpool(lambda: services.projects.read(pid).class_(cid))  # 404s first
-    image = await _image_from_request(request, services)
+    sent = await _photo_sent(request, services)
+    if isinstance(sent, bytes):
+        sent = (await run_in_threadpool(ingest, services, sent)).id
+    image = await stored_image(sent, services)
     await run_in_threadpool(service.add_image, services, pid, cid, image)
     return AddedImage(image_id=image.id)
 
@@ -136,11 +137,16 @@ def train(pid: Id, services: ServicesDep, client: ClientDep,
     return TrainStarted(job=JobInfo.of(job), run_id=run.id)
 
 
-@router.post("/{pid}/predict", responses=errors(400, 404, 422),
-             summary="The new classifier's class probabilities for a stored image")
-def predict(pid: Id, body: ImageRef, services: ServicesDep) -> ClassProbs:
-    image = lookup_image(services, body.image_id)
-    return service.predict(services, pid, image)
+@router.post("/{pid}/predict", openapi_extra=_PHOTO_BODY, responses=errors(400, 404, 415, 422),
+             summary="The new classifier's class probabilities, and how familiar the photo "
+                     "looks: JSON {image_id} of a stored image, or a multipart 'file' that is "
+                     "neither stored nor cached (live camera frames)")
+async def predict(pid: Id, request: Request, services: ServicesDep) -> ClassProbs:
+    sent = await _photo_sent(request, services)
+    if isinstance(sent, bytes):
+        return await run_in_threadpool(service.predict_file, services, pid, sent)
+    image = await run_in_threadpool(lookup_image, services, sent)
+    return await run_in_threadpool(service.predict, services, pid, image)
 
 
 @router.get("/{pid}/gradcam", response_class=Response,

@@ -11,9 +11,10 @@ import numpy as np
 
 from app.cnn.heatmap import check_cam_stage
 from app.cnn.service import analysis
-from app.core.errors import InvalidParameter, NotFound, RequestTooLarge
+from app.core.errors import ImageTooLarge, InvalidParameter, NotFound, RequestTooLarge
 from app.core.services import Services
 from app.images.service import StoredImage
+from app.imaging.decode import decode_image
 from app.jobs.record import JobRecord
 from app.teach.export import onnx_or_job
 from app.teach.familiar import PART as FAMILIAR_PART
@@ -49,11 +50,37 @@ def add_image(services: Services, project_id: str, class_id: str, image: StoredI
 
 
 def predict(services: Services, project_id: str, image: StoredImage) -> ClassProbs:
-    """The new classifier's class probabilities for an image."""
+    """The new classifier's class probabilities for a stored image (its cached analysis,
+    shared with the CNN tab and Grad-CAM)."""
+    trained = trained_classifier(services.projects, project_id)
+    return _answer(services, project_id, trained, analysis(services, image).pooled)
+
+
+def predict_file(services: Services, project_id: str, data: bytes) -> ClassProbs:
+    """The same answer for an uploaded photo that is neither stored nor cached: decoded by
+    the one decoder and embedded, for live camera frames (a frame's cached analysis is
+    5.7 MB; at 8 frames a second they would turn the shared cache over every few seconds)."""
+    from models.preprocess import centre_crop
+
+    trained = trained_classifier(services.projects, project_id)  # 422 before decoding
+    limit = services.settings.max_upload_bytes
+    if len(data) > limit:
+        raise ImageTooLarge(f"The file is {len(data):,} bytes; at most {limit:,} "
+                            f"({limit / 2**20:g} MiB) are accepted.", max_bytes=limit)
+    model = services.require_model()
+    with services.gate.slot():
+        crop = centre_crop(decode_image(data, services.settings.decode_limits))
+        pooled = model.embed([crop])[0]  # (1280,): as the training photos were embedded
+    return _answer(services, project_id, trained, pooled)
+
+
+def _answer(services: Services, project_id: str, trained: tuple[object, list[dict]],
+            pooled: np.ndarray) -> ClassProbs:
+    """Probabilities, most likely first, and how familiar the photo is, from its pooled
+    features ``(1280,)``."""
     from models.transfer import predict_probs
 
-    classifier, classes = trained_classifier(services.projects, project_id)
-    pooled = analysis(services, image).pooled  # (1280,)
+    classifier, classes = trained
     probs = predict_probs(classifier, pooled[None])[0]
     order = np.argsort(-probs, kind="stable")
     familiarity = judge(services.projects.part(project_id, FAMILIAR_PART), pooled,

@@ -174,6 +174,8 @@ export const datasetPhoto = (name) => getBlob(`/static/dataset/${enc(name)}`);
 // --- Teach it (new) ----------------------------------------------------------------------
 
 export const listSamples = () => getJson("/api/samples");
+// A camera frame judged as it is: neither stored nor cached on the server (one request a frame).
+export const projectPredictFile = (pid, blob) => postFile(project(pid, "/predict"), blob, "frame.jpg");
 // The four views a photo gives training (plain, mirrored, tighter crop, its mirror): a PNG strip.
 export const photoViews = (pid, imageId) => getBlob(project(pid, `/images/${enc(imageId)}/views`));
 // 202 {job}; done: job.result is the curve's URL.

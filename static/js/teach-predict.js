@@ -92,11 +92,8 @@ export class Tryout {
     let answered = 0;
     while (this.live === generation) {
       try {
-        const result = await this.classify(async () => {
-          const frame = await this.camera.grab();
-          const { id } = await api.uploadImage(frame, "camera.jpg");
-          return api.projectPredict(pid, id);
-        });
+        // One request a frame, kept nowhere on the server: frames are never asked for again.
+        const result = await this.classify(async () => api.projectPredictFile(pid, await this.camera.grab()));
         if (!result || this.live !== generation) continue;
         answered += 1;
         this.show(result, "the camera, live");

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.images.store import image_id as content_id
+from app.imaging.decode import decode_image
 from app.main import create_app
 from app.teach import familiar
+from tests.conftest import assert_error
 from tests.support.photos import shape_photo
 from tests.teach.conftest import SAMPLES, burst, model_settings, project_of, upload
 
@@ -94,3 +97,39 @@ def test_each_training_photo_left_out_is_familiar_to_the_others(client, real):
                                          [x for j, x in enumerate(ids) if j != i], ["a", "b"])
             warned += not familiar.judge(index, views[i, 0], set())["familiar"]
         assert warned <= AT_MOST * len(ids)
+
+
+def test_a_photo_sent_as_a_file_is_answered_without_being_kept(real):
+    """Live camera frames: the same answer as for the stored photo, and neither the image
+    store nor the shared analysis cache holds anything more afterwards."""
+    c, pid, _, _ = real
+    services = c.app.state.services
+    data = burst("dog_german_shepherd.jpg", 1, 7, scale=0.75, jitter=0.0)[0]
+    frame_id = content_id(decode_image(data, services.settings.decode_limits))
+    before = (services.images._cache._bytes, services.derived._bytes)
+    r = c.post(f"/api/projects/{pid}/predict", files={"file": ("f.jpg", data, "image/png")})
+    assert r.status_code == 200
+    lean = r.json()
+    assert (services.images._cache._bytes, services.derived._bytes) == before
+    assert services.images.get(frame_id) is None
+    assert services.derived.get(("analysis", frame_id)) is None
+    stored = predict(c, pid, data)  # the same photo, uploaded and asked for by id
+    assert [p["class_id"] for p in lean["probs"]] == [p["class_id"] for p in stored["probs"]]
+    assert np.allclose([p["prob"] for p in lean["probs"]], [p["prob"] for p in stored["probs"]],
+                       atol=1e-4)
+    assert lean["familiar"] is stored["familiar"] is True
+    assert lean["similarity"] == pytest.approx(stored["similarity"], abs=1e-4)
+    assert lean["threshold"] == stored["threshold"]
+    assert [n["image_id"] for n in lean["nearest"]] == [n["image_id"] for n in stored["nearest"]]
+    url = f"/api/projects/{pid}/predict"
+    assert_error(c.post(url, files={"file": ("f.png", b"not a photo", "image/png")}), 415,
+                 "unsupported_image_type")
+    assert_error(c.post(url, files={"file": ("f.png", data[:200], "image/png")}), 422,
+                 "invalid_image")
+    assert_error(c.post(url, files={"other": ("f.png", data, "image/png")}), 422,
+                 "invalid_parameter")
+    assert_error(c.post(url, files={"file": ("f.png", b"\xff" * ((10 << 20) + 1))}), 413,
+                 "image_too_large")
+    empty = c.post("/api/projects").json()["id"]
+    assert_error(c.post(f"/api/projects/{empty}/predict",
+                        files={"file": ("f.png", data, "image/png")}), 422, "invalid_parameter")
