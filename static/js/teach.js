@@ -1,8 +1,8 @@
 // The "Teach it" tab: a project's classes and how photos get into them, training and its
-// evaluation, the spurious-feature lesson, export and import. The camera, the predictions,
-// the learning curve and the from-scratch comparison have modules of their own.
+// evaluation, the spurious-feature lesson and importing a classifier. The camera, the predictions,
+// the learning curve, the from-scratch comparison and export have modules of their own.
 import * as api from "./api.js";
-import { download, el, finder } from "./dom.js";
+import { el, finder } from "./dom.js";
 import { withImage } from "./images.js";
 import { state, subscribe, update } from "./state.js";
 import { guard, showError, showStatus } from "./status.js";
@@ -17,7 +17,7 @@ import { Collector, Recorder, droppedFiles } from "./teach-collect.js";
 import { LearningCurve } from "./teach-curve.js";
 import { Tryout } from "./teach-predict.js";
 import { samplesPicker } from "./teach-samples.js";
-import { startIn } from "./teach-jobs.js";
+import { exportCard } from "./teach-export.js";
 import { Scratch } from "./teach-scratch.js";
 
 let q = null;
@@ -30,7 +30,6 @@ let recorder = null;
 let tryout = null;
 let curve = null;
 let scratch = null;
-let exportProgress = null;
 
 export async function start(panel) {
   q = finder(panel);
@@ -42,16 +41,12 @@ export async function start(panel) {
   tryout = new Tryout(q, () => project, camera);
   curve = new LearningCurve(q, () => project);
   scratch = new Scratch(q, () => project);
-  exportProgress = new JobProgress(q("export-job"));
+  exportCard(q, () => project);
   samplesPicker(q, () => project, (cls, sources) => collector.add(project.id, cls.id, sources));
   q("new-project").addEventListener("click", () => guard(newProject));
   q("teach-demo").addEventListener("click", () => guard(runDemo));
   q("class-form").addEventListener("submit", (e) => { e.preventDefault(); guard(addClass); });
   q("train").addEventListener("click", () => guard(train));
-  for (const format of ["head", "torchscript"]) {
-    q(`export-${format}`).addEventListener("click", () => guard(() => save(format)));
-  }
-  q("export-onnx").addEventListener("click", () => startIn(q("export-job"), exportProgress, () => save("onnx")));
   q("import-head").addEventListener("change", (e) => {
     guard(() => importClassifier(e.target.files[0]));
     e.target.value = ""; // the same file may be chosen again
@@ -277,38 +272,6 @@ async function showDemo(extra) {
       el("figcaption", { textContent: `a ${e.truth} on ${e.background}: called "${e.predicted}" (${pct(e.prob)})` })]));
   }
   q("demo-examples").replaceChildren(...figures);
-}
-
-const EXTENSIONS = { head: "pt", torchscript: "pt", onnx: "onnx" };
-
-async function save(format) {
-  const pid = project.id;
-  const blob = format === "onnx" ? await onnxFile(pid) : await api.exportBlob(pid, format);
-  if (blob) download(blob, `convlens-${format}.${EXTENSIONS[format]}`);
-}
-
-let failedExport = null;  // the ONNX export job this page last saw fail
-
-// The ONNX exporter takes seconds: the first ask starts its job, the ask after it is done
-// gives the file (null: it failed or was cancelled, as its progress says). The server tells
-// a failed export's reason once; this page has shown it already, so a click retries.
-async function onnxFile(pid) {
-  for (let asks = 0; asks < 3; asks += 1) {
-    let got;
-    try {
-      got = await api.onnxExport(pid);
-    } catch (err) {
-      const seen = err instanceof api.ApiError && err.code === "conflict" && err.details.job === failedExport;
-      if (!seen) throw err;
-      failedExport = null;
-      continue;
-    }
-    if (got.blob) return got.blob;
-    const last = await followJob(got.job, (j) => exportProgress.show(j));
-    if (last.status === "failed") failedExport = last.id;
-    if (last.status !== "done") return null;
-  }
-  return null;
 }
 
 async function importClassifier(file) {
