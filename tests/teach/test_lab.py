@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.errors import InvalidParameter
 from app.core.settings import Settings
 from app.imaging.decode import decode_image
 from app.main import create_app
@@ -139,6 +140,23 @@ def test_a_jobs_live_figures_are_copies_not_its_own_lists(lab):
         grown = [(k, n, len(extra[k])) for extra, sizes in ctx.reports
                  for k, n in sizes.items() if len(extra[k]) != n]
         assert not grown and len(ctx.reports) > 2
+
+
+def test_a_job_whose_class_lost_its_photos_meanwhile_names_it(lab):
+    """The photos a job was asked for may expire before it runs: a class left with none is
+    refused by name, not dropped (folds counted only the classes present)."""
+    c, pid, _, _ = lab
+    services = c.app.state.services
+    chosen = choose(services.projects.read(pid))
+    gone = chosen["classes"][1]
+    chosen["photos"][gone["id"]] = ["0" * 32, "1" * 32]  # ids no longer kept
+    for kind, body in ((curve, {"repeats": 1, "epochs": 5, "augment": False, "seed": 0}),
+                       (scratch, {"epochs": 1, "seed": 0, "net": "lecture",
+                                  "transfer": {"epochs": 5, "augment": False}})):
+        with pytest.raises(InvalidParameter) as refused:
+            kind.run(Recorder(services), {"project": pid, **chosen, **body})
+        assert refused.value.message.startswith(f"{gone['name']!r} has no photos: some photos")
+        assert refused.value.details["classes"] == [gone["name"]]
 
 
 def test_the_views_strip_shows_what_models_transfer_views_makes(lab):
