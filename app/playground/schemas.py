@@ -121,6 +121,10 @@ class LiveEdit(ConvRequest):
 
     image: Annotated[str, Field(max_length=64)]
     format: ImageFormat = "jpeg"
+    drawn_scale: Annotated[Number, Field(gt=0, le=1024)] | None = Field(
+        None, description="device pixels per output pixel where the page draws the picture: "
+                          "at 1/2 or less the picture comes halved (2x2 averages), at 1/4 "
+                          "quartered, and so on; the summary still describes the output")
 
 
 class Preset(BaseModel):

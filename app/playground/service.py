@@ -22,6 +22,7 @@ from app.imaging.encode import (
     display_range,
     encode,
     encode_npy,
+    fit_drawn_scale,
     to_display,
     value_range,
 )
@@ -49,9 +50,11 @@ def _prepared(services: Services, image: StoredImage, channels: str) -> np.ndarr
 
 
 def render(services: Services, image: StoredImage, request: ConvRequest, kind: OutputKind,
-           fmt: ImageFormat) -> Rendered:
+           fmt: ImageFormat, drawn_scale: float | None = None) -> Rendered:
     """Convolve and encode under one job slot (503 ``busy`` past the queue): the encode
-    costs more than the convolution, so it is bounded too."""
+    costs more than the convolution, so it is bounded too. ``drawn_scale`` (device pixels
+    per output pixel where the picture is shown) lets a picture drawn at half size or less
+    be encoded smaller (``fit_drawn_scale``)."""
     spec = request.to_spec()
     with services.gate.slot():
         result = convolve(_prepared(services, image, spec.channels), spec)
@@ -63,8 +66,10 @@ def render(services: Services, image: StoredImage, request: ConvRequest, kind: O
         elif kind == "npy":
             body = encode_npy(result.values)
         else:
-            body = encode(to_display(result.values, request.display, limits), fmt,
-                          quality=LIVE_JPEG_QUALITY)
+            pixels = to_display(result.values, request.display, limits)
+            if drawn_scale is not None:
+                pixels = fit_drawn_scale(pixels, drawn_scale)
+            body = encode(pixels, fmt, quality=LIVE_JPEG_QUALITY)
     return Rendered(summary, body)
 
 
@@ -72,7 +77,8 @@ def live_frame(services: Services, edit: LiveEdit) -> bytes:
     """One edit's answer on the live connection, in one message: a 4-byte big-endian length,
     that many bytes of JSON ``{"summary": ConvSummary, "format": ...}``, then the picture.
     The same work as the HTTP route (``render``), without a request to parse per edit."""
-    out = render(services, lookup_image(services, edit.image), edit, "image", edit.format)
+    out = render(services, lookup_image(services, edit.image), edit, "image", edit.format,
+                 edit.drawn_scale)
     header = f'{{"format":"{edit.format}","summary":{out.summary}}}'.encode()
     return len(header).to_bytes(4, "big") + header + out.body
 

@@ -249,14 +249,16 @@ function openLive() {
 
 // Like convolve(id, spec, {format}) for the picture, over the live connection when there is one.
 // Answers come in the order edits were sent: the caller keeps one in flight (lib/latest.js).
-export async function convolveLive(imageId, spec, { format = "jpeg" } = {}) {
+// drawnScale: device pixels per output pixel where the picture is drawn (at 1/2 or less the
+// server sends it halved; the summary still describes the whole output).
+export async function convolveLive(imageId, spec, { format = "jpeg", drawnScale = null } = {}) {
   if (!live.refused) {
     try {
       live.socket = live.socket || openLive();
       const ws = await live.socket;
       return await new Promise((resolve, reject) => {
         live.waiting.push({ resolve, reject });
-        ws.send(JSON.stringify({ ...spec, image: imageId, format }));
+        ws.send(JSON.stringify({ ...spec, image: imageId, format, drawn_scale: drawnScale }));
       });
     } catch (err) {
       if (err instanceof ApiError) throw err;

@@ -34,7 +34,7 @@ export async function startPlayground(panel) {
   q = finder(panel);
   // Leaving a cell that holds no number (a "-" typed and left) shows the error it now is.
   grid = new KernelGrid(q("kernel-grid"), editCell, () => { if (!isValidKernel(state.kernel)) refresh(); });
-  pair = new ImagePair(root, { onHover: (p) => { if (!pinned) explain(p); }, onPick: (p) => { pinned = p; explain(p); } });
+  pair = new ImagePair(root, { onHover: (p) => { if (!pinned) explain(p); }, onPick: (p) => { pinned = p; explain(p); }, onDetail: () => refresh() });
   bindControls();
   presets = await fetchPresets();
   const select = q("preset");
@@ -177,7 +177,7 @@ const send = latestOnly(async (spec) => {
   const busy = setTimeout(() => { q("busy").hidden = false; }, 150);
   try {
     const format = previewFormat();
-    const result = await withImage((id) => convolveLive(id, spec, { format }));
+    const result = await withImage((id) => convolveLive(id, spec, { format, drawnScale: drawnScale() }));
     shownFormat = format;
     return { spec, ...result };
   } finally {
@@ -185,6 +185,16 @@ const send = latestOnly(async (spec) => {
     q("busy").hidden = true;
   }
 });
+
+// Device pixels per output pixel where the output is drawn (from the state, not the last
+// answer, so a stride just changed is counted): a live frame drawn at half size or less
+// comes smaller, which the server encodes and the browser decodes several times faster.
+function drawnScale() {
+  const z = pair.laidOutScale; // as last laid out: reading the layout back here would force it
+  if (!z) return null; // not laid out (another tab): full size
+  const step = state.outSize === "aligned" ? outputStep(state) : 1;
+  return z * step * (window.devicePixelRatio || 1);
+}
 
 // JPEG's chroma subsampling smears single output pixels, so the preview is lossless PNG
 // whenever pixels can be told apart (a small output, or zoomed in); JPEG keeps big live

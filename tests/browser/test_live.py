@@ -21,7 +21,7 @@ def drag_bias(page, to: int) -> None:
       for (let v = 1; v <= to; v++) { bias.value = String(v);
         bias.dispatchEvent(new Event('input', { bubbles: true })); } }""", to)
     page.wait_for_function("() => { const i = document.querySelector('[data-testid=output-image]');"
-                           " return i.complete && i.naturalWidth === 1024; }")
+                           " return i.complete && i.naturalWidth > 0; }")
 
 
 def mean_shown(page) -> float:
@@ -87,3 +87,13 @@ def test_a_slow_live_answer_shows_updating_until_it_arrives(page):
                            " return i.src !== old && i.complete && i.naturalWidth > 0; }",
                            arg=before)
     busy.wait_for(state="hidden")
+
+
+def test_a_frame_drawn_at_half_size_comes_halved_and_zooming_in_brings_every_pixel(page):
+    open_dog(page)  # 1024x768 drawn at "fit", under half its size in a 1400 px window
+    natural = "() => document.querySelector('[data-testid=output-image]').naturalWidth"
+    drag_bias(page, 5)
+    page.wait_for_function(f"() => ({natural})() === 512")
+    assert page.get_by_test_id("output-size").inner_text() == "1024×768"  # the output's size
+    page.get_by_test_id("zoom").fill("1")  # 100%: one output pixel per screen pixel
+    page.wait_for_function(f"() => ({natural})() === 1024")

@@ -91,3 +91,24 @@ def test_the_fast_rgb_diverging_map_equals_the_definition_within_one_grey_level(
     assert got.shape == values.shape and got.dtype == np.uint8
     assert int(np.abs(got.astype(int) - want.astype(int)).max()) <= 1
     assert tuple(got[0, 0]) == (255, 0, 128)
+
+
+@pytest.mark.parametrize("shape", [(37, 52, 3), (36, 53), (2, 3, 3)])
+@pytest.mark.parametrize(("drawn_scale", "halvings"), [(1.0, 0), (0.51, 0), (0.5, 1),
+                                                       (0.3, 1), (0.25, 2), (0.1, 3)])
+def test_a_frame_drawn_small_is_halved_into_2x2_means(shape, drawn_scale, halvings):
+    """Each halving averages 2x2 blocks (an odd last row or column dropped), and stops before
+    the picture would have fewer pixels than where it is drawn."""
+    from app.imaging.encode import fit_drawn_scale
+
+    pixels = np.random.default_rng(4).integers(0, 256, shape, dtype=np.uint8)
+    want = pixels.astype(np.float64)
+    for _ in range(halvings):
+        if min(want.shape[:2]) < 2:
+            break
+        h, w = want.shape[0] // 2 * 2, want.shape[1] // 2 * 2
+        want = (want[0:h:2, 0:w:2] + want[1:h:2, 0:w:2] + want[0:h:2, 1:w:2]
+                + want[1:h:2, 1:w:2]) / 4
+    got = fit_drawn_scale(pixels, drawn_scale)
+    assert got.shape == want.shape and got.dtype == np.uint8
+    assert int(np.abs(got.astype(int) - np.round(want)).max()) <= 1

@@ -92,3 +92,19 @@ def test_a_full_gate_answers_busy_on_the_live_connection_too(settings):
         with client.websocket_connect(LIVE) as ws:  # the slot is free again
             ws.send_text(json.dumps({"kernel": [[1]], "image": image}))
             assert frame(ws.receive_bytes())[0]["summary"]["output"]["channels"] == 1
+
+
+@pytest.mark.parametrize(("drawn_scale", "size"), [(None, (64, 48)), (1.0, (64, 48)),
+                                                   (0.6, (64, 48)), (0.5, (32, 24)),
+                                                   (0.2, (16, 12))])
+def test_a_frame_drawn_at_half_size_or_less_comes_halved(client, image_id, drawn_scale, size):
+    with client.websocket_connect(LIVE) as ws:
+        ws.send_text(json.dumps({"kernel": SOBEL_X, "channels": "rgb", "image": image_id,
+                                 "drawn_scale": drawn_scale}))
+        head, picture = frame(ws.receive_bytes())
+    assert Image.open(io.BytesIO(picture)).size == size
+    assert head["summary"]["output"] == {"height": 48, "width": 64, "channels": 3}
+    ws_bad = {"kernel": SOBEL_X, "image": image_id, "drawn_scale": 0}
+    with client.websocket_connect(LIVE) as ws:
+        ws.send_text(json.dumps(ws_bad))
+        assert_envelope(ws.receive_text(), 422, "invalid_parameter")

@@ -8,7 +8,9 @@ import { finder } from "../dom.js";
 import { pixelAt, viewBounds } from "../lib/spec.js";
 
 export class ImagePair {
-  constructor(root, { onHover, onPick }) {
+  // onDetail(): the picture shown has fewer pixels than where it is now drawn needs (a live
+  // frame made for a smaller zoom): the caller asks for it again.
+  constructor(root, { onHover, onPick, onDetail = () => {} }) {
     const q = finder(root);
     this.input = q("input-image");
     this.output = q("output-image");
@@ -28,6 +30,8 @@ export class ImagePair {
     this.output.addEventListener("mousemove", (e) => { const p = this.pointAt(e); if (p) onHover(p); });
     this.output.addEventListener("click", (e) => { const p = this.pointAt(e); if (p) onPick(p); });
     this.input.addEventListener("load", () => this.layout());
+    this.onDetail = onDetail;
+    this.output.addEventListener("load", () => this.checkDetail());
     // Re-fit whenever the viewport's width changes: a window resize, or the tab being shown
     // again (a hidden viewport is 0 pixels wide, and "fit" computed then is useless).
     let width = -1;
@@ -136,6 +140,7 @@ export class ImagePair {
 
   layout() {
     const z = this.scale();
+    this.laidOutScale = this.inView.clientWidth ? z : null; // null: not laid out (a hidden tab)
     this.zoomOut.textContent = `${Math.round(z * 100)}%${this.zoom ? "" : " (fit)"}`;
     // A tiny photo fits at more than 800%: the slider then reaches that far, so moving it
     // right never zooms out.
@@ -154,6 +159,19 @@ export class ImagePair {
     Object.assign(this.output.parentElement.style, layer);
     Object.assign(this.output.style, size(g.width * o.px, g.height * o.px), { marginLeft: `${o.x}px`, marginTop: `${o.y}px` });
     this.refreshBoxes();
+    // Device pixels the output covers across (kept: checkDetail runs on every frame's load and
+    // must not read the layout back).
+    this.drawnWidth = g.width * o.px * (window.devicePixelRatio || 1);
+    this.checkDetail();
+  }
+
+  // A live frame may come halved when drawn at half size or less (api.js convolveLive): once
+  // it is drawn larger than that (zoomed in, the tab shown), it needs its pixels back.
+  checkDetail() {
+    const g = this.geometry;
+    const shown = this.output.naturalWidth;
+    if (!g || !this.output.complete || !shown || !this.drawnWidth) return;
+    if (shown < Math.min(g.width, this.drawnWidth) - 1) this.onDetail();
   }
 
   pointAt(e) {
