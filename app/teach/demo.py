@@ -1,6 +1,7 @@
 """The spurious-feature lesson: a project whose photos confound the object with its background.
 
-Discs are always on mountains and squares always under the sky; trained on
+Discs are always on the mountains photo and squares always on the rocket photo (a rocket
+on its launch pad at dusk: the samples hold no photo of plain sky); trained on
 those, a classifier is scored on test photos with the same and with swapped
 backgrounds, and shows that it learned the background. Building it (drawing and
 embedding 72 photos, training, scoring) takes seconds: it is a ``lesson`` job.
@@ -25,11 +26,11 @@ from app.teach.projects import add_class
 from app.teach.service import add_image, predict
 from app.teach.training import new_run, train
 
-# The spurious-feature lesson: discs always on mountains, squares always under the sky.
-DEMO_BACKGROUNDS = {"mountains": "landscape_picos_de_europa.jpg", "sky": "vehicle_rocket.jpg"}
+# The spurious-feature lesson: discs always on the mountains, squares always on the rocket photo.
+DEMO_BACKGROUNDS = {"mountains": "landscape_picos_de_europa.jpg", "rocket": "vehicle_rocket.jpg"}
 DEMO_TRAIN, DEMO_TEST = 12, 6
-PAIRING = {"disc": "mountains", "square": "sky"}
-SWAPPED = {"disc": "sky", "square": "mountains"}
+PAIRING = {"disc": "mountains", "square": "rocket"}
+SWAPPED = {"disc": "rocket", "square": "mountains"}
 LESSON_TIME_LIMIT_S = 180.0
 LESSON_EPOCHS = 100
 
@@ -97,8 +98,9 @@ def _scores(services: Services, project_id: str, tests: list[dict], ids: dict[st
         results[t["setting"]].append(best.name == t["truth"])
         examples.append({**t, "predicted": best.name, "prob": best.prob})
     return {
-        "lesson": "Training discs were always on mountains and squares always under the "
-                  "sky. Swap the backgrounds and see what the classifier really learned.",
+        "lesson": "Training discs were always on the mountains and squares always on the "
+                  "rocket photo. Swap the backgrounds and see what the classifier really "
+                  "learned.",
         "same_background_accuracy": float(np.mean(results["same"])),
         "swapped_background_accuracy": float(np.mean(results["swapped"])),
         "examples": examples, "classes": ids}
