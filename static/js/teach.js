@@ -30,6 +30,7 @@ let recorder = null;
 let tryout = null;
 let curve = null;
 let scratch = null;
+let wanted = "";     // the project this tab shows, or is about to: a link naming another opens it
 
 export async function start(panel) {
   q = finder(panel);
@@ -57,9 +58,11 @@ export async function start(panel) {
   subscribe((s, changed) => {
     if (changed.has("image") && !tryout.live) tryout.clear();
     if (changed.has("tab") && s.tab !== "teach") card.off();
+    if (changed.has("project") && s.project && s.project !== wanted) guard(() => openLinked(s.project));
   });
   let gone = false;
   if (state.project) {
+    wanted = state.project;
     try {
       return show(await api.getProject(state.project));
     } catch (err) {
@@ -74,9 +77,22 @@ export async function start(panel) {
   }
 }
 
+// Put a project this tab chose in the link, without opening it a second time.
+function own(id) {
+  wanted = id;
+  update({ project: id });
+}
+
+// A link opened while the tab is open (a lesson's "Go on in Teach it") names another project.
+async function openLinked(pid) {
+  wanted = pid;
+  keepCurrent();
+  show(await api.getProject(pid));
+}
+
 async function newProject() {
   const { id } = await api.createProject();
-  update({ project: id });
+  own(id);
   q("demo-result").hidden = true;
   previous = null;
   show(await api.getProject(id));
@@ -93,7 +109,7 @@ function keepCurrent() {
 async function backToProject() {
   if (!previous) return;
   const p = await api.getProject(previous);
-  update({ project: p.id });
+  own(p.id);
   previous = null;
   q("demo-result").hidden = true;
   show(p);
@@ -112,6 +128,7 @@ function show(p) {
     q("photo-views").hidden = true;
   }
   project = p;
+  wanted = p.id;
   collector.settle(p);
   // People see what the project is; the id stays in the link (and here, for scripts).
   q("project-id").textContent = p.classes.length
@@ -251,7 +268,7 @@ async function runDemo() {
   button.disabled = true;
   try {
     const { id } = await api.createDemo();  // the lesson's project; a job fills and trains it
-    update({ project: id });
+    own(id);
     show(await api.getProject(id));  // it follows the lesson's job
   } finally {
     button.disabled = false;
@@ -280,7 +297,7 @@ async function importClassifier(file) {
   // Only a classifier that loads replaces the project on screen; a bad file leaves it as it was.
   const loaded = await api.importClassifier(id, file);
   keepCurrent();
-  update({ project: id });
+  own(id);
   show(loaded);
   showStatus(`Loaded a classifier with classes ${project.head_classes.map((c) => c.name).join(", ")}.`);
 }

@@ -62,3 +62,23 @@ def test_two_classes_train_and_predict(page):
                            "'[data-testid=teach-gradcam]');"
                            " return !i.hidden && i.complete && i.naturalWidth === 224; }")
     page.screenshot(path=str(SHOTS / "teach.png"), full_page=True)
+
+
+def test_a_link_naming_another_project_opens_it_in_the_open_tab(page):
+    """A lesson's "Go on in Teach it" link names its project; the tab, already open on the
+    person's own project, switches to it and keeps the way back."""
+    page.goto(page.base + "/#tab=teach")
+    page.wait_for_function("() => document.querySelector('[data-testid=project-id]')"
+                           ".textContent.startsWith('project')")
+    add_class(page, "mine")
+    add_sample(page, "mine", "dog_german_shepherd", 1)
+    own = page.get_by_test_id("project-id").get_attribute("data-project")
+    linked = page.request.post(page.base + "/api/projects").json()["id"]
+    page.request.post(f"{page.base}/api/projects/{linked}/classes", data={"name": "zebra"})
+    page.evaluate("pid => { location.hash = `tab=teach&project=${pid}`; }", linked)
+    page.get_by_test_id("class-zebra").wait_for()
+    assert page.get_by_test_id("project-id").get_attribute("data-project") == linked
+    assert page.get_by_test_id("class-mine").count() == 0
+    page.get_by_test_id("back-to-project").click()
+    page.get_by_test_id("class-mine").wait_for()
+    assert page.get_by_test_id("project-id").get_attribute("data-project") == own
