@@ -44,11 +44,13 @@ def parse_message(model: type[M], data: str | bytes) -> M:
         raise validation_error(RequestValidationError(exc.errors(include_url=False))) from None
 
 
-async def answer_each(websocket: WebSocket, model: type[M], work: Callable[[M], bytes]) -> None:
+async def answer_each(websocket: WebSocket, model: type[M],
+                      work: Callable[[M], list[str | bytes]]) -> None:
     """Accept ``websocket``, then answer every message until the client leaves: with the
-    bytes ``work`` makes of it (in the threadpool: it is CPU work, bounded by the job gate
-    inside), or with the error envelope as a text message. One message is worked on at a
-    time per connection, so a connection never holds more than one job slot."""
+    messages ``work`` makes of it, text or binary, in order (it runs in the threadpool: it
+    is CPU work, bounded by the job gate inside), or with the error envelope as one text
+    message. One message is worked on at a time per connection, so a connection never
+    holds more than one job slot."""
     await websocket.accept()
     try:
         while True:
@@ -59,7 +61,7 @@ async def answer_each(websocket: WebSocket, model: type[M], work: Callable[[M], 
             try:
                 request = parse_message(model, data if data is not None else
                                         message.get("bytes") or b"")
-                answer = await run_in_threadpool(work, request)
+                answers = await run_in_threadpool(work, request)
             except AppError as exc:
                 await websocket.send_text(json.dumps(envelope(exc)))
                 continue
@@ -67,6 +69,10 @@ async def answer_each(websocket: WebSocket, model: type[M], work: Callable[[M], 
                 log.exception("unhandled error on WebSocket %s", websocket.url.path)
                 await websocket.send_text(json.dumps(envelope(AppError(UNEXPECTED))))
                 continue
-            await websocket.send_bytes(answer)
+            for answer in answers:
+                if isinstance(answer, bytes):
+                    await websocket.send_bytes(answer)
+                else:
+                    await websocket.send_text(answer)
     except WebSocketDisconnect:
         return

@@ -64,8 +64,9 @@ def inspect(image: StoredImageDep, services: ServicesDep, spec: InspectRequest
 @router.websocket("/playground/live")
 async def live_edits(websocket: WebSocket) -> None:
     """Edits in, pictures out, on one connection: each text message is a ``LiveEdit`` (the
-    convolve body plus ``image`` and ``format``), answered in order by one binary message
-    (``live_frame``) or by the error envelope as text. The page falls back to
-    ``POST /api/images/{id}/convolve`` where WebSockets do not get through."""
+    convolve body plus ``image``, ``format`` and ``drawn_scale``), answered in order by a
+    text message with the summary and a binary one with the picture (``live_frame``), or by
+    the error envelope as text. The page falls back to ``POST /api/images/{id}/convolve``
+    where WebSockets do not get through."""
     services = websocket.app.state.services
     await answer_each(websocket, LiveEdit, lambda edit: live_frame(services, edit))

@@ -73,14 +73,13 @@ def render(services: Services, image: StoredImage, request: ConvRequest, kind: O
     return Rendered(summary, body)
 
 
-def live_frame(services: Services, edit: LiveEdit) -> bytes:
-    """One edit's answer on the live connection, in one message: a 4-byte big-endian length,
-    that many bytes of JSON ``{"summary": ConvSummary, "format": ...}``, then the picture.
-    The same work as the HTTP route (``render``), without a request to parse per edit."""
+def live_frame(services: Services, edit: LiveEdit) -> list[str | bytes]:
+    """One edit's answer on the live connection: a text message, JSON ``{"format", "summary"}``,
+    then the picture as a binary message (which the browser receives as a ready Blob). The
+    same work as the HTTP route (``render``), without a request to parse per edit."""
     out = render(services, lookup_image(services, edit.image), edit, "image", edit.format,
                  edit.drawn_scale)
-    header = f'{{"format":"{edit.format}","summary":{out.summary}}}'.encode()
-    return len(header).to_bytes(4, "big") + header + out.body
+    return [f'{{"format":"{edit.format}","summary":{out.summary}}}', out.body]
 
 
 def conv_summary(result: ConvResult, request: ConvRequest, limits: tuple[float, float]

@@ -211,33 +211,37 @@ export const randomisedMapBlob = (url) => getBlob(url);  // a sanity result's ra
 // --- Kernel playground, live edits -------------------------------------------------------
 // One WebSocket carries every edit and brings its picture back (no request per edit to
 // parse, route and answer); where it cannot connect, the same edits go over HTTP.
-// A frame: 4-byte big-endian length, that much JSON {format, summary}, then the picture.
+// An answer is a text message {format, summary} and then the picture as a binary message,
+// which arrives as a Blob (no copy through JavaScript); an error is one text message.
 
 const MEDIA = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp", bmp: "image/bmp" };
 const live = { socket: null, waiting: [], refused: false };
 
-function liveFrame(data) {
-  if (typeof data === "string") {
-    const e = JSON.parse(data).error;
-    throw new ApiError(e.status, e.code, e.message, e.details);
+function liveMessage(data) {
+  const next = live.waiting[0];
+  if (!next) return;
+  if (typeof data !== "string") {
+    live.waiting.shift();
+    next.resolve({ blob: data.slice(0, data.size, MEDIA[next.head.format]), summary: next.head.summary, filename: null });
+    return;
   }
-  const length = new DataView(data).getUint32(0);
-  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, length)));
-  const blob = new Blob([new Uint8Array(data, 4 + length)], { type: MEDIA[head.format] });
-  return { blob, summary: head.summary, filename: null };
+  const body = JSON.parse(data);
+  if (!body.error) {
+    next.head = body; // the picture follows
+    return;
+  }
+  live.waiting.shift();
+  const e = body.error;
+  next.reject(new ApiError(e.status, e.code, e.message, e.details));
 }
 
 function openLive() {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/playground/live`);
-    ws.binaryType = "arraybuffer";
+    ws.binaryType = "blob";
     let opened = false;
     ws.onopen = () => { opened = true; resolve(ws); };
-    ws.onmessage = (e) => {
-      const next = live.waiting.shift();
-      if (!next) return;
-      try { next.resolve(liveFrame(e.data)); } catch (err) { next.reject(err); }
-    };
+    ws.onmessage = (e) => liveMessage(e.data);
     ws.onclose = () => {
       live.socket = null;
       if (!opened) live.refused = true; // never got through (a proxy, a firewall): HTTP from now on

@@ -56,7 +56,7 @@ export async function startPlayground(panel) {
       if (changed.has("image")) pair.setInput(imageUrl(s.image));
       return;
     }
-    if (CONV_KEYS.some((k) => changed.has(k)) || changed.has("preset")) syncControls();
+    if (CONV_KEYS.some((k) => changed.has(k)) || changed.has("preset")) syncControls(changed);
     if (changed.has("image")) pair.setInput(imageUrl(s.image));
     if (changed.has("outSize")) {
       pair.setMode(s.outSize);
@@ -167,9 +167,10 @@ function clampInt(v, lo, hi) {
 }
 
 // Put state into the controls (on load, and when something else changed it: a link, the CNN tab).
-function syncControls() {
+// The kernel grid is redrawn only when the kernel changed: a dragged slider leaves it alone.
+function syncControls(changed = null) {
   renderControls(root, state, presets);
-  grid.render(state.kernel);
+  if (!changed || changed.has("kernel")) grid.render(state.kernel);
 }
 
 // One request in flight at most; edits made meanwhile collapse into the newest.
@@ -208,7 +209,7 @@ function previewFormat() {
   const h = size && size.height;
   if (!w || !h) return "png";
   const step = outputStep(state);
-  return (w / step) * (h / step) <= 320 * 1024 || pair.scale() >= 2 ? "png" : "jpeg";
+  return (w / step) * (h / step) <= 320 * 1024 || (pair.laidOutScale ?? pair.scale()) >= 2 ? "png" : "jpeg";
 }
 
 async function refresh() {

@@ -18,10 +18,11 @@ SOBEL_X = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 LIVE = "/api/playground/live"
 
 
-def frame(message: bytes) -> tuple[dict, bytes]:
-    """A live frame's header (JSON) and picture."""
-    length = int.from_bytes(message[:4], "big")
-    return json.loads(message[4:4 + length]), message[4 + length:]
+def frame(ws) -> tuple[dict, bytes]:
+    """A live answer: its text message (JSON) and the picture after it."""
+    head = json.loads(ws.receive_text())
+    assert "error" not in head, head
+    return head, ws.receive_bytes()
 
 
 def assert_envelope(text: str, status: int, code: str) -> dict:
@@ -47,7 +48,7 @@ def test_a_live_frame_is_what_the_http_route_answers(client, image_id, body, fmt
     assert http.status_code == 200
     with client.websocket_connect(LIVE) as ws:
         ws.send_text(json.dumps({**body, "image": image_id, "format": fmt}))
-        head, picture = frame(ws.receive_bytes())
+        head, picture = frame(ws)
     assert head == {"format": fmt, "summary": json.loads(http.headers["x-conv-summary"])}
     assert picture == http.content
     assert Image.open(io.BytesIO(picture)).format == {"jpeg": "JPEG", "png": "PNG"}[fmt]
@@ -57,7 +58,7 @@ def test_answers_come_in_order_and_errors_leave_the_connection_open(client, imag
     with client.websocket_connect(LIVE) as ws:
         for bias in (0, 50, -50):
             ws.send_text(json.dumps({"kernel": [[1]], "bias": bias, "image": image_id}))
-        means = [frame(ws.receive_bytes())[0]["summary"]["stats"]["mean"] for _ in range(3)]
+        means = [frame(ws)[0]["summary"]["stats"]["mean"] for _ in range(3)]
         assert means[1] == pytest.approx(means[0] + 50, abs=1e-3)
         assert means[2] == pytest.approx(means[0] - 50, abs=1e-3)
         ws.send_text("{not json")
@@ -78,7 +79,7 @@ def test_answers_come_in_order_and_errors_leave_the_connection_open(client, imag
         ws.send_text(json.dumps({"kernel": [[1]], "image": image_id, "pad": "x" * MAX_JSON_BYTES}))
         assert_envelope(ws.receive_text(), 413, "request_too_large")
         ws.send_bytes(json.dumps({"kernel": [[1]], "image": image_id}).encode())
-        assert frame(ws.receive_bytes())[1]  # a binary message is read like a text one
+        assert frame(ws)[1]  # a binary message is read like a text one
 
 
 def test_a_full_gate_answers_busy_on_the_live_connection_too(settings):
@@ -91,7 +92,7 @@ def test_a_full_gate_answers_busy_on_the_live_connection_too(settings):
             assert "retry" in assert_envelope(ws.receive_text(), 503, "busy")["message"]
         with client.websocket_connect(LIVE) as ws:  # the slot is free again
             ws.send_text(json.dumps({"kernel": [[1]], "image": image}))
-            assert frame(ws.receive_bytes())[0]["summary"]["output"]["channels"] == 1
+            assert frame(ws)[0]["summary"]["output"]["channels"] == 1
 
 
 @pytest.mark.parametrize(("drawn_scale", "size"), [(None, (64, 48)), (1.0, (64, 48)),
@@ -101,7 +102,7 @@ def test_a_frame_drawn_at_half_size_or_less_comes_halved(client, image_id, drawn
     with client.websocket_connect(LIVE) as ws:
         ws.send_text(json.dumps({"kernel": SOBEL_X, "channels": "rgb", "image": image_id,
                                  "drawn_scale": drawn_scale}))
-        head, picture = frame(ws.receive_bytes())
+        head, picture = frame(ws)
     assert Image.open(io.BytesIO(picture)).size == size
     assert head["summary"]["output"] == {"height": 48, "width": 64, "channels": 3}
     ws_bad = {"kernel": SOBEL_X, "image": image_id, "drawn_scale": 0}

@@ -6,11 +6,21 @@ import { kernelSum } from "../lib/kernel.js";
 
 const is3d = (k) => Array.isArray(k[0][0]);
 
+// The controls, found once per root: a slider dragged at 60 Hz re-renders them all, and each
+// attribute query searched the whole panel again.
+const fields = new WeakMap();
+function fieldOf(root, name) {
+  if (!fields.has(root)) fields.set(root, new Map());
+  const known = fields.get(root);
+  if (!known.has(name)) known.set(name, root.querySelector(`[data-field="${name}"]`));
+  return known.get(name);
+}
+
 // The playground's controls showing state `s` (on load, and when something else changed
 // it: a link, the CNN tab). The kernel grid draws itself (render/kernel-grid.js).
 export function renderControls(root, s, presets) {
   const q = finder(root);
-  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+  const field = (name) => fieldOf(root, name);
   const k = is3d(s.kernel) ? s.kernel[0] : s.kernel;
   field("preset").value = presets[s.preset] ? s.preset : "";
   q("preset-note").textContent = presets[s.preset] ? presets[s.preset].description
