@@ -11,20 +11,44 @@ thread: otherwise anyio's thread limiter (40 by default) queued the excess
 without bound and without a timeout (measured: 120 concurrent edits, no 503,
 the slowest answered after 7 s). Inside a thread, ``JobGate.slot`` lets
 ``max_jobs`` run and makes the rest wait at most ``timeout_s``.
+
+A job (``app.jobs``) takes the same slots through the same services, but it is
+bounded already by the job workers, and 503 is a web answer: refused there, a
+queued job failed whenever live traffic filled the gate. Inside ``patient(check)``
+(the job system wraps each job's run in it) a slot is waited for as long as it
+takes, outside the web queue's bound, calling ``check`` every ``PATIENT_WAKE_S`` so
+the job can still be cancelled or stopped at its time limit while it waits.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import anyio.to_thread
 
 from app.core.errors import Busy
 
 BUSY_MESSAGE = "The server is busy; please retry in a moment."
+PATIENT_WAKE_S = 0.5  # how often a patient waiter calls its check (cancelled? out of time?)
+
+# Set by ``patient``: the check a job's waits call (it raises to stop waiting), else None.
+_patience: ContextVar[Callable[[], None] | None] = ContextVar("gate_patience", default=None)
+
+
+@contextmanager
+def patient(check: Callable[[], None]) -> Iterator[None]:
+    """Within the block (this thread's context), ``JobGate.slot`` waits for a free slot
+    without the web's queue bound or timeout, calling ``check`` between waits; an error
+    ``check`` raises ends the wait."""
+    token = _patience.set(check)
+    try:
+        yield
+    finally:
+        _patience.reset(token)
 
 
 class JobGate:
@@ -46,8 +70,13 @@ class JobGate:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one job slot for the duration of the block, or raise ``Busy``."""
-        if not self._slots.acquire(blocking=False):
+        """Hold one job slot for the duration of the block, or raise ``Busy`` (inside
+        ``patient``: wait for one, however long)."""
+        check = _patience.get()
+        if check is not None:
+            while not self._slots.acquire(timeout=PATIENT_WAKE_S):
+                check()
+        elif not self._slots.acquire(blocking=False):
             with self._lock:
                 if self._waiting >= self.max_queue:
                     raise Busy(BUSY_MESSAGE)

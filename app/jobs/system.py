@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.errors import AppError, Busy, Conflict, NotFound
+from app.core.gate import patient
 from app.jobs.record import JobRecord
 from app.jobs.store import JobStore
 
@@ -83,9 +84,7 @@ class JobContext:
         """Report how far the job is (0-1) and what it is doing ("fold 3 of 5"); raises
         ``Cancelled`` if the job was cancelled, and fails it past its time limit. Writes at
         most every ``PROGRESS_EVERY_S`` unless ``force``."""
-        if time.monotonic() > self._deadline:
-            raise TimeLimitExceeded(f"The job took longer than its limit of {self._limit:g} s "
-                                    "and was stopped.", limit_s=self._limit)
+        self._within_limit()
         now = time.monotonic()
         if not force and now - self._last_write < PROGRESS_EVERY_S:
             return
@@ -101,6 +100,20 @@ class JobContext:
         record = self.jobs.store.update(self.id, report)
         if record is None or record.cancel_requested or record.worker != worker_id():
             raise Cancelled
+
+    def check(self) -> None:
+        """What ``progress`` checks, without reporting: raises ``Cancelled`` if the job was
+        cancelled (or taken from this worker), fails it past its time limit. Called while
+        the job waits for a CPU slot (``app.core.gate.patient``)."""
+        self._within_limit()
+        record = self.jobs.store.get(self.id)
+        if record is None or record.cancel_requested or record.worker != worker_id():
+            raise Cancelled
+
+    def _within_limit(self) -> None:
+        if time.monotonic() > self._deadline:
+            raise TimeLimitExceeded(f"The job took longer than its limit of {self._limit:g} s "
+                                    "and was stopped.", limit_s=self._limit)
 
     def save_result(self, name: str, data: bytes) -> None:
         """Keep bytes of the outcome beside the record (same lifetime), e.g. a picture."""
@@ -234,7 +247,9 @@ class Jobs:
         try:
             if kind is None:
                 raise AppError(f"This worker does not know jobs of kind {record.kind!r}.")
-            result = kind.run(ctx, record.params)
+            # Bounded by the job workers already: its CPU slots are waited for, not refused.
+            with patient(ctx.check):
+                result = kind.run(ctx, record.params)
         except Cancelled:
             self._end(job_id, "cancelled", "cancelled")
         except AppError as exc:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.core.errors import Busy
-from app.core.gate import JobGate
+from app.core.gate import JobGate, patient
 from app.main import create_app
 from tests.conftest import assert_error
 
@@ -73,6 +74,68 @@ def test_a_full_queue_and_a_long_wait_are_both_busy():
     holder.join()
     assert outcomes == ["timed out"]
     with gate.slot():  # everything was released
+        pass
+
+
+
+def _held(gate: JobGate) -> tuple[threading.Thread, threading.Event]:
+    """A thread holding every slot of ``gate`` until the returned event is set."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate.slot():
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    return holder, release
+
+
+def test_a_job_waits_for_a_slot_past_the_web_timeout_where_a_request_is_busy():
+    """Live requests holding every slot: a web caller gets 503 after ``timeout_s``; a job
+    (inside ``patient``) waits, checking in meanwhile, and runs once a slot frees."""
+    gate = JobGate(max_jobs=1, max_queue=0, timeout_s=0.2)
+    holder, release = _held(gate)
+    checks: list[float] = []
+    ran = threading.Event()
+
+    def job() -> None:
+        with patient(lambda: checks.append(time.monotonic())), gate.slot():
+            ran.set()
+
+    waiter = threading.Thread(target=job)
+    waiter.start()
+    with pytest.raises(Busy), gate.slot():  # the web's queue holds none: refused at once
+        pass
+    assert not ran.wait(1.2)  # six times the web's timeout, and still waiting
+    assert len(checks) >= 1  # it woke to check it was not cancelled
+    release.set()
+    assert ran.wait(5)
+    waiter.join()
+    holder.join()
+    with gate.slot():  # every slot was given back
+        pass
+
+
+def test_a_patient_wait_ends_when_its_check_raises():
+    """A job cancelled (or out of time) while it waits stops waiting, holding nothing."""
+    gate = JobGate(max_jobs=1, max_queue=1, timeout_s=0.2)
+    holder, release = _held(gate)
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise TimeoutError("stopped")
+
+    with pytest.raises(TimeoutError), patient(check), gate.slot():
+        raise AssertionError("the slot was never free")
+    assert len(calls) == 2
+    release.set()
+    holder.join()
+    with gate.slot():
         pass
 
 

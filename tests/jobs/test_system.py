@@ -9,6 +9,7 @@ import time
 import pytest
 
 from app.core.errors import Busy, InvalidParameter, NotFound
+from app.core.gate import JobGate
 from app.jobs import system
 from app.jobs.record import JobRecord
 from app.jobs.store import MemoryJobs, RedisJobs
@@ -242,3 +243,56 @@ def test_work_another_job_did_is_recorded_done_and_found_by_its_key(jobs):
                             result="/elsewhere", message="done") is None
     # Asking for the same work again joins the recorded job instead of queueing another.
     assert jobs.submit("count", {"n": 2}, client="a", key="k:1").id == kept.id
+
+
+cpu = JobGate(max_jobs=1, max_queue=0, timeout_s=0.1)  # the "gated" kind's CPU slots
+
+
+def _gated(ctx, params):
+    with cpu.slot():
+        return "/ran"
+
+
+def _hold_every_slot() -> tuple[threading.Thread, threading.Event]:
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with cpu.slot():
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    return holder, release
+
+
+def test_a_job_waits_for_a_cpu_slot_live_requests_hold_instead_of_failing_busy(running):
+    running.register(Kind("gated", _gated, 30))
+    holder, release = _hold_every_slot()
+    try:
+        record = running.submit("gated", {}, client="a")
+        wait_until(lambda: running.get(record.id).status == "running")
+        time.sleep(0.6)  # six times the web's wait: a request would have had 503 by now
+        assert running.get(record.id).status == "running"
+    finally:
+        release.set()
+        holder.join()
+    done = finished(running, record.id)
+    assert done.status == "done" and done.result == "/ran"
+
+
+def test_a_job_waiting_for_a_cpu_slot_can_still_be_cancelled_or_run_out_of_time(running):
+    running.register(Kind("gated", _gated, 30))
+    running.register(Kind("gated-briefly", _gated, 0.3))
+    holder, release = _hold_every_slot()
+    try:
+        record = running.submit("gated", {}, client="a")
+        wait_until(lambda: running.get(record.id).status == "running")
+        running.cancel(record.id)
+        assert finished(running, record.id).status == "cancelled"
+        late = finished(running, running.submit("gated-briefly", {}, client="a").id)
+        assert late.status == "failed" and late.error["code"] == "job_time_limit"
+    finally:
+        release.set()
+        holder.join()
