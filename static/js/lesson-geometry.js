@@ -39,7 +39,8 @@ function trueSizePair(left, right) {
 const boxKernel = (f) => Array.from({ length: f }, () => new Array(f).fill(1 / (f * f)));
 
 function outputSizeLesson(box, kit) {
-  const settings = { f: 3, p: 1, s: 2, d: 1 };
+  // Stride 1 with padding 1 keeps the photo's size: the "Try this" then halves it with stride 2.
+  const settings = { f: 3, p: 1, s: 1, d: 1 };
   const sliders = [
     slider("Kernel size f", "size-kernel", [1, Math.min(15, bounds.kernel_side[1])], settings.f, (v) => change({ f: v })),
     slider("Padding p", "size-padding", [0, Math.min(16, bounds.padding[1])], settings.p, (v) => change({ p: v })),

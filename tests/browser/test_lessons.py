@@ -184,8 +184,16 @@ def output_size(n, f, p, s, d):
 def check_output_size(page, image):
     width = Image.open(io.BytesIO(api(page, "GET", f"/api/images/{image}").content)).width
     check = data(page, "size-check")
-    assert int(check["width"]) == output_size(width, 3, 1, 2, 1)
+    # It opens at stride 1 with padding 1: the photo's own width, so the "Try this" can halve it.
+    assert page.get_by_test_id("size-stride").input_value() == "1"
+    assert int(check["width"]) == output_size(width, 3, 1, 1, 1) == width
     assert check["drawn"].split("x")[0] == check["width"]  # the picture drawn has that size
+    set_range(page, "size-stride", 2)
+    half = output_size(width, 3, 1, 2, 1)
+    assert half == (width + 1) // 2
+    page.wait_for_function("w => (document.querySelector('[data-testid=size-check]')"
+                           ".dataset.drawn || '').startsWith(w + 'x')",
+                           arg=str(half), timeout=READY)
     set_range(page, "size-stride", 3)
     set_range(page, "size-dilation", 2)
     expected = output_size(width, 3, 1, 3, 2)
