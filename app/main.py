@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -84,7 +85,10 @@ def load_model(services: Services) -> None:
     if services.settings.load_model and services.model is None:
         from models.service import ModelService  # torch is imported only when needed
 
-        services.model = ModelService.load(threads=services.settings.torch_threads)
+        # As many forwards at once as the cores can run: more only hold more memory.
+        cores = max(1, (os.cpu_count() or 1) // services.settings.torch_threads)
+        services.model = ModelService.load(threads=services.settings.torch_threads,
+                                           workers=min(services.settings.max_jobs, cores))
         log.info("model loaded")
 
 
@@ -105,7 +109,7 @@ def create_app(settings: Settings | None = None, model: ModelService | None = No
         # Every process reaps lost jobs; it runs them too unless CONVLENS_JOBS_IN_PROCESS=0.
         workers = JobWorkers(services.jobs, settings.job_workers, settings.jobs_in_process)
         workers.start()
-        janitor = Janitor([services.derived], lambda: services.gate.last_used,
+        janitor = Janitor([services.derived, services.images], lambda: services.gate.last_used,
                           idle_s=settings.cache_idle_s)
         janitor.start()
         try:

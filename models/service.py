@@ -8,7 +8,11 @@ concurrent requests in different threads never see each other's maps.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -21,6 +25,8 @@ from models.stage_table import build_stage_table
 from models.stages import STAGE_IDS
 
 Target = int | str  # a class index, or a group name from ``labels.GROUPS``
+R = TypeVar("R")
+MODEL_THREADS = 4  # threads that run the network (the job gate's CPU slots, by default)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def target_score(logits: torch.Tensor, target: Target) -> torch.Tensor:
 class ModelService:
     """EfficientNet-Lite0 behind plain methods taking ``(H, W, 3) uint8`` RGB photos."""
 
-    def __init__(self, model: EfficientNetLite0) -> None:
+    def __init__(self, model: EfficientNetLite0, workers: int = MODEL_THREADS) -> None:
         self.model = model  # the reference: frozen, unfolded, module paths as in the weights
         # What forwards and backwards run on (models.fused): channels-last for the maps and
         # Grad-CAM, batch norm folded too for the features Teach trains on.
@@ -63,18 +69,34 @@ class ModelService:
         self.fused = fused_copy(model)
         self.parameter_count = sum(p.numel() for p in model.parameters())
         self._table = build_stage_table(model)
+        # Every forward and backward runs on these few threads. A thread that has run the
+        # network keeps about 24 MB for itself until it ends (measured: 20 threads, one
+        # analysis each, 475 MB more in use, all of it back once they exited), and requests
+        # arrive on any of the server's ~70 threads: 50 clients at once kept 1.1 GB that way.
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model",
+                                           initializer=_mark_model_thread)
 
     @classmethod
-    def load(cls, threads: int = 1) -> ModelService:
+    def load(cls, threads: int = 1, workers: int = MODEL_THREADS) -> ModelService:
         """Load the packaged weights; ``threads`` sets torch's intra-op threads (process-wide:
-        one thread keeps tail latency low when analyses share the box with kernel edits)."""
+        one thread keeps tail latency low when analyses share the box with kernel edits);
+        ``workers`` is how many forwards or backwards may run at once."""
         torch.set_num_threads(threads)
-        return cls(load_pretrained())
+        return cls(load_pretrained(), workers)
+
+    def _on_model_thread(self, fn: Callable[..., R], *args: object) -> R:
+        """``fn(*args)`` on one of the model's threads (at once when already on one)."""
+        if getattr(_thread, "runs_model", False):
+            return fn(*args)
+        return self._threads.submit(fn, *args).result()
 
     def analyse(self, rgb_u8: np.ndarray) -> Analysis:
         """One forward pass: predictions and every activation."""
+        return self._on_model_thread(self._analyse, rgb_u8)
+
+    def _analyse(self, rgb_u8: np.ndarray) -> Analysis:
         crop, x = to_model_input(rgb_u8)
-        with torch.inference_mode():  # thread-local: set in the calling worker thread
+        with torch.inference_mode():  # thread-local: set on the model thread running it
             # Block internals (expand/depthwise/project) are 80% of the bytes; they are
             # recomputed per block on demand (``block_parts``) instead of cached here.
             logits, acts = self.fast.forward_stages(_channels_last(x), parts=False)
@@ -101,6 +123,10 @@ class ModelService:
         """
         if start not in STAGE_IDS:
             raise KeyError(start)
+        return self._on_model_thread(self._explain, activations, target, start, classifier)
+
+    def _explain(self, activations: dict[str, np.ndarray], target: Target, start: str,
+                 classifier: torch.nn.Module | None) -> Explanation:
         a0 = _channels_last(torch.from_numpy(np.array(activations[start]))[None])  # own copy
         a0.requires_grad_(True)  # parameters are frozen: gradients flow to activations only
         with torch.enable_grad():
@@ -123,6 +149,10 @@ class ModelService:
         order = self.block_ids()
         if block not in order:
             raise KeyError(block)
+        return self._on_model_thread(self._block_parts, activations, block, order)
+
+    def _block_parts(self, activations: dict[str, np.ndarray], block: str, order: list[str]
+                     ) -> dict[str, np.ndarray]:
         stage, j = block.split(".")
         module = getattr(self.fast, stage)[j]
         before = order[order.index(block) - 1] if order.index(block) else "stem"
@@ -138,6 +168,9 @@ class ModelService:
 
     def embed(self, crops_u8: list[np.ndarray]) -> np.ndarray:
         """Pooled features ``(N, 1280)`` of 224x224 crops, in one batch."""
+        return self._on_model_thread(self._embed, crops_u8)
+
+    def _embed(self, crops_u8: list[np.ndarray]) -> np.ndarray:
         x = torch.cat([to_tensor(c) for c in crops_u8])  # (N, 3, 224, 224)
         with torch.inference_mode():
             return self.fused.embed(_channels_last(x)).numpy()
@@ -152,6 +185,13 @@ class ModelService:
         Raw conv weights: batch norm is applied after them and is not folded in,
         so the patterns are exact and the scale is the conv's own."""
         return self.model.stem.conv.weight.detach().numpy().copy()
+
+
+_thread = threading.local()
+
+
+def _mark_model_thread() -> None:
+    _thread.runs_model = True
 
 
 def _channels_last(x: torch.Tensor) -> torch.Tensor:

@@ -68,15 +68,16 @@ class LruCache(Generic[V]):
                 self._used.pop(gone, None)
                 self._bytes -= evicted
 
-    def drop_idle(self, idle_s: float) -> int:
-        """Forget entries nobody used for ``idle_s`` seconds; the bytes freed. A busy hour
-        leaves the cache full; a quiet minute gives its memory back (``app.core.memory``)."""
+    def drop_idle(self, idle_s: float, keep_bytes: int = 0) -> int:
+        """Forget entries nobody used for ``idle_s`` seconds, least recently used first, while
+        more than ``keep_bytes`` are held; the bytes freed. A busy hour leaves the cache full;
+        a quiet spell gives its memory back (``app.core.memory``)."""
         cutoff = time.monotonic() - idle_s
         freed = 0
         with self._lock:
             # Least recently used first: stop at the first entry still in use.
             for key in list(self._items):
-                if self._used.get(key, 0) > cutoff:
+                if self._used.get(key, 0) > cutoff or self._bytes - freed <= keep_bytes:
                     break
                 freed += self._items.pop(key)[1]
                 self._used.pop(key, None)

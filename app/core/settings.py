@@ -35,7 +35,9 @@ class Settings:
     working_side: int = 1024  # stored images are downsized to this longest side
     image_cache_bytes: int = 256 * 1024 * 1024
     analysis_cache_bytes: int = 256 * 1024 * 1024
-    cache_idle_s: float = 60.0  # derived results unused this long are dropped in a lull
+    # Cached results (and photos, beyond a quarter of their budget) unused this long are
+    # dropped in a lull: half a minute, so a burst's memory is back within the minute.
+    cache_idle_s: float = 30.0
     max_jobs: int = 4  # CPU-bound requests running at once
     max_queue: int = 64  # requests waiting for a job slot before 503 busy (a classroom)
     queue_timeout_s: float = 5.0

@@ -45,6 +45,10 @@ class ImageStore(Protocol):
         """The image if it is in this process already (no I/O), else None."""
         ...
 
+    def drop_idle(self, idle_s: float) -> int:
+        """Give back the memory of images unused for ``idle_s`` (the janitor, in a lull)."""
+        ...
+
 
 def _frozen(rgb_u8: np.ndarray) -> np.ndarray:
     arr = np.ascontiguousarray(rgb_u8, dtype=np.uint8)
@@ -53,10 +57,16 @@ def _frozen(rgb_u8: np.ndarray) -> np.ndarray:
 
 
 class MemoryImageStore:
-    """Images in this process, least recently used evicted past ``max_bytes``."""
+    """Images in this process, least recently used evicted past ``max_bytes``; in a lull the
+    ones unused for a while go too, down to a quarter of ``max_bytes`` (the most recent
+    photos stay; a page whose photo went sends it again, as after any eviction)."""
 
     def __init__(self, max_bytes: int) -> None:
         self._cache: LruCache[np.ndarray] = LruCache(max_bytes)
+        self._keep_bytes = max_bytes // 4
+
+    def drop_idle(self, idle_s: float) -> int:
+        return self._cache.drop_idle(idle_s, self._keep_bytes)
 
     def put(self, rgb_u8: np.ndarray) -> ImageInfo:
         return self.remember(image_id(rgb_u8), rgb_u8)
@@ -109,6 +119,9 @@ class RedisImageStore:
 
     def peek(self, key: str) -> np.ndarray | None:
         return self._local.get(key)
+
+    def drop_idle(self, idle_s: float) -> int:
+        return self._local.drop_idle(idle_s)  # Redis keeps every image: this is a copy
 
     @staticmethod
     def _key(key: str) -> str:

