@@ -22,6 +22,9 @@ const stageRows = (m) => m.stages.filter((r) => r.id !== "classifier");
 
 // --- hierarchy -----------------------------------------------------------------------------
 
+// A receptive-field answer's box in photo pixels (inclusive).
+const inPhoto = (f) => ({ x0: f.x0, y0: f.y0, x1: f.x1, y1: f.y1 });
+
 // The glow of `values` (width x height) on a canvas, to lay over a picture.
 function heatCanvas(values, width, height) {
   const canvas = el("canvas", { width, height });
@@ -56,10 +59,20 @@ function hierarchy(box, kit) {
   const photo = new BoxedPicture(photoBox, { alt: "your photo with the unit's field", fill: true });
   const view = new BoxedPicture(effectiveBox, { alt: "the model's 224×224 view with the unit's effective field", fill: true });
   let fresh = () => true;
-  let unit = null;
+  let unit = null;     // {x, y} in the stage's map
+  let place = null;    // where a unit was in its map (fractions of the side), for the next stage
+  let side = null;     // the stage's map, {width, height}
+  let shown = null;    // {stage, field} of the unit drawn last
+  let before = null;   // the same of the last unit drawn at another stage: drawn for comparison
   let shownImage = "";
   let cropUrl = null;  // the model's view, drawn once per stage in the strip
-  stage.addEventListener("change", () => { unit = null; run(fresh).catch(kit.report); });
+  stage.addEventListener("change", () => {
+    // The next stage opens at the same place of the photo, so the two fields can be compared.
+    if (unit && side) place = { fx: (unit.x + 0.5) / side.width, fy: (unit.y + 0.5) / side.height };
+    before = shown && shown.stage !== stage.value ? shown : before;
+    unit = null;
+    run(fresh).catch(kit.report);
+  });
 
   async function pickUnit(u) {
     unit = u;
@@ -79,15 +92,21 @@ function hierarchy(box, kit) {
       `(the box holds ${grouped(boxArea)}); half of the total comes from the strongest ${grouped(facts.half)}.`;
     Object.assign(effectiveCap.dataset, { nonzero: facts.nonzero, boxArea, half: facts.half });
     map.boxes([{ x0: u.x, y0: u.y, x1: u.x, y1: u.y, kind: "pixel", label: "the unit" }]);
+    const earlier = before && before.stage !== stage.value ? before : null;
     photo.boxes([
       { ...field.seen, kind: "seen", label: "what the model sees (the 224×224 crop)" },
-      { x0: field.x0, y0: field.y0, x1: field.x1, y1: field.y1, kind: "field", label: "the unit's theoretical field", testid: "rf-box" },
+      ...(earlier ? [{ ...inPhoto(earlier.field), kind: "field earlier", label: `the ${earlier.stage} unit's field`, testid: "rf-box-before" }] : []),
+      { ...inPhoto(field), kind: "field", label: "the unit's theoretical field", testid: "rf-box" },
     ]);
+    shown = { stage: stage.value, field };
     const w = field.x1 - field.x0 + 1;
     const h = field.y1 - field.y0 + 1;
-    photoCap.textContent = `Its theoretical field: ${field.field_size} px of the model's view` +
-      `${field.field_size > 224 ? " (more than the whole view: clipped)" : ""}, here ${w} × ${h} pixels of your photo (dashed: the part the model sees)`;
-    Object.assign(says.dataset, { fieldSize: field.field_size, cropWidth: field.crop_box.x1 - field.crop_box.x0 + 1 });
+    photoCap.textContent = `Its theoretical field (red): ${field.field_size} px of the model's view` +
+      `${field.field_size > 224 ? " (more than the whole view: clipped)" : ""}, here ${w} × ${h} pixels of your photo` +
+      `${earlier ? `; in blue, the ${earlier.stage} unit's field at the same place (${earlier.field.field_size} px)` : ""}. Dashed white: the part the model sees.`;
+    const c = field.crop_box;
+    Object.assign(says.dataset, { stage: stage.value, fieldSize: field.field_size, cropWidth: c.x1 - c.x0 + 1,
+      cx: (c.x0 + c.x1) / 2, cy: (c.y0 + c.y1) / 2, before: earlier ? earlier.stage : "" });
     says.textContent = `A ${stage.value} unit (stride ${field.stride}: neighbouring units are ${field.stride} px apart) ` +
       `is computed from a ${field.field_size}-pixel-wide patch of the view. What really moves it is more concentrated: ` +
       `half of its gradient comes from ${grouped(facts.half)} of the ${grouped(boxArea)} pixels in its box, so the box is an upper bound.`;
@@ -98,23 +117,25 @@ function hierarchy(box, kit) {
     const m = await model();
     if (!stage.options.length) {
       stage.append(...stageRows(m).map((r) => new Option(`${r.id} (${r.out_shape[1]}×${r.out_shape[2]})`, r.id)));
-      stage.value = "stage3";
+      stage.value = "stem";  // where the lesson's words start: the smallest field
     }
     link.replaceChildren(cnnLink(`Open ${stage.value} in Inside the CNN`, { stage: stage.value }));
-    if (state.image !== shownImage) unit = null;
+    if (state.image !== shownImage) { unit = null; place = null; shown = null; before = null; }
     shownImage = state.image;
     const [summary, crop] = await withImage((id) => Promise.all([api.stageSummary(id, stage.value, "strength"), api.cropBlob(id)]));
     const channel = summary.top[0];
     const [mapBlob, id] = await withImage(async (image) => [await api.channelImage(image, stage.value, channel), image]);
     if (!isFresh()) return;
-    const side = await map.show(mapBlob);
+    side = await map.show(mapBlob);
     mapCap.textContent = `${stage.value}'s strongest channel, #${channel}: a ${side.width}×${side.height} map. Click a unit.`;
     await photo.show(api.imageUrl(id));
     if (cropUrl) URL.revokeObjectURL(cropUrl);
     cropUrl = URL.createObjectURL(crop);
     await view.show(cropUrl);
     await drawFieldStrip(strip, stageRows(m), cropUrl);
-    await pickUnit(unit || { x: Math.floor(side.width / 2), y: Math.floor(side.height / 2) });
+    const at = (f, n) => Math.min(n - 1, Math.floor(f * n));
+    await pickUnit(unit || (place ? { x: at(place.fx, side.width), y: at(place.fy, side.height) }
+      : { x: Math.floor(side.width / 2), y: Math.floor(side.height / 2) }));
   }
   return { run };
 }

@@ -142,11 +142,26 @@ def check_learned_filters(page, image):
 
 def check_hierarchy(page, image):
     table = {r["id"]: r for r in api(page, "GET", "/api/model").json()["stages"]}
+    # It opens where its words start: a unit of the stem's map (a 3-pixel field).
     says = data(page, "rf-says")
-    assert int(says["fieldSize"]) == table["stage3"]["receptive_field"]
-    # The centre unit's box is not clipped by the view's border.
-    assert int(says["cropWidth"]) == table["stage3"]["receptive_field"]
+    assert says["stage"] == "stem" and page.get_by_test_id("rf-stage").input_value() == "stem"
+    assert int(says["fieldSize"]) == int(says["cropWidth"]) == table["stem"]["receptive_field"] == 3
     assert page.get_by_test_id("rf-box").is_visible()
+    assert page.get_by_test_id("rf-box-before").count() == 0
+    # Then stage 4, as the words say: a unit at the same place, the stem's box kept beside it.
+    page.get_by_test_id("rf-stage").select_option("stage4")
+    page.wait_for_function("() => document.querySelector('[data-testid=rf-says]')"
+                           ".dataset.stage === 'stage4'", timeout=READY)
+    deeper = data(page, "rf-says")
+    assert deeper["before"] == "stem" and page.get_by_test_id("rf-box-before").is_visible()
+    # The centre unit's box is not clipped by the view's border.
+    rf4 = table["stage4"]["receptive_field"]
+    assert int(deeper["fieldSize"]) == int(deeper["cropWidth"]) == rf4
+    for axis in ("cx", "cy"):  # the same place: within one stage-4 step of the stem unit
+        assert abs(float(deeper[axis]) - float(says[axis])) <= table["stage4"]["stride"]
+    stem_box = page.get_by_test_id("rf-box-before").bounding_box()
+    deep_box = page.get_by_test_id("rf-box").bounding_box()
+    assert deep_box["width"] > 5 * stem_box["width"]
     # The effective field (the gradient) lies within the theoretical box, concentrated.
     field = data(page, "rf-effective-caption")
     assert 0 < int(field["nonzero"]) <= int(field["boxArea"])
