@@ -133,8 +133,8 @@ LESSONS: tuple[LessonText, ...] = (
         "not where its opposite is. The histogram shows it: the whole negative side "
         "collapses into the bar at zero (this network uses ReLU6, which also caps "
         "values at 6).",
-        "Turn ReLU on and off on Sobel x: which edges disappear, and what share of the "
-        "values became zero?",
+        "Compare Sobel x's output without ReLU and with it, side by side: which edges "
+        "disappear, and what share of the values became zero?",
         "relu", (CONVOLVE,), False),
     LessonText(
         "dog-maps", "Inside the network, stage by stage",
@@ -156,7 +156,9 @@ LESSONS: tuple[LessonText, ...] = (
         "the frozen network once, keeps the 1280 pooled features of each, and trains only a "
         "new last layer on them: one weight per feature and class. That is why it takes "
         "seconds on a CPU, and why it generalises only as far as your photos vary.",
-        "Make two classes of five photos each, train, and try a photo you did not train on.",
+        "Choose another photo above (none of them was among the twelve it trained on) and "
+        "see which of the two classes it is given; then go on in Teach it with photos of your "
+        "own.",
         "teach", ("POST /api/projects", "POST /api/projects/{pid}/train",
                   "POST /api/projects/{pid}/predict"), True),
     LessonText(
