@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
 ACTIVE: frozenset[str] = frozenset({"queued", "running"})
+REUSABLE: frozenset[str] = ACTIVE | {"done"}  # a job identical requests may share
+MAX_CLIENTS = 32  # clients named per job: more may join, but are not named
 
 
 @dataclass
@@ -20,7 +22,7 @@ class JobRecord:
     id: str
     kind: str
     params: dict[str, Any]  # JSON: what the kind's function is called with
-    client: str  # who asked (the per-client bound counts these)
+    client: str  # who submitted it (the per-client bound counts these)
     time_limit_s: float
     key: str | None = None  # identical requests share one job while it is queued, running or done
     status: Status = "queued"
@@ -36,6 +38,13 @@ class JobRecord:
     error: dict[str, Any] | None = None  # the error envelope's body when it failed
     result: str | None = None  # where the outcome is (a URL), once done
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific live figures
+    # Every client that asked for it, the submitter first: identical requests join one job,
+    # and only a job's sole client may cancel it.
+    clients: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.clients:  # a new record (or one written before clients were kept)
+            self.clients = [self.client]
 
     @property
     def active(self) -> bool:

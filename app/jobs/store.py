@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from app.core import redis as shared_redis
-from app.jobs.record import JobRecord
+from app.jobs.record import REUSABLE, JobRecord
 
 Change = Callable[[JobRecord], bool]  # edits the record in place; False leaves it unchanged
 
@@ -44,7 +44,7 @@ class JobStore(Protocol):
 
 
 def _reusable(record: JobRecord | None) -> bool:
-    return record is not None and record.status in ("queued", "running", "done")
+    return record is not None and record.status in REUSABLE
 
 
 class MemoryJobs:

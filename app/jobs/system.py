@@ -30,7 +30,7 @@ from typing import Any
 
 from app.core.errors import AppError, Busy, Conflict, NotFound
 from app.core.gate import patient
-from app.jobs.record import JobRecord
+from app.jobs.record import MAX_CLIENTS, REUSABLE, JobRecord
 from app.jobs.store import JobStore
 
 log = logging.getLogger("convlens.jobs")
@@ -150,13 +150,15 @@ class Jobs:
 
     def submit(self, kind: str, params: dict[str, Any], *, client: str,
                key: str | None = None) -> JobRecord:
-        """Queue a job, or return the live one doing identical work (same ``key``);
-        503 ``busy`` past the bounds, before anything is queued."""
+        """Queue a job, or join the live one doing identical work (same ``key``: ``client``
+        is then recorded among its clients); 503 ``busy`` past the bounds, before anything
+        is queued."""
         spec = self.kinds[kind]
         if key is not None:
             existing = self.store.live(key)
-            if existing is not None:
-                return existing
+            joined = self._join(existing, client) if existing is not None else None
+            if joined is not None:
+                return joined
         active = self.store.active()
         queued = [r for r in active if r.status == "queued"]
         if len(queued) >= self.max_queued:
@@ -167,9 +169,22 @@ class Jobs:
         record = JobRecord(id=secrets.token_hex(8), kind=kind, params=params, client=client,
                            time_limit_s=spec.time_limit_s, key=key)
         stored = self.store.create(record)
-        if stored.id == record.id:
-            self._task(record.id)
+        if stored.id != record.id:  # another request queued the same work meanwhile
+            return self._join(stored, client) or stored
+        self._task(record.id)
         return stored
+
+    def _join(self, record: JobRecord, client: str) -> JobRecord | None:
+        """``record`` with ``client`` among the clients that asked for it; None when it
+        stopped being reusable meanwhile (cancelled or failed: queue the work again)."""
+        def join(r: JobRecord) -> bool:
+            if not r.active or client in r.clients or len(r.clients) >= MAX_CLIENTS:
+                return False
+            r.clients.append(client)
+            return True
+
+        joined = self.store.update(record.id, join)
+        return joined if joined is not None and joined.status in REUSABLE else None
 
     def record_done(self, kind: str, params: dict[str, Any], *, client: str, key: str,
                     results: dict[str, bytes], result: str, message: str) -> JobRecord | None:
@@ -218,9 +233,20 @@ class Jobs:
             raise NotFound("That job's result is no longer kept; run it again.")
         return data
 
-    def cancel(self, job_id: str) -> JobRecord:
-        """Cancel a queued job at once, a running one at its next progress report."""
+    def cancel(self, job_id: str, client: str) -> JobRecord:
+        """Cancel a queued job at once, a running one at its next progress report, when
+        ``client`` is the only one that asked for it: 404 for a client that did not ask for
+        it, 409 ``conflict`` while other clients wait for it too (it goes on for them)."""
+        others: int | None = None  # None: not among its clients
+
         def request(r: JobRecord) -> bool:
+            nonlocal others
+            if client in r.clients:
+                others = len(r.clients) - 1
+            else:  # a stranger, or one of the unnamed past MAX_CLIENTS
+                others = len(r.clients) if len(r.clients) >= MAX_CLIENTS else None
+            if others is None or (others and r.active):
+                return False
             if r.status == "queued":
                 _finish(r, "cancelled", "cancelled before it started")
                 return True
@@ -233,6 +259,13 @@ class Jobs:
         record = self.store.update(job_id, request)
         if record is None:
             raise NotFound(f"There is no job {job_id[:40]!r}.")
+        if others is None:
+            raise NotFound(f"Job {job_id[:40]!r} was not asked for by this page: only the "
+                           "pages that asked for a job may cancel it.")
+        if others and record.active:
+            raise Conflict(f"{others} other page{'s' if others > 1 else ''} asked for this "
+                           "same work, so the job goes on for them: it was not "
+                           "cancelled.", others=others, status=record.status)
         return record
 
     def execute(self, job_id: str) -> None:

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from app.core.errors import Busy, InvalidParameter, NotFound
+from app.core.errors import Busy, Conflict, InvalidParameter, NotFound
 from app.core.gate import JobGate
 from app.jobs import system
-from app.jobs.record import JobRecord
+from app.jobs.record import MAX_CLIENTS, JobRecord
 from app.jobs.store import MemoryJobs, RedisJobs
 from app.jobs.system import Jobs, Kind
 from app.jobs.workers import JobWorkers
@@ -112,7 +112,7 @@ def test_a_refused_job_fails_with_its_envelope_and_a_crash_says_so_plainly(runni
 def test_cancelling_stops_a_running_job_at_its_next_report(running):
     record = running.submit("blocked", {}, client="a")
     wait_until(lambda: running.get(record.id).status == "running")
-    assert running.cancel(record.id).message == "cancelling..."
+    assert running.cancel(record.id, "a").message == "cancelling..."
     assert finished(running, record.id).status == "cancelled"
 
 
@@ -131,6 +131,50 @@ def test_identical_requests_share_one_job(running):
     assert other.id != first.id
 
 
+def test_every_client_that_asked_is_recorded_and_only_a_sole_client_cancels(jobs):
+    """Identical requests share one job: a stranger cannot cancel it (404), one of several
+    clients cannot cancel it for the others (409, it goes on), its sole client can."""
+    shared = jobs.submit("count", {"n": 1}, client="alice", key="same")
+    assert jobs.submit("count", {"n": 1}, client="bob", key="same").id == shared.id
+    assert jobs.submit("count", {"n": 1}, client="bob", key="same").id == shared.id
+    assert jobs.get(shared.id).clients == ["alice", "bob"]
+    with pytest.raises(NotFound, match="not asked for by this page"):
+        jobs.cancel(shared.id, "mallory")
+    for client in ("bob", "alice"):
+        with pytest.raises(Conflict, match="1 other page asked for this same work") as refused:
+            jobs.cancel(shared.id, client)
+        assert refused.value.details == {"others": 1, "status": "queued"}
+    assert jobs.get(shared.id).status == "queued" and not jobs.get(shared.id).cancel_requested
+    alone = jobs.submit("count", {"n": 2}, client="bob", key="other")
+    with pytest.raises(NotFound):
+        jobs.cancel(alone.id, "alice")
+    assert jobs.cancel(alone.id, "bob").status == "cancelled"
+    # Cancelled, the work is queued afresh for whoever asks again, who is its sole client.
+    again = jobs.submit("count", {"n": 2}, client="alice", key="other")
+    assert again.id != alone.id and again.clients == ["alice"]
+
+
+def test_a_shared_running_job_goes_on_when_one_client_asks_to_cancel_it(running):
+    record = running.submit("blocked", {}, client="alice", key="shared")
+    running.submit("blocked", {}, client="bob", key="shared")
+    wait_until(lambda: running.get(record.id).status == "running")
+    with pytest.raises(Conflict) as refused:
+        running.cancel(record.id, "alice")
+    assert refused.value.details["status"] == "running"
+    gate.set()
+    assert finished(running, record.id).status == "done"
+
+
+def test_past_the_named_clients_a_stranger_is_told_others_wait_too(jobs):
+    shared = jobs.submit("count", {"n": 1}, client="c0", key="crowd")
+    for i in range(1, MAX_CLIENTS + 5):
+        jobs.submit("count", {"n": 1}, client=f"c{i}", key="crowd")
+    assert len(jobs.get(shared.id).clients) == MAX_CLIENTS
+    with pytest.raises(Conflict):  # c40 joined unnamed: not told it never asked
+        jobs.cancel(shared.id, f"c{MAX_CLIENTS + 2}")
+    assert jobs.get(shared.id).status == "queued"
+
+
 def test_bounds_per_client_and_in_all_refuse_before_queueing(jobs):
     """No worker runs here: what is queued stays queued."""
     a1 = jobs.submit("count", {"n": 1}, client="a")
@@ -140,14 +184,14 @@ def test_bounds_per_client_and_in_all_refuse_before_queueing(jobs):
     jobs.submit("count", {"n": 1}, client="b")
     with pytest.raises(Busy, match="3 jobs are waiting"):
         jobs.submit("count", {"n": 1}, client="c")
-    assert jobs.cancel(a1.id).status == "cancelled"  # a queued job ends at once
+    assert jobs.cancel(a1.id, "a").status == "cancelled"  # a queued job ends at once
     assert jobs.submit("count", {"n": 1}, client="c").status == "queued"
     assert len(jobs.store.active()) == 3
 
 
 def test_a_cancelled_queued_job_never_runs(jobs):
     record = jobs.submit("count", {"n": 2}, client="a")
-    jobs.cancel(record.id)
+    jobs.cancel(record.id, "a")
     workers = JobWorkers(jobs, count=1)
     workers.start()
     try:
@@ -203,7 +247,7 @@ def test_unknown_jobs_are_404(jobs):
     with pytest.raises(NotFound):
         jobs.get("nope")
     with pytest.raises(NotFound):
-        jobs.cancel("0" * 16)
+        jobs.cancel("0" * 16, "a")
 
 
 def _saves(ctx, params):
@@ -289,7 +333,7 @@ def test_a_job_waiting_for_a_cpu_slot_can_still_be_cancelled_or_run_out_of_time(
     try:
         record = running.submit("gated", {}, client="a")
         wait_until(lambda: running.get(record.id).status == "running")
-        running.cancel(record.id)
+        running.cancel(record.id, "a")
         assert finished(running, record.id).status == "cancelled"
         late = finished(running, running.submit("gated-briefly", {}, client="a").id)
         assert late.status == "failed" and late.error["code"] == "job_time_limit"

@@ -11,10 +11,20 @@ export class JobProgress {
     this.error = el("p", { className: "job-error", hidden: true });
     this.error.setAttribute("role", "alert");
     this.job = null;
+    this.kept = null;  // the job this page may not cancel: others asked for it too, or not this page
     this.stop.addEventListener("click", () => {
       if (this.job && !ended(this.job)) {
+        const job = this.job;
         this.stop.disabled = true;
-        cancel(this.job).then((j) => this.show(j)).catch((err) => this.fail(err.message));
+        cancel(job).then((j) => this.show(j)).catch((err) => {
+          // 409: other pages wait for the same job, so it goes on; 404: this page did not ask
+          // for it. Either way asking again would be refused again: the button goes.
+          if (err.code === "conflict" || err.code === "not_found") {
+            this.kept = job.id;
+            this.stop.hidden = true;
+          }
+          this.fail(err.message);
+        });
       }
     });
     root.classList.add("job-progress");
@@ -31,7 +41,7 @@ export class JobProgress {
     this.bar.value = job.progress;
     this.message.textContent = job.status === "queued" || job.status === "running"
       ? job.message : `${job.status}${job.status === "done" ? "" : `: ${job.message}`}`;
-    this.stop.hidden = ended(job);
+    this.stop.hidden = ended(job) || this.kept === job.id;
     this.stop.disabled = false;
     if (job.status === "failed") this.fail(job.error ? job.error.message : job.message);
   }
