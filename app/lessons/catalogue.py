@@ -145,8 +145,8 @@ LESSONS: tuple[LessonText, ...] = (
         "read by the classifier. Early maps respond to edges and colours all over the "
         "photo; late ones respond to larger patterns, often parts of objects. Grad-CAM shows "
         "where the evidence for the predicted class lies.",
-        "On the dog, open the stem's strongest channels and then stage 6's, and compare "
-        "where each one lights up.",
+        "On the dog, click the stem's map and then stage 6's: each opens in Inside the CNN "
+        "on that stage's strongest channel. Compare where each one lights up.",
         "cnn-maps", (f"POST {IMAGE}/predict", f"GET {IMAGE}/stages",
                      f"GET {IMAGE}/stages/{{stage}}/atlas", f"GET {IMAGE}/gradcam"), True),
     LessonText(

@@ -244,7 +244,7 @@ function dogMaps(box) {
       el("figure", { className: "dog-view" }, [cropBox, el("figcaption", { textContent: "What the model sees: the 224×224 centre crop" })]),
       el("figure", { className: "dog-view" }, [camBox, camCap]),
     ]),
-    el("h3", { textContent: "Each stage's strongest channel (the map with the highest mean), stem to head" }),
+    el("h3", { textContent: "Each stage's strongest channel (the map with the highest mean), stem to head: click one to open its stage in Inside the CNN" }),
     grid,
   );
   useDog.addEventListener("click", () => chooseSample(DOG));
@@ -260,7 +260,7 @@ function dogMaps(box) {
     const best = prediction.top[0];
     intro.textContent = `The network's answer: ${best.label}, ${pct(best.prob)}.`;
     intro.dataset.label = best.label;
-    link.replaceChildren(cnnLink("Open in Inside the CNN", { stage: "stage3", cls: "", camStage: "stage7" }));
+    link.replaceChildren(cnnLink("Open the stem in Inside the CNN", { stage: "stem", cls: "", camStage: "stage7" }));
     await Promise.all([crop.show(cropBlob), cam.show(heat.blob)]);
     camCap.textContent = `Grad-CAM at stage7 for "${best.label}": red is where the evidence for it lies`;
     const rows = Object.fromEntries(stageRows(m).map((r) => [r.id, r]));
@@ -273,12 +273,18 @@ function dogMaps(box) {
     grid.replaceChildren(...cards.map(({ s, top, next, blob }) => {
       const holder = el("div");
       const r = rows[s.stage];
-      const fig = el("figure", { className: "dog-stage" }, [holder, el("figcaption", {}, [
+      // The map is a link: that stage in Inside the CNN, which opens on its strongest channel.
+      const open = cnnLink("", { stage: s.stage, cls: "", camStage: "stage7" });
+      open.className = "dog-open";
+      open.title = `Open ${s.stage} in Inside the CNN`;
+      open.setAttribute("data-testid", `dog-open-${s.stage}`);
+      open.append(holder);
+      const fig = el("figure", { className: "dog-stage" }, [open, el("figcaption", {}, [
         el("strong", { textContent: s.stage }), ` ${shape(s.shape)}`, el("br"),
         `#${top.index} (mean ${num(top.mean, 2)}); next #${next.slice(0, 2).map((c) => c.index).join(", #")}`, el("br"),
         r && r.receptive_field > 224 ? `each unit sees ${r.receptive_field} px: more than the view` : `each unit sees ${r ? r.receptive_field : "?"} px`])]);
       fig.setAttribute("data-testid", `dog-stage-${s.stage}`);
-      new BoxedPicture(holder, { alt: `${s.stage} channel ${top.index}`, fill: true }).show(blob);
+      new BoxedPicture(holder, { alt: `${s.stage}'s strongest channel, ${top.index}: open it in Inside the CNN`, fill: true }).show(blob);
       return fig;
     }));
   }

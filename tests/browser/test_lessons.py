@@ -231,6 +231,29 @@ def check_dog_maps(page, image):
     assert data(page, "dog-top")["label"] == top
     assert page.get_by_test_id("dog-stages").locator("figure").count() == 9
     assert "Grad-CAM at stage7" in page.get_by_test_id("dog-cam-caption").inner_text()
+    check_dog_maps_links(page)
+
+
+def check_dog_maps_links(page):
+    for stage in ("stem", "stage6"):
+        href = page.get_by_test_id(f"dog-open-{stage}").get_attribute("href")
+        assert "tab=cnn" in href and f"stage={stage}" in href
+
+
+def test_a_dog_map_opens_its_stage_in_inside_the_cnn(page):
+    """The 'Try this' of the dog's maps: click the stem's map, then stage 6's."""
+    page.goto(page.base + f"/#lesson=dog-maps&sample={SAMPLE}")
+    wait_ready(page, "dog-maps")
+    check_dog_maps_links(page)
+    page.get_by_test_id("dog-open-stage6").click()
+    page.wait_for_function("() => !document.querySelector('[data-panel=cnn]').hidden")
+    # Inside the CNN shows stage 6, zoomed on its strongest channel: the lesson's tile.
+    strongest = page.get_by_test_id("dog-stage-stage6").locator("figcaption").inner_text()
+    channel = strongest.split("#")[1].split(" ")[0]
+    page.wait_for_function("c => document.querySelector('[data-testid=channel-title]')"
+                           ".textContent.startsWith('stage6 #' + c + ' ')", arg=channel,
+                           timeout=READY)
+    assert page.get_by_test_id("fm-layer").input_value() == "stage6"
 
 
 def check_transfer(page, image):
