@@ -74,8 +74,8 @@ LESSONS: tuple[LessonText, ...] = (
         "Some resemble hand-made edge detectors (summed over red, green and blue, the one "
         "closest to Sobel y or its negative matches the negative, with a cosine similarity "
         "of 0.84); others mix colours in ways no preset does.",
-        "Send a stem filter to the playground and compare what it finds with a preset such "
-        "as Sobel x.",
+        "Compare the learned filter most like Sobel y with Sobel y itself on your photo, "
+        "then send another stem filter to the playground.",
         "stem-filters", ("GET /api/model/filters/stem", "GET /api/kernels/presets"), True),
     LessonText(
         "hierarchy", "Deeper units see more",

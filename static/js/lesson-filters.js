@@ -197,11 +197,12 @@ function learnedFilters(box, kit) {
       renderFilters(presetGrid, ids.map((k) => [0, 1, 2].map(() => hand[k].kernel)), (i) => showPreset(ids[i]).catch(kit.report));
       retag(presetGrid, (i) => `lesson-preset-${ids[i]}`);
       presetGrid.querySelectorAll("span").forEach((s, i) => { s.textContent = hand[ids[i]].name; });
-      const best = mostAlike(filters, hand.sobel_x.kernel);
-      chosen = { learned: best.index, preset: "sobel_x" };
-      alike.textContent = `Nobody designed the learned ones: training found them. Filter ${best.index} is the most like Sobel x ` +
+      // Sobel y: the match the lesson's words quote (and a test measures).
+      const best = mostAlike(filters, hand.sobel_y.kernel);
+      chosen = { learned: best.index, preset: "sobel_y" };
+      alike.textContent = `Nobody designed the learned ones: training found them. Filter ${best.index} is the most like Sobel y ` +
         `(cosine ${num(best.cosine, 2)} between their weights summed over R, G, B${best.cosine < 0 ? "; negative: the same edge, the other way round" : ""}).`;
-      alike.dataset.index = String(best.index);
+      Object.assign(alike.dataset, { index: best.index, cosine: best.cosine });
     }
     await Promise.all([showLearned(chosen.learned), showPreset(chosen.preset)]);
   }

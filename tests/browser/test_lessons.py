@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -132,8 +133,22 @@ def check_translation(page, image):
 
 def check_learned_filters(page, image):
     assert page.get_by_test_id("learned-filters").locator(".filter-button").count() == 32
-    index = int(data(page, "filters-alike")["index"])
-    assert 0 <= index < 32
+    # The page shows the match its words quote: the filter closest to Sobel y (summed over R, G,
+    # B), found again here from the served weights with NumPy.
+    served = api(page, "GET", "/api/model/filters/stem").json()["filters"]
+    summed = np.array(served).sum(1).reshape(32, -1)  # (32, 3, 3, 3) summed over R, G, B
+    sobel_y = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=float).ravel()
+    cosines = summed @ sobel_y / (np.linalg.norm(summed, axis=1) * np.linalg.norm(sobel_y))
+    alike = data(page, "filters-alike")
+    index = int(alike["index"])
+    assert index == int(np.abs(cosines).argmax())
+    assert float(alike["cosine"]) == pytest.approx(cosines[index], abs=1e-6)
+    quoted = f"{abs(cosines[index]):.2f}"
+    shown = page.get_by_test_id("filters-alike").inner_text()
+    assert f"Sobel y (cosine {cosines[index]:.2f}" in shown
+    assert f"cosine similarity of {quoted}" in page.get_by_test_id("lesson-text").inner_text()
+    assert "chosen" in page.get_by_test_id("lesson-preset-sobel_y").get_attribute("class")
+    assert page.get_by_test_id("preset-caption").inner_text().startswith("Sobel y")
     assert f"filter {index}" in page.get_by_test_id("learned-caption").inner_text().lower()
     link = page.get_by_role("link", name=f"Send filter {index} to the playground")
     href = link.get_attribute("href")
