@@ -124,6 +124,8 @@ function spurious(box) {
   const scores = testid(el("p", { className: "lesson-big" }), "spurious-scores");
   const examples = testid(el("div", { className: "lesson-thumbs big" }), "spurious-examples");
   const yours = testid(el("p", { className: "lesson-caption" }), "spurious-yours");
+  const cureWaiting = testid(el("p", { className: "lesson-note",
+    textContent: "Part 2 starts once part 1 is done (it trains 70 small classifiers: about a minute)." }), "spurious-cure-waiting");
   const cureJob = testid(el("div"), "spurious-cure-job");
   const plot = testid(el("div"), "spurious-plot");
   const cure = testid(el("p", { className: "lesson-big" }), "spurious-cure");
@@ -132,7 +134,7 @@ function spurious(box) {
     el("h3", { textContent: "1. Discs always on the mountains, squares always on the rocket photo" }),
     demoJob, scores, examples, yours, link,
     el("h3", { textContent: "2. The cure: show each shape on the other background too" }),
-    cureJob, plot, cure,
+    cureWaiting, cureJob, plot, cure,
   );
   const demoProgress = progressIn(demoJob);
   const cureProgress = progressIn(cureJob);
@@ -156,6 +158,7 @@ function spurious(box) {
   });
 
   const cured = once(async () => {
+    cureWaiting.hidden = true;
     const { job } = await api.startSpurious();
     const done = await finish(job, cureProgress);
     const curve = await api.lessonResult(done.result);
@@ -185,14 +188,16 @@ function spurious(box) {
   }
 
   async function run(isFresh) {
-    // Both jobs at once: the second waits for a free worker if there is none.
-    const [project] = await Promise.all([demo(), cured()]);
+    // Part 1 first, and part 2 only once it is done: the cure embeds 368 scenes, and started
+    // together it would take the worker the lesson's main result is waiting for.
+    const project = await demo();
     if (!isFresh()) return;
     const result = await withImage((id) => api.projectPredict(project.id, id));
     if (!isFresh()) return;
     const top = result.probs[0];
     yours.textContent = `Your photo, to this classifier: "${top.name}" (${pct(top.prob)}). It holds no drawn disc or square: ` +
       "whatever it answers, it answers from the photo's background.";
+    await cured();
   }
   return { run };
 }

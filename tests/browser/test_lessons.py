@@ -287,6 +287,29 @@ def check_spurious(page, image):
         "background" in page.get_by_test_id("spurious-yours").inner_text()
 
 
+def test_the_background_lesson_shows_part_one_before_it_starts_part_two(page):
+    """Part 1 (the classifier that learned the background) is the lesson's main result: the
+    cure's job, which embeds 368 scenes, is asked for only once part 1's scores are shown."""
+    page.add_init_script("""(() => {
+        const plain = window.fetch;
+        window.curePosted = [];
+        window.fetch = (url, options = {}) => {
+            if (String(url).endsWith('/api/lessons/spurious') && options.method === 'POST') {
+                const scores = document.querySelector('[data-testid=spurious-scores]');
+                window.curePosted.push({ scores: scores ? scores.textContent : '' });
+            }
+            return plain(url, options);
+        };
+    })()""")
+    page.goto(page.base + f"/#lesson=spurious&sample={SAMPLE}")
+    page.get_by_test_id("spurious-cure-waiting").wait_for()  # said while part 1 runs
+    wait_ready(page, "spurious")
+    posted = page.evaluate("window.curePosted")
+    assert len(posted) == 1
+    assert posted[0]["scores"].startswith("Test photos on the training backgrounds:")
+    assert page.get_by_test_id("spurious-cure-waiting").is_hidden()
+
+
 def check_how_many_images(page, image):
     read = data(page, "curves-read")
     assert int(read["at"]) >= 1
