@@ -30,7 +30,7 @@ from app.core.errors import Conflict
 from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.encode import encode, tile
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from models.preprocess import centre_crop
 from models.receptive import unit_box
@@ -99,13 +99,13 @@ def stored_index(services: Services) -> BundleIndex | None:
     return index
 
 
-def start_index(services: Services, client: str) -> JobRecord:
+def start_index(services: Services, client: Client) -> JobRecord:
     """Queue the indexing job (or join it; it ends at once when the index is kept already)."""
     name = index_name(services)
     return services.jobs.submit(INDEX_KIND, {"name": name}, client=client, key=_job_key(name))
 
 
-def bundle_index(services: Services, client: str) -> BundleIndex:
+def bundle_index(services: Services, client: Client) -> BundleIndex:
     """The index, or 409 ``conflict`` naming the job that is building it (started now if
     nobody had): the request never waits for it."""
     index = stored_index(services)
@@ -197,7 +197,7 @@ def _patch(image_id: str, source: str, stage: str, value: float, row: int, col: 
 
 
 def top_patches(services: Services, stage: str, channel: int, k: int, image_ids: list[str],
-                client: str) -> list[Found]:
+                client: Client) -> list[Found]:
     """The ``k`` units where the channel fires most, over the bundle and the named photos,
     strongest first (ties: bundled photos in credits order, then the named ones)."""
     check_channel(services, stage, channel)

@@ -27,10 +27,12 @@ from app.core.errors import InvalidParameter, NotFound
 from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.encode import encode_npy
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from models import labels
 from models.saliency_methods import (
+    BEATS_RANDOM_MIN,
+    BEATS_RANDOM_SD,
     CAM_METHODS,
     K_CHOICES,
     K_DEFAULT,
@@ -39,6 +41,8 @@ from models.saliency_methods import (
     NAMES,
     OCCLUSION_STRIDES,
     PATCH_DEFAULT,
+    RANDOM_MAPS,
+    SANITY_THRESHOLD,
     SLOW_METHODS,
     STAGED_METHODS,
     STEPS,
@@ -63,7 +67,9 @@ def catalogue(randomised: list[str]) -> SaliencyCatalogue:
                             staged=m in STAGED_METHODS) for m in METHODS],
         stages=STAGE_IDS, k_choices=list(K_CHOICES), k_default=K_DEFAULT, k_max=K_MAX,
         occlusion=OCCLUSION, patch_default=PATCH_DEFAULT, stride_default=STRIDE_DEFAULT,
-        steps=STEPS, randomised=randomised)
+        steps=STEPS, randomised=randomised, random_maps=RANDOM_MAPS,
+        beats_random_sd=BEATS_RANDOM_SD, beats_random_min=BEATS_RANDOM_MIN,
+        sanity_threshold=SANITY_THRESHOLD)
 
 
 def label_of(target: Target) -> str:
@@ -192,7 +198,7 @@ def kept_map(services: Services, image_id: str, target: Target, spec: MapSpec
 
 
 def map_or_job(services: Services, image: StoredImage, target: Target, spec: MapSpec,
-               client: str) -> np.ndarray | JobRecord:
+               client: Client) -> np.ndarray | JobRecord:
     """The map if it is ready (fast methods always are), else the job computing it
     (started now, or the one already doing it)."""
     if spec.method not in SLOW_METHODS:

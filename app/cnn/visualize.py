@@ -19,7 +19,7 @@ from app.cnn.dataset import colour_covariance
 from app.core.errors import Conflict, NotFound
 from app.core.services import Services
 from app.imaging.encode import encode
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from models.stages import STAGE_IDS
 
@@ -73,7 +73,7 @@ def _params(stage: str, channel: int, req: VisualizationRequest) -> dict[str, An
 
 
 def start(services: Services, stage: str, channel: int, req: VisualizationRequest,
-          client: str) -> JobRecord:
+          client: Client) -> JobRecord:
     """Queue the optimisation, or join the job that did or does the same."""
     check_channel(services, stage, channel)
     params = _params(stage, channel, req)

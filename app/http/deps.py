@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.core.services import Services
+from app.jobs.record import Client
 
 
 async def get_services(request: Request) -> Services:
@@ -18,12 +19,15 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 async def client_id(request: Request, x_convlens_client: Annotated[
         str | None, Header(max_length=64, description="the browser's own random id: job "
-                                                      "bounds count per client")] = None) -> str:
-    """Who is asking, for the per-client job bound: the page's own id (``X-ConvLens-Client``:
-    a classroom behind one NAT is many clients), else the peer address."""
+                                                      "bounds count per client")] = None
+                    ) -> Client:
+    """Who is asking, for the job bounds: the page's own id (``X-ConvLens-Client``: a
+    classroom behind one NAT is many clients), else the peer address; and the peer address
+    always, because a header is the client's to choose (a wider bound counts per address)."""
+    address = request.client.host if request.client else "unknown"
     if x_convlens_client and x_convlens_client.isascii() and x_convlens_client.isalnum():
-        return f"c:{x_convlens_client}"
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+        return Client(f"c:{x_convlens_client}", address)
+    return Client(f"ip:{address}", address)
 
 
-ClientDep = Annotated[str, Depends(client_id)]
+ClientDep = Annotated[Client, Depends(client_id)]

@@ -17,6 +17,15 @@ REUSABLE: frozenset[str] = ACTIVE | {"done"}  # a job identical requests may sha
 MAX_CLIENTS = 32  # clients named per job: more may join, but are not named
 
 
+@dataclass(frozen=True)
+class Client:
+    """Who asks for a job: the page's own id, and the peer address its request came from
+    (None for work the server asks for itself: a job's sub-job, tests, benchmarks)."""
+
+    id: str
+    address: str | None = None
+
+
 @dataclass
 class JobRecord:
     id: str
@@ -38,6 +47,7 @@ class JobRecord:
     error: dict[str, Any] | None = None  # the error envelope's body when it failed
     result: str | None = None  # where the outcome is (a URL), once done
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific live figures
+    address: str | None = None  # the submitter's peer address (the per-address bound)
     # Every client that asked for it, the submitter first: identical requests join one job,
     # and only a job's sole client may cancel it.
     clients: list[str] = field(default_factory=list)

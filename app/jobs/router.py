@@ -25,4 +25,4 @@ def get_job(job_id: JobId, services: ServicesDep) -> JobInfo:
                        "only a client that asked for it may, and not while other clients "
                        "wait for it too (409: it goes on for them)")
 def cancel_job(job_id: JobId, services: ServicesDep, client: ClientDep) -> JobInfo:
-    return JobInfo.of(services.jobs.cancel(job_id, client))
+    return JobInfo.of(services.jobs.cancel(job_id, client.id))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Protocol
 
 from app.core import redis as shared_redis
@@ -41,6 +42,12 @@ class JobStore(Protocol):
     def put_result(self, job_id: str, name: str, data: bytes) -> None: ...
 
     def result(self, job_id: str, name: str) -> bytes | None: ...
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Held by a process while it checks the job bounds and creates a record: what other
+        processes sharing the store must wait for (the submitting process holds its own
+        lock too)."""
+        ...
 
 
 def _reusable(record: JobRecord | None) -> bool:
@@ -103,6 +110,9 @@ class MemoryJobs:
         with self._lock:
             return self._results.get((job_id, name))
 
+    def exclusive(self) -> AbstractContextManager[None]:
+        return nullcontext()  # one process: its own submit lock is enough
+
     def _expire(self) -> None:
         """Forget finished jobs past their lifetime, and the oldest past the count bound."""
         now = time.time()
@@ -129,6 +139,7 @@ class RedisJobs:
     (a set of ids), ``convlens:jobresult:<id>:<name>`` (bytes)."""
 
     ACTIVE = "convlens:jobs:active"
+    SUBMITTING = "convlens:jobs:submitting"  # the lock held from bound checks to a new record
 
     def __init__(self, url: str, ttl_s: int) -> None:
         self._redis = shared_redis.client(url)
@@ -199,6 +210,13 @@ class RedisJobs:
             if gone:  # expired records leave the index too
                 self._redis.srem(self.ACTIVE, *gone)
         return [r for r in (JobRecord.from_json(d) for d in found if d) if r.active]
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        # Two round trips per new job; it expires on its own if its holder dies holding it.
+        lock = self._redis.lock(self.SUBMITTING, timeout=10, blocking_timeout=5, sleep=0.005)
+        with shared_redis.reachable("job queue"), lock:
+            yield
 
     def put_result(self, job_id: str, name: str, data: bytes) -> None:
         with shared_redis.reachable("job store"):

@@ -30,7 +30,7 @@ from typing import Any
 
 from app.core.errors import AppError, Busy, Conflict, NotFound
 from app.core.gate import patient
-from app.jobs.record import MAX_CLIENTS, REUSABLE, JobRecord
+from app.jobs.record import MAX_CLIENTS, REUSABLE, Client, JobRecord
 from app.jobs.store import JobStore
 
 log = logging.getLogger("convlens.jobs")
@@ -130,10 +130,17 @@ class Jobs:
         self.queue = queue
         self.max_queued = max_queued
         self.max_per_client = max_per_client
+        # Queued or running jobs asked for from one peer address, whatever client ids it
+        # sends: wider than a client's (a classroom behind one NAT is many pages), and half
+        # the queue, so one address never fills it for everyone else.
+        self.max_per_address = max(max_per_client, max_queued // 2)
         self.kinds: dict[str, Kind] = {}
         self.services: Any = None  # set by the process that runs jobs (web or worker)
         self.running_here: set[str] = set()  # the jobs this process runs (it renews them)
         self._lock = threading.Lock()
+        # Held from the bound checks to the new record (with the store's own exclusive
+        # section, which spans processes on Redis), so bursts cannot pass a bound together.
+        self._admitting = threading.Lock()
         # One Huey task runs every kind: its only argument is the job id, the rest is in
         # the record, so a job queued again after a lost worker runs exactly as asked.
         self._run_job = queue.task(name="convlens.run_job")(self.execute)
@@ -148,31 +155,47 @@ class Jobs:
     def register(self, kind: Kind) -> None:
         self.kinds[kind.name] = kind
 
-    def submit(self, kind: str, params: dict[str, Any], *, client: str,
-               key: str | None = None) -> JobRecord:
+    def submit(self, kind: str, params: dict[str, Any], *, client: Client | str,
+               key: str | None = None,
+               prepare: Callable[[], dict[str, Any]] | None = None) -> JobRecord:
         """Queue a job, or join the live one doing identical work (same ``key``: ``client``
         is then recorded among its clients); 503 ``busy`` past the bounds, before anything
-        is queued."""
+        is queued. A plain string ``client`` is the server's own (no peer address).
+        ``prepare`` runs once the bounds let a new job in, before it is queued: what it
+        returns is added to ``params``, and an error it raises refuses the job."""
+        who = client if isinstance(client, Client) else Client(client)
         spec = self.kinds[kind]
         if key is not None:
             existing = self.store.live(key)
-            joined = self._join(existing, client) if existing is not None else None
+            joined = self._join(existing, who.id) if existing is not None else None
             if joined is not None:
                 return joined
-        active = self.store.active()
-        queued = [r for r in active if r.status == "queued"]
-        if len(queued) >= self.max_queued:
-            raise Busy(f"{len(queued)} jobs are waiting already; try again in a moment.")
-        if sum(1 for r in active if r.client == client) >= self.max_per_client:
-            raise Busy(f"You have {self.max_per_client} jobs queued or running; wait for one "
-                       "to finish (or cancel one) first.")
-        record = JobRecord(id=secrets.token_hex(8), kind=kind, params=params, client=client,
-                           time_limit_s=spec.time_limit_s, key=key)
-        stored = self.store.create(record)
+        with self._admitting, self.store.exclusive():
+            self._check_bounds(who)
+            extra = prepare() if prepare is not None else {}
+            record = JobRecord(id=secrets.token_hex(8), kind=kind, params={**params, **extra},
+                               client=who.id, address=who.address,
+                               time_limit_s=spec.time_limit_s, key=key)
+            stored = self.store.create(record)
         if stored.id != record.id:  # another request queued the same work meanwhile
-            return self._join(stored, client) or stored
+            return self._join(stored, who.id) or stored
         self._task(record.id)
         return stored
+
+    def _check_bounds(self, who: Client) -> None:
+        """503 ``busy`` when the queue, the client or its address has as many jobs as allowed."""
+        active = self.store.active()
+        queued = sum(1 for r in active if r.status == "queued")
+        if queued >= self.max_queued:
+            raise Busy(f"{queued} jobs are waiting already; try again in a moment.")
+        if sum(1 for r in active if r.client == who.id) >= self.max_per_client:
+            raise Busy(f"You have {self.max_per_client} jobs queued or running; wait for one "
+                       "to finish (or cancel one) first.")
+        if who.address is not None and sum(
+                1 for r in active if r.address == who.address) >= self.max_per_address:
+            raise Busy(f"Your network address has {self.max_per_address} jobs queued or "
+                       "running, the most one address may have (a classroom behind one "
+                       "router shares it); wait for one to finish first.")
 
     def _join(self, record: JobRecord, client: str) -> JobRecord | None:
         """``record`` with ``client`` among the clients that asked for it; None when it

@@ -22,7 +22,7 @@ from app.cnn.visualize import model_fingerprint
 from app.core.errors import AppError
 from app.core.services import Services
 from app.imaging.decode import decode_image
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.lessons.schemas import LearningCurves
 from models.transfer import learning_curve, views
@@ -47,7 +47,7 @@ def result_url(job_id: str) -> str:
     return f"/api/lessons/how-many-images/{job_id}"
 
 
-def start(services: Services, repeats: int, seed: int, client: str) -> JobRecord:
+def start(services: Services, repeats: int, seed: int, client: Client) -> JobRecord:
     """Queue the curves' job, or join the one that does or did the same."""
     services.require_model()
     return services.jobs.submit(

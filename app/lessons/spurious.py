@@ -23,7 +23,7 @@ from app.cnn.visualize import model_fingerprint
 from app.core.services import Services
 from app.imaging.composite import scene
 from app.imaging.decode import decode_image
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.lessons.schemas import SpuriousCurve, SpuriousPoint
 from models.preprocess import centre_crop
@@ -63,7 +63,7 @@ def result_url(job_id: str) -> str:
     return f"/api/lessons/spurious/{job_id}"
 
 
-def start(services: Services, client: str) -> JobRecord:
+def start(services: Services, client: Client) -> JobRecord:
     """Queue the curve's job, or join the one that does or did the same."""
     services.require_model()
     return services.jobs.submit(KIND, {}, client=client,

@@ -23,7 +23,7 @@ from app.core.errors import InvalidParameter, NotFound
 from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.encode import colormap, encode, encode_npy
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.lessons.schemas import ClassOf, Requested, ShiftRange, ShiftRow, TranslationCurve
 from models import labels
@@ -79,7 +79,7 @@ def curve_url(image_id: str, req: CurveRequest) -> str:
             f"&step={req.step}&axis={req.axis}")
 
 
-def curve_or_job(services: Services, image: StoredImage, req: CurveRequest, client: str
+def curve_or_job(services: Services, image: StoredImage, req: CurveRequest, client: Client
                  ) -> TranslationCurve | JobRecord:
     """The finished curve (as ``req`` asked for it), or the job computing it (started, or
     joined, here). The curve lives beside its job's record; a record whose result has just

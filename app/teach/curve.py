@@ -15,7 +15,7 @@ from typing import Any
 
 from app.core.errors import NotFound
 from app.core.services import Services
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.teach.lab_schemas import CurveRequest, LearningCurve
 from app.teach.snapshot import choose, counts, gather, job_key, short_of_photos
@@ -28,7 +28,7 @@ def result_url(project_id: str, job_id: str) -> str:
     return f"/api/projects/{project_id}/learning-curve/{job_id}"
 
 
-def start(services: Services, project_id: str, req: CurveRequest, client: str) -> JobRecord:
+def start(services: Services, project_id: str, req: CurveRequest, client: Client) -> JobRecord:
     """Queue the curve of the project's photos as they are now (or join the same one)."""
     params = {"project": project_id, **choose(services.projects.read(project_id)),
               **req.model_dump()}

@@ -19,7 +19,7 @@ from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.composite import scene
 from app.imaging.decode import decode_image
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.teach.project import Run
 from app.teach.projects import add_class
@@ -35,7 +35,7 @@ LESSON_TIME_LIMIT_S = 180.0
 LESSON_EPOCHS = 100
 
 
-def start_lesson(services: Services, client: str) -> tuple[str, str, JobRecord]:
+def start_lesson(services: Services, client: Client) -> tuple[str, str, JobRecord]:
     """An empty project for the lesson and the job that fills, trains and scores it:
     the project id, the run id it will have, and the job."""
     project_id = services.projects.create().id

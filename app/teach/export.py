@@ -18,7 +18,7 @@ from typing import Any
 
 from app.core.errors import Conflict
 from app.core.services import Services
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.teach.projects import trained_classifier
 from app.teach.snapshot import redo_key
@@ -52,7 +52,7 @@ def _kept(store: ProjectStore, project_id: str, fingerprint: str) -> bytes | Non
     return data[FINGERPRINT_CHARS:]
 
 
-def onnx_or_job(services: Services, project_id: str, client: str) -> bytes | JobRecord:
+def onnx_or_job(services: Services, project_id: str, client: Client) -> bytes | JobRecord:
     """The ONNX file of the current classifier, or the job exporting it (started now, or
     the one already doing it); 409 once with the reason when its last export failed."""
     store = services.projects

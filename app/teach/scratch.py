@@ -21,7 +21,7 @@ import numpy as np
 
 from app.core.errors import InvalidParameter, NotFound
 from app.core.services import Services
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import JobContext, Kind
 from app.teach.lab_schemas import ScratchModel, ScratchRequest, ScratchResult, TransferModel
 from app.teach.pixels import photo_views
@@ -49,7 +49,7 @@ def maps_url(project_id: str, job_id: str, image_id: str) -> str:
     return f"/api/projects/{project_id}/scratch/maps?job={job_id}&image_id={image_id}"
 
 
-def start(services: Services, project_id: str, req: ScratchRequest, client: str) -> JobRecord:
+def start(services: Services, project_id: str, req: ScratchRequest, client: Client) -> JobRecord:
     """Queue the from-scratch training of the project's photos as they are now (or join the
     same one); the transfer side uses the settings of the project's last finished training,
     and so does the seed unless ``req`` names one. 422 past ``MAX_WORK``."""

@@ -15,7 +15,7 @@ from app.core.errors import ImageTooLarge, InvalidParameter, NotFound, RequestTo
 from app.core.services import Services
 from app.images.service import StoredImage
 from app.imaging.decode import decode_image
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.teach.export import onnx_or_job
 from app.teach.familiar import PART as FAMILIAR_PART
 from app.teach.familiar import judge
@@ -103,7 +103,7 @@ def gradcam(services: Services, project_id: str, image: StoredImage, class_id: s
         return model.explain(a.activations, index, stage, classifier=classifier).cams[stage]
 
 
-def export(services: Services, project_id: str, fmt: str, client: str) -> bytes | JobRecord:
+def export(services: Services, project_id: str, fmt: str, client: Client) -> bytes | JobRecord:
     """The trained classifier as a file: ``head``, ``torchscript``, or ``onnx`` once its job
     made it (until then the job making it)."""
     from models import export as files

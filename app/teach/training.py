@@ -17,7 +17,7 @@ import numpy as np
 
 from app.core.errors import Busy, Conflict, InvalidParameter
 from app.core.services import Services
-from app.jobs.record import JobRecord
+from app.jobs.record import Client, JobRecord
 from app.jobs.system import Cancelled, JobContext, Kind
 from app.teach import familiar
 from app.teach.calibration import reliability
@@ -31,7 +31,7 @@ Progress = Callable[[float, str], None]
 
 
 def start_training(services: Services, project_id: str, epochs: int, augment: bool, seed: int,
-                   client: str) -> tuple[Run, JobRecord]:
+                   client: Client) -> tuple[Run, JobRecord]:
     """Snapshot the photos, queue the training; the run as the project now shows it and its job.
     Training the same photos with the same settings again joins the job that did it."""
     store = services.projects

@@ -44,3 +44,23 @@ def test_a_job_is_cancelled_only_by_its_sole_client(idle):
     alone = jobs.submit("probe", {"seconds": 1}, client="c:carol")
     cancelled = idle.delete(f"/api/jobs/{alone.id}", headers=page("carol"))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+
+def test_rotating_the_client_header_meets_the_bound_of_the_address(settings, random_model):
+    """Seven pages' ids from one address against a queue of 12: six jobs (half the queue),
+    then 503 naming the address, where the header alone let one address fill the queue."""
+    quiet = replace(settings, job_workers=0, max_jobs_queued=12)
+    with TestClient(create_app(quiet, model=random_model)) as c:
+        started = [c.post("/api/lessons/how-many-images", json={"seed": i},
+                          headers=page(f"rotating{i}")) for i in range(6)]
+        assert [r.status_code for r in started] == [202] * 6
+        refused = c.post("/api/lessons/how-many-images", json={"seed": 6},
+                         headers=page("rotating6"))
+        err = assert_error(refused, 503, "busy")
+        assert "Your network address has 6 jobs" in err["message"]
+        # Cancelling one (by the page that asked) makes room again.
+        first = started[0].json()["job"]["url"]
+        assert c.delete(first, headers=page("rotating0")).json()["status"] == "cancelled"
+        again = c.post("/api/lessons/how-many-images", json={"seed": 6},
+                       headers=page("rotating6"))
+        assert again.status_code == 202

@@ -11,7 +11,7 @@ import pytest
 from app.core.errors import Busy, Conflict, InvalidParameter, NotFound
 from app.core.gate import JobGate
 from app.jobs import system
-from app.jobs.record import MAX_CLIENTS, JobRecord
+from app.jobs.record import MAX_CLIENTS, Client, JobRecord
 from app.jobs.store import MemoryJobs, RedisJobs
 from app.jobs.system import Jobs, Kind
 from app.jobs.workers import JobWorkers
@@ -187,6 +187,88 @@ def test_bounds_per_client_and_in_all_refuse_before_queueing(jobs):
     assert jobs.cancel(a1.id, "a").status == "cancelled"  # a queued job ends at once
     assert jobs.submit("count", {"n": 1}, client="c").status == "queued"
     assert len(jobs.store.active()) == 3
+
+
+def test_rotating_client_ids_from_one_address_meet_the_address_bound(jobs):
+    """A client id is the page's to choose; its peer address is not: one address gets
+    ``max_per_address`` (wider than a client's, here 2 -> 3 for a queue of 6) in all."""
+    jobs.max_queued = 6
+    jobs.max_per_address = 3
+    for i in range(3):
+        jobs.submit("count", {"n": 1}, client=Client(f"c:{i}", "10.0.0.7"))
+    with pytest.raises(Busy, match="Your network address has 3 jobs"):
+        jobs.submit("count", {"n": 1}, client=Client("c:fresh", "10.0.0.7"))
+    assert jobs.submit("count", {"n": 1}, client=Client("c:fresh", "10.0.0.8")).status == "queued"
+    # Joining identical work adds none: it is not refused.
+    jobs.submit("count", {"n": 2}, client=Client("c:a", "10.0.0.9"), key="shared")
+    assert jobs.submit("count", {"n": 2}, client=Client("c:b", "10.0.0.7"), key="shared")
+
+
+def test_the_address_bound_is_wider_than_a_clients_and_half_the_queue():
+    from huey import MemoryHuey
+
+    made = Jobs(MemoryJobs(ttl_s=60), MemoryHuey("bounds", results=False), max_queued=16,
+                max_per_client=4)
+    assert made.max_per_address == 8
+    small = Jobs(MemoryJobs(ttl_s=60), MemoryHuey("bounds", results=False), max_queued=2,
+                 max_per_client=4)
+    assert small.max_per_address == 4
+
+
+def _slow_to_count(store) -> None:
+    """Make ``store.active`` slow, as under load: every request of a burst reads the count
+    before any of them has created its job."""
+    read = store.active
+
+    def active():
+        found = read()
+        time.sleep(0.05)
+        return found
+
+    store.active = active
+
+
+def _burst(submitters: list[Jobs], count: int) -> tuple[int, int]:
+    """``count`` submissions at once (a barrier), spread over ``submitters``; (queued, busy)."""
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def one(i: int) -> None:
+        barrier.wait()
+        try:
+            submitters[i % len(submitters)].submit("count", {"n": 1}, client=f"c{i}")
+            outcomes.append("queued")
+        except Busy:
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes.count("queued"), outcomes.count("busy")
+
+
+def test_a_burst_at_once_never_queues_past_the_bound(jobs):
+    _slow_to_count(jobs.store)
+    assert _burst([jobs], 10) == (3, 7)
+    assert sum(1 for r in jobs.store.active() if r.status == "queued") == 3
+
+
+def test_processes_sharing_redis_never_queue_past_the_bound_together():
+    """Two processes' job systems on one Redis (each with its own lock): the store's lock
+    makes the check and the create one step across them."""
+    from huey import RedisHuey
+
+    with redis_server() as url:
+        def process() -> Jobs:
+            j = Jobs(RedisJobs(url, ttl_s=60), RedisHuey("test", url=url, results=False),
+                     max_queued=3, max_per_client=2)
+            j.register(KINDS[0])
+            _slow_to_count(j.store)
+            return j
+
+        assert _burst([process(), process()], 10) == (3, 7)
 
 
 def test_a_cancelled_queued_job_never_runs(jobs):
