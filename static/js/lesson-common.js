@@ -31,6 +31,23 @@ export function cnnLink(text, change = {}) {
   return a;
 }
 
+// A "Try this" question's answer behind a button, so the question is tried first: the returned
+// block (hidden until `reveal()` says the answer is written) holds the button and `answer`.
+export function behindButton(answer, id) {
+  const button = testid(el("button", { type: "button", textContent: "Show the answer" }), `${id}-show`);
+  answer.id = id;
+  answer.hidden = true;
+  button.setAttribute("aria-controls", answer.id);
+  button.setAttribute("aria-expanded", "false");
+  button.addEventListener("click", () => {
+    answer.hidden = !answer.hidden;
+    button.setAttribute("aria-expanded", String(!answer.hidden));
+    button.textContent = answer.hidden ? "Show the answer" : "Hide the answer";
+  });
+  const block = el("div", { className: "lesson-answer", hidden: true }, [button, answer]);
+  return { block, reveal: () => { block.hidden = false; } };
+}
+
 let presetCache = null;
 export const presets = async () => (presetCache ??= await api.presets());
 

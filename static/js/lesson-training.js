@@ -6,7 +6,7 @@ import * as api from "./api.js";
 import { el } from "./dom.js";
 import { withImage } from "./images.js";
 import { followJob } from "./jobs.js";
-import { testid } from "./lesson-common.js";
+import { behindButton, testid } from "./lesson-common.js";
 import { state } from "./state.js";
 import { pct } from "./lib/format.js";
 import { stateToHash } from "./lib/hashstate.js";
@@ -129,12 +129,14 @@ function spurious(box) {
   const cureJob = testid(el("div"), "spurious-cure-job");
   const plot = testid(el("div"), "spurious-plot");
   const cure = testid(el("p", { className: "lesson-big" }), "spurious-cure");
+  const answerLine = testid(el("p", { className: "lesson-big" }), "spurious-answer");
+  const answer = behindButton(answerLine, "spurious-answer");
   const link = el("span");
   box.replaceChildren(
     el("h3", { textContent: "1. Discs always on the mountains, squares always on the rocket photo" }),
     demoJob, scores, examples, yours, link,
     el("h3", { textContent: "2. The cure: show each shape on the other background too" }),
-    cureWaiting, cureJob, plot, cure,
+    cureWaiting, cureJob, plot, cure, answer.block,
   );
   const demoProgress = progressIn(demoJob);
   const cureProgress = progressIn(cureJob);
@@ -182,9 +184,15 @@ function spurious(box) {
     const ninety = firstReaching(points, "mixed_share", "accuracy_swapped_backgrounds", 0.9);
     cure.textContent = `With no mixed photos, swapped backgrounds are ${pct(first.accuracy_swapped_backgrounds)} right; ` +
       `with ${pct(last.mixed_share)} mixed, ${pct(last.accuracy_swapped_backgrounds)}. ` +
-      (ninety === null ? "It never passed 90% here." : `It first passes 90% at ${pct(ninety)} mixed.`) +
-      ` (${curve.train_per_class} training and ${curve.test_per_class} test photos per class, ${curve.shapes}.)`;
+      `(${curve.train_per_class} training and ${curve.test_per_class} test photos per class, ${curve.shapes}; ` +
+      `each point the mean of ${curve.repeats} repeats.)`;
     Object.assign(cure.dataset, { first: first.accuracy_swapped_backgrounds, last: last.accuracy_swapped_backgrounds });
+    const hit = points.find((p) => p.mixed_share === ninety);
+    answerLine.textContent = ninety === null ? "It never passes 90% here."
+      : `It first passes 90% at ${pct(ninety)} mixed: ${hit.mixed_photos} of each shape's ${curve.train_per_class} ` +
+        `training photos on the other background (${pct(hit.accuracy_swapped_backgrounds)} right).`;
+    answerLine.dataset.share = String(ninety);
+    answer.reveal();
   }
 
   async function run(isFresh) {
@@ -210,10 +218,11 @@ function howManyImages(box) {
   const jobBox = testid(el("div"), "curves-job");
   const plot = testid(el("div"), "curves-plot");
   const read = testid(el("p", { className: "lesson-big" }), "curves-read");
+  const answer = behindButton(read, "curves-read");
   const yoursBox = testid(el("div"), "curves-yours-job");
   const yours = testid(el("p", { className: "lesson-caption" }), "curves-yours");
   const classes = testid(el("div", { className: "lesson-row" }), "curves-classes");
-  box.replaceChildren(jobBox, classes, plot, read, yoursBox, yours);
+  box.replaceChildren(jobBox, classes, plot, answer.block, yoursBox, yours);
   const progress = progressIn(jobBox);
   const yoursProgress = progressIn(yoursBox);
   let pairs = null;
@@ -242,8 +251,10 @@ function howManyImages(box) {
     const common = a.points.map((p) => p.per_class).filter((n) => accuracyAt(b.points, n) !== null);
     const at = common.includes(3) ? 3 : common[Math.min(1, common.length - 1)];
     read.textContent = `At ${at} photo${at === 1 ? "" : "s"} per class: ${a.title} ${pct(accuracyAt(a.points, at))} right, ` +
-      `${b.title} ${pct(accuracyAt(b.points, at))} (on held-out photos; guessing gives ${pct(1 / a.classes.length)}).`;
+      `${b.title} ${pct(accuracyAt(b.points, at))}: ${Math.round(100 * Math.abs(accuracyAt(a.points, at) - accuracyAt(b.points, at)))} ` +
+      `percentage points apart (on held-out photos; guessing gives ${pct(1 / a.classes.length)}).`;
     Object.assign(read.dataset, { at, [a.name]: accuracyAt(a.points, at), [b.name]: accuracyAt(b.points, at) });
+    answer.reveal();
   }
 
   async function yourProject(isFresh) {

@@ -285,6 +285,14 @@ def check_spurious(page, image):
     assert float(cure["first"]) <= 0.3 and float(cure["last"]) >= 0.9
     assert "its background" in page.get_by_test_id("spurious-yours").inner_text() or \
         "background" in page.get_by_test_id("spurious-yours").inner_text()
+    # The "Try this" asks for the smallest share past 90%: its answer waits behind a button,
+    # and it is the curve's (the job the page followed is done: asking again joins it).
+    share = float(reveal_answer(page, "spurious-answer")["share"])
+    job = api(page, "POST", "/api/lessons/spurious", json={}).json()["job"]
+    assert job["status"] == "done"
+    curve = api(page, "GET", job["result"]).json()["curve"]
+    assert share == min(p["mixed_share"] for p in curve if p["accuracy_swapped_backgrounds"] >= 0.9)
+    assert "It first passes 90% at" in page.get_by_test_id("spurious-answer").inner_text()
 
 
 def test_the_background_lesson_shows_part_one_before_it_starts_part_two(page):
@@ -310,9 +318,26 @@ def test_the_background_lesson_shows_part_one_before_it_starts_part_two(page):
     assert page.get_by_test_id("spurious-cure-waiting").is_hidden()
 
 
+def reveal_answer(page, testid: str) -> dict:
+    """A "Try this" question's answer: hidden until its button is pressed, then shown; its
+    numbers (data-*)."""
+    answer, button = page.get_by_test_id(testid), page.get_by_test_id(f"{testid}-show")
+    assert answer.is_hidden() and button.is_visible()
+    assert button.inner_text() == "Show the answer"
+    assert button.get_attribute("aria-expanded") == "false"
+    button.click()
+    answer.wait_for()
+    assert answer.inner_text().strip() and button.get_attribute("aria-expanded") == "true"
+    return data(page, testid)
+
+
 def check_how_many_images(page, image):
-    read = data(page, "curves-read")
-    assert int(read["at"]) >= 1
+    # The "Try this" asks how far apart the curves are at three photos: the answer waits.
+    read = reveal_answer(page, "curves-read")
+    assert read["at"] == "3"
+    said = page.get_by_test_id("curves-read").inner_text()
+    gap = round(100 * abs(float(read["coarse"]) - float(read["fine"])))
+    assert said.startswith("At 3 photos per class") and f"{gap} percentage points apart" in said
     assert page.get_by_test_id("curves-plot").locator("path.series").count() >= 2
 
 
