@@ -9,7 +9,7 @@ import { followJob } from "./jobs.js";
 import { cnnLink, testid } from "./lesson-common.js";
 import { num, pct } from "./lib/format.js";
 import { newestWins } from "./lib/latest.js";
-import { rowAt, shiftFacts } from "./lib/lesson-shift.js";
+import { describeShifts, rowAt, shiftFacts, takeovers } from "./lib/lesson-shift.js";
 import { JobProgress } from "./render/job-progress.js";
 import { BoxedPicture } from "./render/lesson-picture.js";
 import { drawLinePlot } from "./render/lesson-line-plot.js";
@@ -108,11 +108,15 @@ function translation(box, kit) {
       lines.push(`No measured shift is a whole number of ${curve.stage}'s ${curve.stride}-pixel steps, so its map never simply moves along: ` +
         `similarity ${num(f.between.min, 4)} to ${num(f.between.max, 4)}.`);
     }
+    const n = f.changes.length;
+    const took = takeovers(curve).map((t) => `${t.label} (${t.count} shift${t.count > 1 ? "s" : ""})`);
+    const step = curve.requested.step;
     lines.push(`The prediction is only approximately invariant: p(${curve.unshifted_top.label}) went from ${pct(f.prob.min)} to ${pct(f.prob.max)}` +
-      (f.changes.length ? `, and the top class changed at ${f.changes.length} shift${f.changes.length > 1 ? "s" : ""} (${f.changes.slice(0, 8).join(", ")} px).`
+      (n ? `, and the top class changed at ${n} shift${n > 1 ? "s" : ""} (${describeShifts(f.changes, step)} px): ` +
+        `${curve.unshifted_top.label} gave the top place to ${took.length > 1 ? `${took.slice(0, -1).join(", ")} and ${took[took.length - 1]}` : took[0]}.`
         : ", and the top class stayed the same at every shift."));
     facts.replaceChildren(...lines.map((t) => el("p", { textContent: t })));
-    Object.assign(facts.dataset, { alignedMin: f.aligned ? f.aligned.min : "", changes: f.changes.join(",") });
+    Object.assign(facts.dataset, { alignedMin: f.aligned ? f.aligned.min : "", changes: f.changes.join(","), axis: curve.axis, stage: curve.stage });
   }
 
   async function run(isFresh) {

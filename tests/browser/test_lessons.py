@@ -131,6 +131,28 @@ def check_translation(page, image):
     assert data(page, "shift-now")["aligned"] == "false"
 
 
+def test_translation_names_the_classes_that_took_over(page):
+    """The cat moved up and down: its top class changes (the lesson's words say so at one
+    pixel down); the facts count every changed shift and name who took the top place."""
+    page.goto(page.base + "/#lesson=translation&sample=cat_chelsea")
+    wait_ready(page, "translation")
+    page.get_by_test_id("shift-axis").select_option("y")
+    page.wait_for_function("() => document.querySelector('[data-testid=shift-facts]')"
+                           ".dataset.axis === 'y'", timeout=READY)
+    query = {"stage": "stem", "axis": "y", "max_shift": 32, "step": 1}
+    curve = api(page, "GET", f"/api/images/{image_id(page)}/translation", params=query).json()
+    top = curve["unshifted_top"]["index"]
+    changed = [r for r in curve["rows"] if r["top_index"] != top]
+    assert 1 in [r["shift"] for r in changed]  # tiger cat to Egyptian cat, one pixel down
+    said = page.get_by_test_id("shift-facts").inner_text()
+    assert f"the top class changed at {len(changed)} shift" in said
+    assert data(page, "shift-facts")["changes"] == ",".join(str(r["shift"]) for r in changed)
+    for label in {r["top_label"] for r in changed}:
+        count = sum(r["top_label"] == label for r in changed)
+        assert f"{label} ({count} shift" in said
+    page.screenshot(path=str(LESSON_SHOTS / "translation-cat-y.png"), full_page=True)
+
+
 def check_learned_filters(page, image):
     assert page.get_by_test_id("learned-filters").locator(".filter-button").count() == 32
     # The page shows the match its words quote: the filter closest to Sobel y (summed over R, G,

@@ -7,7 +7,7 @@ import { absQuantile, fieldFacts, histogram, magnitude, meanAbs, parseNpy, signS
 import { convLayer, denseNeuronWeights, grouped, logFraction, workedExample } from "../../static/js/lib/lesson-params.js";
 import { lessonLink, neighbours } from "../../static/js/lib/lesson-nav.js";
 import { diverging, glowRgba, ink, valuesToRgba } from "../../static/js/lib/lesson-colour.js";
-import { rowAt, shiftFacts } from "../../static/js/lib/lesson-shift.js";
+import { describeShifts, rowAt, shiftFacts, shiftRuns, takeovers } from "../../static/js/lib/lesson-shift.js";
 import { accuracyAt, curveReady, firstReaching } from "../../static/js/lib/lesson-curves.js";
 import { hashToState, stateToHash } from "../../static/js/lib/hashstate.js";
 
@@ -163,6 +163,23 @@ test("the translation lesson's facts come from the measured rows", () => {
   assert.deepEqual(facts.changes, [-1]);
   assert.equal(rowAt(curve, 1).shift, 1);
   assert.equal(rowAt(curve, 9).shift, 2);
+});
+
+test("the shifts at which the top class changed, every one accounted for, and who took over", () => {
+  const changes = [-32, -31, -30, -29, -28, -27, -26, -25, -20, 3, 4, 5, 6, 7];
+  assert.deepEqual(shiftRuns(changes).map((r) => [r.from, r.to]), [[-32, -25], [-20, -20], [3, 7]]);
+  assert.equal(describeShifts(changes), "-32 to -25, -20, 3 to 7");
+  // Past `most` runs the rest is counted, never silently left out.
+  assert.equal(describeShifts(changes, 1, 2), "-32 to -25, -20, … and 5 more");
+  assert.equal(describeShifts([-4, -2, 0, 2, 8], 2), "-4 to 2, 8");
+  assert.equal(describeShifts([]), "");
+  const row = (shift, top, label) => ({ shift, top_index: top, top_label: label });
+  const curve = {
+    unshifted_top: { index: 282, label: "tiger cat" },
+    rows: [row(-2, 285, "Egyptian cat"), row(-1, 287, "lynx"), row(0, 282, "tiger cat"), row(1, 285, "Egyptian cat"), row(2, 282, "tiger cat")],
+  };
+  assert.deepEqual(takeovers(curve), [{ label: "Egyptian cat", index: 285, count: 2 }, { label: "lynx", index: 287, count: 1 }]);
+  assert.deepEqual(takeovers({ ...curve, rows: [row(0, 282, "tiger cat")] }), []);
 });
 
 test("reading the training lessons' curves", () => {
