@@ -86,7 +86,7 @@ function outputSizeLesson(box, kit) {
     link.replaceChildren(playgroundLink("Open in the kernel playground", { kernel: boxKernel(f), stride: s, padding: p, dilation: d }));
     if (!w || !h) {
       check.textContent = "No output: the kernel does not fit in the padded photo even once.";
-      await output.show("data:,");
+      output.clear("No output");
       return;
     }
     const body = convSpec(boxKernel(f), { stride: s, padding: p, dilation: d, border: "zero", display: "clip" });

@@ -18,10 +18,11 @@ const STAGES = ["stem", "stage1", "stage2", "stage3", "stage4", "stage5", "stage
 const MAX_SHIFT = 32;
 
 // The curve for photo `id`: at once when the server has it, else after its job (progress
-// shown on `progress`).
-async function measure(id, params, progress) {
+// shown on `progress`; `computing()` is called when there is one).
+async function measure(id, params, progress, computing) {
   const first = await api.translationCurve(id, params);
   if (first.status === 200) return first.body;
+  computing();
   const job = await followJob(first.body.job, (j) => progress.show(j));
   if (job.status !== "done") {
     throw Object.assign(new Error(job.error ? job.error.message : `Measuring the shifts ${job.status}.`), { code: job.error && job.error.code });
@@ -35,8 +36,9 @@ function translation(box, kit) {
   const axis = testid(el("select"), "shift-axis");
   axis.append(new Option("sideways (x)", "x"), new Option("up and down (y)", "y"));
   const shift = testid(el("input", { type: "range", min: 0, max: 0, step: 1, value: 0, disabled: true }), "shift");
-  const shiftOut = testid(el("output", { textContent: "0 px" }), "shift-value");
+  const shiftOut = testid(el("output", { textContent: "…" }), "shift-value");
   const link = el("span");
+  const computingLine = testid(el("p", { className: "lesson-note", hidden: true }), "shift-computing");
   const jobBox = testid(el("div"), "shift-job");
   const views = [el("div"), el("div"), el("div")];
   const caps = [testid(el("figcaption"), "shift-view-caption"), testid(el("figcaption"), "shift-map-caption"),
@@ -47,12 +49,13 @@ function translation(box, kit) {
   box.replaceChildren(
     el("div", { className: "lesson-controls" }, [el("label", {}, ["Stage ", stage]), el("label", {}, ["Shift ", axis]),
       el("label", {}, ["by ", shift, shiftOut]), link]),
-    jobBox,
+    computingLine, jobBox,
     el("div", { className: "lesson-row three" }, views.map((v, i) => el("figure", {}, [v, caps[i]]))),
     now, plot, facts,
   );
   const progress = new JobProgress(jobBox);
-  const [view, map, reference] = views.map((v, i) => new BoxedPicture(v, { alt: ["the shifted view", "its map", "the unshifted map"][i], fill: true }));
+  const frames = views.map((v, i) => new BoxedPicture(v, { alt: ["the shifted view", "its map", "the unshifted map"][i], fill: true, placeholder: "Loading…" }));
+  const [view, map, reference] = frames;
   const pictures = newestWins((id, params) => Promise.all([api.translationCrop(id, { shift: params.shift, axis: params.axis }), api.translationMap(id, params)]));
   let curve = null;
   let started = false;
@@ -119,6 +122,21 @@ function translation(box, kit) {
     Object.assign(facts.dataset, { alignedMin: f.aligned ? f.aligned.min : "", changes: f.changes.join(","), axis: curve.axis, stage: curve.stage });
   }
 
+  // While the job measures: no pictures of another photo, stage or axis, and a word of what
+  // is being computed.
+  function computing() {
+    const where = axis.value === "x" ? "sideways" : "up and down";
+    computingLine.textContent = `Computing: the model looks at the view moved ${where} pixel by pixel, as far as your photo ` +
+      `allows (up to ${MAX_SHIFT} px each way), one forward pass per shift. The pictures, the slider and the plot follow.`;
+    computingLine.hidden = false;
+    shiftOut.textContent = "computing…";
+    frames.forEach((p, i) => p.clear(["Computing the shifted views…", `Computing ${stage.value}'s maps…`, "Computing the unshifted map…"][i]));
+    caps.slice(0, 2).forEach((c) => { c.textContent = ""; });
+    now.textContent = "";
+    plot.replaceChildren();
+    facts.replaceChildren();
+  }
+
   async function run(isFresh) {
     fresh = isFresh;
     curve = null;
@@ -126,10 +144,11 @@ function translation(box, kit) {
     link.replaceChildren(cnnLink(`Open ${stage.value} in Inside the CNN`, { stage: stage.value }));
     const params = { stage: stage.value, axis: axis.value, max_shift: MAX_SHIFT, step: 1 };
     jobBox.hidden = false;
-    const measured = await withImage((id) => measure(id, params, progress));
+    const measured = await withImage((id) => measure(id, params, progress, computing));
     if (!isFresh()) return;
     curve = measured;
     jobBox.hidden = true;
+    computingLine.hidden = true;
     Object.assign(shift, { min: curve.covered.min_shift, max: curve.covered.max_shift, disabled: false });
     // First shown: one whole step of the stage's map (the map moves by exactly one unit).
     const wanted = started ? Number(shift.value) : curve.stride;

@@ -131,6 +131,47 @@ def check_translation(page, image):
     assert data(page, "shift-now")["aligned"] == "false"
 
 
+def test_translation_says_it_is_computing_and_shows_no_broken_pictures(page):
+    """A photo the server has not measured: while its job runs, the three pictures are
+    placeholders that say what is computed (no broken image, no alt text), and so does the
+    slider's readout."""
+    page.goto(page.base + f"/#lesson=translation&sample={SAMPLE}")
+    wait_ready(page, "translation")
+    dog = Image.open(ROOT / "static" / "samples" / "dog_german_shepherd.jpg").convert("RGB")
+    buf = io.BytesIO()
+    dog.rotate(4, expand=False).save(buf, "PNG")  # a photo no other test uploads
+    page.get_by_test_id("file-input").set_input_files(
+        files=[{"name": "tilted.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    page.get_by_test_id("shift-computing").wait_for(timeout=READY)
+    seen = page.evaluate("""() => {
+        const box = document.querySelector('[data-testid=experiment]');
+        const shown = (e) => e.getClientRects().length > 0;
+        return {
+            ready: box.dataset.ready,
+            broken: [...box.querySelectorAll('img')].filter(shown)
+                .filter((i) => !i.complete || i.naturalWidth === 0).length,
+            pictures: [...box.querySelectorAll('img.lesson-img')].filter(shown).length,
+            placeholders: [...box.querySelectorAll('[data-testid=lesson-placeholder]')]
+                .filter(shown).map((p) => p.textContent),
+            slider: document.querySelector('[data-testid=shift]').disabled,
+            readout: document.querySelector('[data-testid=shift-value]').textContent,
+        };
+    }""")
+    assert seen["ready"] == ""  # still measuring: what is checked is the waiting page
+    assert seen["broken"] == 0 and seen["pictures"] == 0
+    assert len(seen["placeholders"]) == 3
+    assert all(text.startswith("Computing") for text in seen["placeholders"])
+    assert seen["slider"] and seen["readout"] == "computing…"
+    assert "one forward pass per shift" in page.get_by_test_id("shift-computing").inner_text()
+    page.screenshot(path=str(LESSON_SHOTS / "translation-computing.png"), full_page=True)
+    wait_ready(page, "translation")
+    assert page.get_by_test_id("shift-computing").is_hidden()
+    assert page.evaluate("() => [...document.querySelectorAll('[data-testid=experiment] "
+                         "[data-testid=lesson-placeholder]')].every((p) => p.hidden)")
+    shift = data(page, "shift-now")["shift"]
+    assert page.get_by_test_id("shift-value").inner_text() == f"{shift} px"
+
+
 def test_translation_names_the_classes_that_took_over(page):
     """The cat moved up and down: its top class changes (the lesson's words say so at one
     pixel down); the facts count every changed shift and name who took the top place."""

@@ -7,13 +7,17 @@ export const MAGNIFY_BELOW = 400;
 
 export class BoxedPicture {
   // onPick(x, y): the picture pixel clicked, if given; fill: drawn as wide as its box with
-  // square pixels (a 28x28 feature map is too small to see at its own size).
-  constructor(root, { alt = "", onPick = null, fill = false } = {}) {
-    this.img = el("img", { alt, className: "lesson-img" });
+  // square pixels (a 28x28 feature map is too small to see at its own size); placeholder:
+  // what the empty frame says until the first picture is drawn (never a broken image).
+  constructor(root, { alt = "", onPick = null, fill = false, placeholder = "" } = {}) {
+    this.img = el("img", { alt, className: "lesson-img", hidden: true });
     this.overlay = el("img", { alt: "", className: "lesson-overlay", hidden: true });
     this.layer = el("div", { className: "lesson-boxes" });
-    this.frame = el("div", { className: "lesson-picture" }, [this.img, this.overlay, this.layer]);
+    this.empty = el("div", { className: "lesson-placeholder" });
+    this.empty.setAttribute("data-testid", "lesson-placeholder");
+    this.frame = el("div", { className: "lesson-picture" }, [this.empty, this.img, this.overlay, this.layer]);
     this.frame.classList.toggle("fill", fill);
+    this.clear(placeholder);
     root.replaceChildren(this.frame);
     this.size = null;
     this.url = null;
@@ -30,14 +34,31 @@ export class BoxedPicture {
   }
 
   // A picture by URL or as a blob; resolves once it is drawn (its natural size is known).
+  // One that cannot be drawn leaves the frame empty, saying so.
   async show(source) {
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = source instanceof Blob ? URL.createObjectURL(source) : null;
     this.img.src = this.url || source;
     await this.img.decode().catch(() => {});
     this.size = { width: this.img.naturalWidth, height: this.img.naturalHeight };
-    this.frame.classList.toggle("magnify", this.size.width > 0 && this.size.width < MAGNIFY_BELOW);
+    if (!this.size.width) {
+      this.clear("No picture");
+      return this.size;
+    }
+    this.img.hidden = false;
+    this.empty.hidden = true;
+    this.frame.classList.toggle("magnify", this.size.width < MAGNIFY_BELOW);
     return this.size;
+  }
+
+  // Back to the empty frame saying `text` (e.g. while the next picture is computed).
+  clear(text = "") {
+    this.img.hidden = true;
+    this.layer.replaceChildren();
+    if (this.laid) this.laid.remove();
+    this.laid = null;
+    this.empty.textContent = text;
+    this.empty.hidden = false;
   }
 
   // Boxes in picture pixels, inclusive ({x0, y0, x1, y1, kind, label}); a box smaller than
