@@ -48,10 +48,11 @@ function translation(box, kit) {
   const facts = testid(el("div", { className: "lesson-words" }), "shift-facts");
   box.replaceChildren(
     el("div", { className: "lesson-controls" }, [el("label", {}, ["Stage ", stage]), el("label", {}, ["Shift ", axis]),
-      el("label", {}, ["by ", shift, shiftOut]), link]),
-    computingLine, jobBox,
-    el("div", { className: "lesson-row three" }, views.map((v, i) => el("figure", {}, [v, caps[i]]))),
-    now, plot, facts,
+      el("label", {}, ["by ", shift, shiftOut])]),
+    // The readout right under the slider (on a phone too), then the pictures it describes.
+    now, computingLine, jobBox,
+    el("div", { className: "lesson-row three shift-views" }, views.map((v, i) => el("figure", {}, [v, caps[i]]))),
+    plot, facts, el("div", { className: "lesson-controls" }, [link]),
   );
   const progress = new JobProgress(jobBox);
   const frames = views.map((v, i) => new BoxedPicture(v, { alt: ["the shifted view", "its map", "the unshifted map"][i], fill: true, placeholder: "Loading…" }));

@@ -467,6 +467,31 @@ def test_every_lesson_fits_a_phone(browser, base_url, lesson_id):
     assert errors == []
 
 
+def test_translation_readout_sits_by_its_slider_on_a_phone(browser, base_url):
+    """On a phone the readout of a shift ('Shift 1 px: ... 0.97') is right under the slider,
+    and the view and both maps follow in one row, not three screens further down."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(base_url + f"/#lesson=translation&sample={SAMPLE}")
+        wait_ready(page, "translation")
+        set_range(page, "shift", 1)
+        page.wait_for_function("() => document.querySelector('[data-testid=shift-now]')"
+                               ".dataset.shift === '1'", timeout=READY)
+        slider = page.get_by_test_id("shift").bounding_box()
+        readout = page.get_by_test_id("shift-now").bounding_box()
+        assert 0 <= readout["y"] - (slider["y"] + slider["height"]) < 40
+        top = "e => e.closest('figure').getBoundingClientRect().top"
+        tops = [page.get_by_test_id(t).evaluate(top)
+                for t in ("shift-view-caption", "shift-map-caption")]
+        assert tops[0] == tops[1]  # side by side
+        # The slider, its readout and the pictures' top within one phone screen.
+        assert tops[0] + 100 - (slider["y"] - 10) < 844
+    finally:
+        context.close()
+
+
 def test_a_lesson_is_two_clicks_from_the_start_page_and_walks_in_order(page, catalogue):
     page.goto(page.base + "/")
     page.get_by_test_id("tab-lessons").click()
