@@ -26,6 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from app.core.errors import invalid
+from app.imaging.filter import correlate
 
 # Every bound of a layer a student can set, written once: the API's types, the checks
 # below and the page's controls all read these.
@@ -226,7 +227,7 @@ def _correlate(padded: np.ndarray, k2: np.ndarray, g: Geometry) -> np.ndarray:
     kd = _dilate(k2, g.dilation)
     # Anchor (0, 0): out[i, j] = sum k[u, v] * padded[i + u, j + v]; the rows that
     # would need pixels past the padded edge are cut off below.
-    full = cv2.filter2D(padded, cv2.CV_32F, kd, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    full = correlate(padded, kd, (0, 0), 0.0, cv2.BORDER_CONSTANT)
     h = padded.shape[0] - g.eff_h + 1
     w = padded.shape[1] - g.eff_w + 1
     return full[:h:g.stride, :w:g.stride]
@@ -269,12 +270,10 @@ def _same_size(x: np.ndarray, k: np.ndarray, g: Geometry, spec: ConvSpec) -> np.
     top, _, left, _ = g.pad
     border = CV_BORDER[spec.border]
     if k.ndim == 2:
-        return cv2.filter2D(x, cv2.CV_32F, _dilate(k, g.dilation), anchor=(left, top),
-                            delta=float(spec.bias), borderType=border)
+        return correlate(x, _dilate(k, g.dilation), (left, top), float(spec.bias), border)
     planes = cv2.split(x)  # three (H, W) slices, one per input channel
-    conv = cv2.filter2D(planes[0], cv2.CV_32F, _dilate(k[0], g.dilation), anchor=(left, top),
-                        delta=float(spec.bias), borderType=border)
+    conv = correlate(planes[0], _dilate(k[0], g.dilation), (left, top), float(spec.bias),
+                     border)
     for plane, kc in zip(planes[1:], k[1:], strict=True):
-        conv += cv2.filter2D(plane, cv2.CV_32F, _dilate(kc, g.dilation), anchor=(left, top),
-                             borderType=border)
+        conv += correlate(plane, _dilate(kc, g.dilation), (left, top), 0.0, border)
     return conv
