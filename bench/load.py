@@ -86,7 +86,30 @@ async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
             stats["statuses"][status] = stats["statuses"].get(status, 0) + 1
 
 
-async def _run(base: str, pid: int) -> dict:
+async def _ws_user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
+    """The same edits as ``_user`` makes, on one live WebSocket (as the page sends them)."""
+    from websockets.asyncio.client import connect
+
+    conn = _Connection(host, port)
+    body, ctype = multipart(noisy_gradient(SIDE, n))
+    _, answer = await conn.request("POST", "/api/images", body, ctype)
+    image_id = json.loads(answer)["id"]
+    step = 0
+    async with connect(f"ws://{host}:{port}/api/playground/live", compression=None) as ws:
+        while time.monotonic() < stop and stats["count"] < MAX_REQUESTS:
+            step += 1
+            kernel = [[-1, 0, 1], [-2, (step % 7) - 3, 2], [-1, 0, 1]]
+            t0 = time.perf_counter()
+            await ws.send(json.dumps({"kernel": kernel, "channels": "rgb", "image": image_id}))
+            head = await ws.recv()
+            ok = '"summary"' in head and isinstance(await ws.recv(), bytes)
+            stats["lat"]["edit"].append((time.perf_counter() - t0) * 1000)
+            stats["count"] += 1
+            if not ok:
+                stats["errors"] += 1
+
+
+async def _run(base: str, pid: int, user=None) -> dict:
     host, port = base.removeprefix("http://").split(":")
     health = httpx.get(base + "/api/health").json()
     stats = {"count": 0, "errors": 0, "statuses": {}, "lat": {"edit": [], "analysis": []},
@@ -101,7 +124,7 @@ async def _run(base: str, pid: int) -> dict:
 
     watcher = asyncio.create_task(watch())
     start = time.monotonic()
-    await asyncio.gather(*[_user(host, int(port), n, start + SECONDS, stats)
+    await asyncio.gather(*[(user or _user)(host, int(port), n, start + SECONDS, stats)
                            for n in range(USERS)])
     stats["elapsed"] = time.monotonic() - start
     stats["peak"] = peak
@@ -133,6 +156,9 @@ def main() -> None:
         with running_server(env={"CONVLENS_LOAD_MODEL": model}) as base:
             _report(f"{USERS} conns, one worker, {what}",
                     asyncio.run(_run(base, server_pid(base))), model == "0")
+            if model == "0":  # the page's own transport, on the same server
+                _report(f"{USERS} WebSockets, one worker, edits",
+                        asyncio.run(_run(base, server_pid(base), _ws_user)), True)
         with redis_server() as url, running_server(
                 env={"CONVLENS_LOAD_MODEL": model, "CONVLENS_STORE_BACKEND": "redis",
                      "CONVLENS_REDIS_URL": url}, workers=2) as base:
