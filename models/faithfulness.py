@@ -18,7 +18,9 @@ under insertion (high area).
 
 The sanity check (Adebayo et al. 2018, model randomisation): the same map on a copy of the
 network whose last stages have random weights; a map that barely changes (high rank
-correlation) does not depend on what those layers learned.
+correlation) does not depend on what those layers learned. The paper gives no line; this
+module draws it at ``SANITY_THRESHOLD`` (``changed``). A negative correlation means the
+randomised model's map orders the pixels roughly the opposite way: a change, so it passes.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from torch import nn
 from models.efficientnet_lite0 import EfficientNetLite0
 from models.preprocess import CROP
 from models.saliency import Progress, Target, probabilities
-from models.saliency_methods import RANDOMISED, STEPS
+from models.saliency_methods import RANDOMISED, SANITY_THRESHOLD, STEPS
 
 PIXELS = CROP * CROP
 
@@ -130,3 +132,10 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float | None:
     ra, rb = ra - ra.mean(), rb - rb.mean()
     norm = np.sqrt((ra * ra).sum() * (rb * rb).sum())
     return None if norm == 0 else float((ra * rb).sum() / norm)
+
+
+def changed(rho: float | None) -> bool | None:
+    """The sanity check's verdict on a rank correlation: True when the map changed with the
+    randomised weights (``rho`` below ``SANITY_THRESHOLD``, negative values included), False
+    when it barely changed, None when there was no order to compare."""
+    return None if rho is None else rho < SANITY_THRESHOLD

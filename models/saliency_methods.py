@@ -45,6 +45,20 @@ K_MAX = K_CHOICES[-1]
 
 STEPS = 20  # deletion and insertion: 5% of the pixels per step, 21 points from 0 to 100%
 
+# Each map's deletion and insertion areas are judged against random maps of its own
+# resolution (``models.saliency_random``): seeds 0..RANDOM_MAPS-1. A map beats them when its
+# area is more than BEATS_RANDOM_SD of their standard deviations better than their mean, and
+# at least BEATS_RANDOM_MIN better (so a spread of zero does not turn rounding into a verdict).
+RANDOM_MAPS = 8
+BEATS_RANDOM_SD = 2.0
+BEATS_RANDOM_MIN = 0.01
+
+# The sanity check's verdict: a map whose rank correlation with the randomised model's map is
+# SANITY_THRESHOLD or more barely changed (a "large" correlation by Cohen's convention, 0.5:
+# the two orders share a quarter of their rank variance or more). Below it, negative values
+# included, the map changed with the weights.
+SANITY_THRESHOLD = 0.5
+
 # Randomised by the sanity check: the network's top, where the class evidence is assembled,
 # all four at once. Adebayo et al. 2018 randomise cumulatively from the logits down and
 # measure after each step (their cascading test); this is one point of that cascade.

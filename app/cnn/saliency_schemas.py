@@ -50,6 +50,11 @@ class SaliencyCatalogue(BaseModel):
     stride_default: int
     steps: int = Field(description="deletion and insertion steps (5% of the pixels each)")
     randomised: list[str] = Field(description="the layers the sanity check randomises")
+    random_maps: int = Field(description="random maps each faithfulness area is compared with")
+    beats_random_sd: float = Field(description="standard deviations a map must beat them by")
+    beats_random_min: float = Field(description="the least area it must beat them by")
+    sanity_threshold: float = Field(description="the rank correlation from which a map "
+                                                "barely changed")
 
 
 class SaliencyAccepted(JobAccepted):
@@ -101,6 +106,23 @@ class MethodCurves(BaseModel):
     map: str = Field(description="URL of the map that was measured")
     map_max: float = Field(description="the map's peak (an all-zero map ranks the pixels by "
                                        "index only)")
+    # Saliency: the random baseline of the map's own resolution, and the verdicts against it.
+    random_map: str = Field(description="the random maps' resolution (the method's own)")
+    random_seeds: list[int] = Field(description="the random maps' seeds (NumPy default_rng)")
+    random_deletion: list[float] = Field(min_length=POINTS, max_length=POINTS,
+                                         description="the random maps' mean deletion curve")
+    random_insertion: list[float] = Field(min_length=POINTS, max_length=POINTS,
+                                          description="the random maps' mean insertion curve")
+    random_deletion_aucs: list[float] = Field(description="each random map's deletion area")
+    random_insertion_aucs: list[float] = Field(description="each random map's insertion area")
+    random_deletion_auc: float = Field(description="the random maps' mean deletion area")
+    random_deletion_auc_sd: float = Field(description="their sample standard deviation")
+    random_insertion_auc: float = Field(description="the random maps' mean insertion area")
+    random_insertion_auc_sd: float = Field(description="their sample standard deviation")
+    beats_random_deletion: bool = Field(description="deletion_auc below the random mean by "
+                                                    "more than the result's margin")
+    beats_random_insertion: bool = Field(description="insertion_auc above the random mean by "
+                                                     "more than the result's margin")
 
 
 class FaithfulnessResult(BaseModel):
@@ -113,6 +135,10 @@ class FaithfulnessResult(BaseModel):
     steps: int
     probability: float = Field(description="the target's probability on the photo")
     grey_probability: float = Field(description="its probability on the all-grey image")
+    random_maps: int = Field(description="random maps measured per resolution")
+    beats_random_sd: float = Field(description="beating random maps takes an area better than "
+                                               "their mean by this many standard deviations")
+    beats_random_min: float = Field(description="... and by at least this much")
     methods: list[MethodCurves]
 
 
@@ -122,6 +148,9 @@ class MethodSanity(BaseModel):
     rank_correlation: float | None = Field(
         description="Spearman's rank correlation of the map with the same map after the "
                     "randomisation (null when either map is constant)")
+    changes: bool | None = Field(description="the verdict: the correlation is below the "
+                                             "result's threshold (negative ones too), so the "
+                                             "map changed; null with no correlation")
     note: str | None = None
     randomised_map: str = Field(description="URL of the randomised model's map (a heatmap)")
 
@@ -134,4 +163,5 @@ class SanityResult(BaseModel):
     label: str
     stage: str
     randomised: list[str]
+    threshold: float = Field(description="a correlation this high or higher barely changed")
     methods: list[MethodSanity]

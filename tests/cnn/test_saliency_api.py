@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import statistics
 import time
 from dataclasses import replace
 
@@ -75,6 +76,8 @@ def test_the_catalogue_lists_every_method_and_setting(api):
     assert {m["id"] for m in cat["methods"] if m["slow"]} == {"scorecam", "occlusion"}
     assert cat["occlusion"]["32"] == [16, 32] and cat["steps"] == 20
     assert cat["randomised"][-1] == "classifier"
+    assert (cat["random_maps"], cat["beats_random_sd"], cat["beats_random_min"],
+            cat["sanity_threshold"]) == (8, 2.0, 0.01, 0.5)
 
 
 @pytest.mark.parametrize("method,stage,shape", [
@@ -187,16 +190,43 @@ def test_faithfulness_job_answers_curves_for_each_method(api, image):
         assert m["deletion"][-1] == pytest.approx(result["grey_probability"], abs=1e-6)
         assert m["insertion"][0] == pytest.approx(result["grey_probability"], abs=1e-6)
         assert api.get(m["map"]).status_code == 200  # the measured map, slow ones included
+        check_random_baseline(api, result, m)
+    labels = [m["random_map"] for m in result["methods"]]
+    assert labels == ["7\u00d77 grid", "7\u00d77 grid",
+                      "4\u00d74 occlusion grid (56 px squares every 56 px)", "224\u00d7224 pixels"]
     again = api.post(f"/api/images/{image}/faithfulness", json=body).json()["job"]
     assert again["status"] == "done"  # the identical request joined the finished job
+
+
+def check_random_baseline(c, result: dict, m: dict) -> None:
+    """A method's random baseline: seeded maps of the measured map's own resolution, their
+    mean curves and areas, and the verdicts the areas give by the result's rule."""
+    assert result["random_maps"] == 8 and m["random_seeds"] == list(range(8))
+    grid = npy(c.get(m["map"] + "&as=npy")).shape  # the map's native resolution
+    assert m["random_map"].startswith(f"{grid[0]}\u00d7{grid[1]} "), (m["random_map"], grid)
+    for kind in ("deletion", "insertion"):
+        aucs = m[f"random_{kind}_aucs"]
+        assert len(aucs) == 8 and len(m[f"random_{kind}"]) == 21
+        assert m[f"random_{kind}_auc"] == pytest.approx(statistics.fmean(aucs))
+        assert m[f"random_{kind}_auc"] == pytest.approx(np.mean(m[f"random_{kind}"]))
+        assert m[f"random_{kind}_auc_sd"] == pytest.approx(statistics.stdev(aucs))
+        assert m[f"random_{kind}"][0] == pytest.approx(m[kind][0], abs=1e-6)  # same ends
+        assert m[f"random_{kind}"][-1] == pytest.approx(m[kind][-1], abs=1e-6)
+        margin = max(result["beats_random_sd"] * statistics.stdev(aucs),
+                     result["beats_random_min"])
+        mean, area = statistics.fmean(aucs), m[f"{kind}_auc"]
+        beats = area < mean - margin if kind == "deletion" else area > mean + margin
+        assert m[f"beats_random_{kind}"] is beats, (m["method"], kind)
 
 
 def test_sanity_job_answers_a_correlation_per_method(api, image):
     result = measure(api, image, "sanity", {"class": "dog", "stage": "stage6",
                                             "methods": ["gradcam", "gradient"]})
     assert result["randomised"] == ["stage6", "stage7", "head", "classifier"]
+    assert result["threshold"] == 0.5
     for m in result["methods"]:
         rho = m["rank_correlation"]
+        assert m["changes"] is (None if rho is None else rho < result["threshold"])
         original = npy(api.get(f"/api/images/{image}/saliency?method={m['method']}&class=dog"
                                "&stage=stage6&as=npy"))
         if np.ptp(original) == 0:  # a constant map has no order: no number, and a reason
