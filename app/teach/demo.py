@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import Busy
 from app.core.services import Services
 from app.images.service import StoredImage, lookup_image
 from app.imaging.composite import scene
@@ -37,15 +36,12 @@ LESSON_EPOCHS = 100
 
 def start_lesson(services: Services, client: Client) -> tuple[str, str, JobRecord]:
     """An empty project for the lesson and the job that fills, trains and scores it:
-    the project id, the run id it will have, and the job."""
-    project_id = services.projects.create().id
+    the project id, the run id it will have, and the job. The project is made only once
+    the job bounds let the lesson in, so a lesson refused as busy changes no project."""
     run_id = secrets.token_hex(6)
-    try:
-        job = services.jobs.submit("lesson", {"project": project_id, "run": run_id},
-                                   client=client)
-    except Busy:
-        services.projects.discard(project_id)  # an unbuilt lesson teaches nothing
-        raise
+    job = services.jobs.submit("lesson", {"run": run_id}, client=client,
+                               prepare=lambda: {"project": services.projects.create().id})
+    project_id = job.params["project"]
     # The run to come, so the project says what it is waiting for from the start.
     services.projects.save_run(project_id, Run(run_id, LESSON_EPOCHS, True, 0, job_id=job.id))
     return project_id, run_id, job

@@ -135,12 +135,6 @@ class RedisProjects:
         with shared_redis.reachable("project store"):
             return self._redis.getex(self._key(project_id, f"part:{name}"), ex=self._ttl)
 
-    def discard(self, project_id: str) -> None:
-        with shared_redis.reachable("project store"):
-            keys = list(self._redis.scan_iter(match=self._key(project_id) + "*", count=500))
-            if keys:
-                self._redis.delete(*keys)
-
     def count(self) -> int:
         with shared_redis.reachable("project store"):
             return sum(1 for k in self._redis.scan_iter(match=self._key("*"), count=500)

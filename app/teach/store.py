@@ -13,7 +13,8 @@ calls (``ProjectStore``):
 - photos, trained classifiers and named parts by id.
 
 ``MemoryProjects`` (``app.teach.memory_store``) is the default: a few dozen projects
-within a byte budget, least recently used dropped; ``RedisProjects``
+within a byte budget, least recently used dropped unless used in the last 15 minutes
+(then new ones are refused); ``RedisProjects``
 (``app.teach.redis_store``) lets any worker or host serve any project call, and one
 worker's training be watched from another.
 """
@@ -56,8 +57,6 @@ class ProjectStore(Protocol):
         ...
 
     def part(self, project_id: str, name: str) -> bytes | None: ...
-
-    def discard(self, project_id: str) -> None: ...
 
     def count(self) -> int:
         """How many projects are held (an operator's gauge; tests check nothing is left)."""
