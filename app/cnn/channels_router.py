@@ -25,7 +25,7 @@ from app.cnn.channels_schemas import (
     VisualizationRequest,
 )
 from app.cnn.dataset import load_bundle
-from app.http.deps import ClientDep, ServicesDep
+from app.http.deps import ClientDep, NoNullBody, ServicesDep
 from app.http.responses import COMMON_ERRORS, bytes_response, errors, media
 from app.jobs.schemas import JobAccepted, JobInfo
 
@@ -37,7 +37,7 @@ _PNG = media("image/png")
 
 
 @router.post("/stages/{stage}/channels/{c}/visualization", status_code=202,
-             responses=errors(400, 404, 422),
+             responses=errors(400, 404, 422), dependencies=[NoNullBody],
              summary="Optimise a picture that excites one channel (a job)")
 def start_visualization(stage: Stage, c: Channel, services: ServicesDep, client: ClientDep,
                         body: VisualizationRequest | None = None) -> VisualizationAccepted:

@@ -26,7 +26,7 @@ from app.cnn.saliency_schemas import (
     SaliencyCatalogue,
     SanityResult,
 )
-from app.http.deps import ClientDep, ServicesDep
+from app.http.deps import ClientDep, NoNullBody, ServicesDep
 from app.http.responses import COMMON_ERRORS, bytes_response, errors, media
 from app.images.deps import StoredImageDep
 from app.jobs.schemas import JobInfo
@@ -80,7 +80,7 @@ def _measuring(kind: str, result: type[BaseModel], what: str, summary: str) -> N
     router.add_api_route(f"/images/{{image_id}}/{kind}", start, methods=["POST"],
                          status_code=202, response_model=MeasureAccepted,
                          responses=errors(400, 404, 422), summary=f"{summary} (a job)",
-                         name=f"start_{kind}")
+                         name=f"start_{kind}", dependencies=[NoNullBody])
     router.add_api_route(f"/saliency/{kind}/{{job_id}}", finished, methods=["GET"],
                          response_model=result, responses=_RESULT,
                          summary=f"A finished {what}", name=kind)

@@ -1,4 +1,5 @@
-"""Dependency aliases every router shares: the app's ``Services``, who is asking."""
+"""Dependency aliases every router shares: the app's ``Services``, who is asking, and
+the refusal of a ``null`` body."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from app.core.errors import invalid
 from app.core.services import Services
 from app.jobs.record import Client
 
@@ -31,3 +33,13 @@ async def client_id(request: Request, x_convlens_client: Annotated[
 
 
 ClientDep = Annotated[Client, Depends(client_id)]
+
+
+async def refuse_null_body(request: Request) -> None:
+    """For a POST whose body is optional (none, or a JSON object): FastAPI reads JSON
+    ``null`` as no body at all, so refuse it here (422), as any other non-object is."""
+    if (await request.body()).strip() == b"null":
+        raise invalid("body", "send no body or a JSON object such as {}, not null")
+
+
+NoNullBody = Depends(refuse_null_body)  # in a route's ``dependencies``

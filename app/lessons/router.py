@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from app.cnn.receptive_schemas import answer_response
-from app.http.deps import ClientDep, ServicesDep
+from app.http.deps import ClientDep, NoNullBody, ServicesDep
 from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import StoredImageDep
 from app.jobs.schemas import JobAccepted, JobInfo
@@ -83,6 +83,7 @@ def translation_crop(image: StoredImageDep, services: ServicesDep, shift: Shift 
 
 
 @router.post("/lessons/spurious", status_code=202, responses=errors(400, 422),
+             dependencies=[NoNullBody],
              summary="The cure for a spurious feature: accuracy as the mixed share grows (a job)")
 def start_spurious(services: ServicesDep, client: ClientDep,
                    body: SpuriousRequest | None = None) -> JobAccepted:
@@ -96,6 +97,7 @@ def spurious_curve(job_id: JobId, services: ServicesDep) -> SpuriousCurve:
 
 
 @router.post("/lessons/how-many-images", status_code=202, responses=errors(400, 422),
+             dependencies=[NoNullBody],
              summary="Learning curves of a coarse and a fine pair of bundled classes (a job)")
 def start_how_many(services: ServicesDep, client: ClientDep,
                    body: HowManyRequest | None = None) -> JobAccepted:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.http.deps import ClientDep, ServicesDep
+from app.http.deps import ClientDep, NoNullBody, ServicesDep
 from app.http.responses import errors, media
 from app.jobs.schemas import JobAccepted, JobInfo
 from app.teach import curve, pixels, scratch, scratch_pictures
@@ -30,6 +30,7 @@ _PNG = media("image/png")
 
 
 @router.post("/{pid}/learning-curve", status_code=202, responses=_STARTS_A_JOB,
+             dependencies=[NoNullBody],
              summary="Accuracy on held-out photos against photos per class: a job")
 def learning_curve(pid: Id, services: ServicesDep, client: ClientDep,
                    body: CurveRequest | None = None) -> JobAccepted:
@@ -44,6 +45,7 @@ def learning_curve_result(pid: Id, job_id: Id, services: ServicesDep) -> Learnin
 
 
 @router.post("/{pid}/scratch", status_code=202, responses=_STARTS_A_JOB,
+             dependencies=[NoNullBody],
              summary="Train the lecture's small CNN from scratch beside transfer learning: a job")
 def train_scratch(pid: Id, services: ServicesDep, client: ClientDep,
                   body: ScratchRequest | None = None) -> JobAccepted:

@@ -86,33 +86,35 @@ def thumbnail(crop_u8: np.ndarray, side: int = 96) -> bytes:
     return encode(small, "jpeg", quality=85)
 
 
-def check_new_photo(project: Project, class_id: str, image_id: str) -> bool:
+def check_new_photo(project: Project, class_id: str, image_id: str, field: str = "file"
+                    ) -> bool:
     """Whether ``image_id`` is new to class ``class_id`` (False: it is in it already); 404 for
     an unknown class, 409 naming the class when another holds it: a photo teaches one
-    class."""
+    class. ``field`` is how the request sent the photo (``file`` or ``image_id``)."""
     cls = project.class_(class_id)
     for other in project.classes:
         if other is not cls and image_id in other.photos:
             raise Conflict(f"This photo is in the class {other.name!r} already; a photo can "
-                           "teach one class only (remove it there first).", field="file",
+                           "teach one class only (remove it there first).", field=field,
                            class_id=other.id, class_name=other.name)
     return image_id not in cls.photos
 
 
-def add_photo(store: ProjectStore, project_id: str, class_id: str, photo: Photo) -> None:
+def add_photo(store: ProjectStore, project_id: str, class_id: str, photo: Photo,
+              field: str = "file") -> None:
     """Keep a photo's data and add it to a class (404 unknown class, 409 in another class,
-    422 the class full; the same photo again changes nothing)."""
-    check_new_photo(store.read(project_id), class_id, photo.image_id)
+    422 the class full; the same photo again changes nothing); ``field`` as above."""
+    check_new_photo(store.read(project_id), class_id, photo.image_id, field)
     # The data first: a description never names a photo whose features are missing.
     store.put_photo(project_id, photo)
     with store.edit(project_id) as project:
-        if not check_new_photo(project, class_id, photo.image_id):
+        if not check_new_photo(project, class_id, photo.image_id, field):
             return
         cls = project.class_(class_id)
         if len(cls.photos) >= MAX_PHOTOS_PER_CLASS:
             _drop_unused(store, project, [photo.image_id])
             raise InvalidParameter(f"a class holds at most {MAX_PHOTOS_PER_CLASS} photos",
-                                   field="file")
+                                   field=field)
         cls.photos.append(photo.image_id)
 
 

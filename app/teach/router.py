@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from app.cnn.responses import HeatmapViewDep, heatmap_response
 from app.core.errors import InvalidParameter
 from app.core.services import Services
-from app.http.deps import ClientDep, ServicesDep
+from app.http.deps import ClientDep, NoNullBody, ServicesDep
 from app.http.responses import COMMON_ERRORS, errors, media
 from app.images.deps import stored_image
 from app.images.service import ingest, lookup_image
@@ -107,10 +107,11 @@ _PHOTO_BODY = {"requestBody": {"required": True, "content": {
 async def add_image(pid: Id, cid: Id, request: Request, services: ServicesDep) -> AddedImage:
     await run_in_threadpool(lambda: services.projects.read(pid).class_(cid))  # 404s first
     sent = await _photo_sent(request, services)
+    field = "file" if isinstance(sent, bytes) else "image_id"
     if isinstance(sent, bytes):
         sent = (await run_in_threadpool(ingest, services, sent)).id
     image = await stored_image(sent, services)
-    await run_in_threadpool(service.add_image, services, pid, cid, image)
+    await run_in_threadpool(service.add_image, services, pid, cid, image, field)
     return AddedImage(image_id=image.id)
 
 
@@ -128,6 +129,7 @@ def thumbnail(pid: Id, image_id: Id, services: ServicesDep) -> Response:
 
 
 @router.post("/{pid}/train", status_code=202, responses=_WITH_A_BODY,
+             dependencies=[NoNullBody],
              summary="Train a new classifier: a job (follow it at GET /api/jobs/{id})")
 def train(pid: Id, services: ServicesDep, client: ClientDep,
           body: TrainRequest | None = None) -> TrainStarted:

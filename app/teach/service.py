@@ -42,11 +42,13 @@ def photo_of(services: Services, image: StoredImage) -> Photo:
     return Photo(image.id, feats, thumbnail(crops[0]), pack_crops(crops))
 
 
-def add_image(services: Services, project_id: str, class_id: str, image: StoredImage) -> None:
+def add_image(services: Services, project_id: str, class_id: str, image: StoredImage,
+              field: str = "file") -> None:
     """Embed and add a photo: refused (404 unknown class, 409 in another class) before the
-    forward pass is spent, and again when added (``add_photo``)."""
-    check_new_photo(services.projects.read(project_id), class_id, image.id)
-    add_photo(services.projects, project_id, class_id, photo_of(services, image))
+    forward pass is spent, and again when added (``add_photo``); errors name ``field``, the
+    way the photo was sent (``file`` or ``image_id``)."""
+    check_new_photo(services.projects.read(project_id), class_id, image.id, field)
+    add_photo(services.projects, project_id, class_id, photo_of(services, image), field)
 
 
 def predict(services: Services, project_id: str, image: StoredImage) -> ClassProbs:

@@ -64,3 +64,17 @@ def test_rotating_the_client_header_meets_the_bound_of_the_address(settings, ran
         again = c.post("/api/lessons/how-many-images", json={"seed": 6},
                        headers=page("rotating6"))
         assert again.status_code == 202
+
+
+@pytest.mark.parametrize("path", [
+    "/api/lessons/spurious", "/api/lessons/how-many-images",
+    "/api/projects/{pid}/train", "/api/projects/{pid}/learning-curve",
+    "/api/projects/{pid}/scratch", "/api/stages/stem/channels/0/visualization",
+    "/api/images/{image}/faithfulness", "/api/images/{image}/sanity"])
+def test_a_job_whose_body_is_optional_refuses_a_null_one(client, image_id, path):
+    """No body or a JSON object: ``null`` is neither (FastAPI read it as no body)."""
+    pid = client.post("/api/projects").json()["id"]
+    url = path.format(pid=pid, image=image_id)
+    r = client.post(url, content=b"null", headers={"content-type": "application/json"})
+    err = assert_error(r, 422, "invalid_parameter")
+    assert err["details"]["field"] == "body" and "not null" in err["message"]

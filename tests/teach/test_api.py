@@ -188,12 +188,13 @@ def test_a_photo_teaches_one_class_only(app_client):
     image_id = added.json()["image_id"]
     again = c.post(f"/api/projects/{pid}/classes/{a}/images", json={"image_id": image_id})
     assert again.status_code == 201  # the same class again: nothing changes
-    for body in ({"json": {"image_id": image_id}},
-                 {"files": {"file": ("q.png", photo, "image/png")}}):  # the same bytes
+    for field, body in (("image_id", {"json": {"image_id": image_id}}),
+                        ("file", {"files": {"file": ("q.png", photo, "image/png")}})):
+        # The same photo by id or by the same bytes; the error names the field it came in.
         err = assert_error(c.post(f"/api/projects/{pid}/classes/{b}/images", **body), 409,
                            "conflict")
         assert "'cats'" in err["message"]
-        assert err["details"] == {"field": "file", "class_id": a, "class_name": "cats"}
+        assert err["details"] == {"field": field, "class_id": a, "class_name": "cats"}
     counts = {k["name"]: k["images"] for k in c.get(f"/api/projects/{pid}").json()["classes"]}
     assert counts == {"cats": [image_id], "dogs": []}
 
