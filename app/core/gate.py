@@ -61,7 +61,19 @@ class JobGate:
         self.max_queue = max_queue
         self.timeout_s = timeout_s
         self.capacity = max_jobs + max_queue  # requests admitted at once (app.http.admission)
+        self.in_flight = 0  # admitted and not yet answered: touched on the event loop only
         self.last_used = time.monotonic()  # when CPU work last ended (the janitor waits for a lull)
+
+    def admit(self) -> bool:
+        """Count one more request in flight, unless ``capacity`` already are. Call on the
+        event loop, before the request takes a thread; ``leave`` when it is answered."""
+        if self.in_flight >= self.capacity:
+            return False
+        self.in_flight += 1
+        return True
+
+    def leave(self) -> None:
+        self.in_flight -= 1
 
     @property
     def waiting(self) -> int:

@@ -15,23 +15,22 @@ UNGATED_PATHS = frozenset({"/api/health"})
 
 class AdmissionLimit:
     """ASGI middleware: 503 ``busy`` for an API request arriving while ``gate.capacity``
-    others are in flight. The counter is touched only on the event loop: no lock."""
+    others are in flight (live WebSocket edits count too: ``app.http.messages``). The
+    counter is touched only on the event loop: no lock."""
 
     def __init__(self, app: ASGIApp, gate: JobGate) -> None:
         self.app = app
         self.gate = gate
-        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith("/api/") or path in UNGATED_PATHS:
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.gate.capacity:
+        if not self.gate.admit():
             await error_response(Busy(BUSY_MESSAGE))(scope, receive, send)
             return
-        self.in_flight += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self.gate.leave()

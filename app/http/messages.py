@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app.core.errors import AppError
+from app.core.errors import AppError, Busy
+from app.core.gate import BUSY_MESSAGE, JobGate
 from app.http.errors import envelope, invalid_json, validation_error
 from app.http.limits import MAX_JSON_BYTES, json_too_large
 
@@ -45,12 +46,13 @@ def parse_message(model: type[M], data: str | bytes) -> M:
 
 
 async def answer_each(websocket: WebSocket, model: type[M],
-                      work: Callable[[M], list[str | bytes]]) -> None:
+                      work: Callable[[M], list[str | bytes]], gate: JobGate) -> None:
     """Accept ``websocket``, then answer every message until the client leaves: with the
     messages ``work`` makes of it, text or binary, in order (it runs in the threadpool: it
     is CPU work, bounded by the job gate inside), or with the error envelope as one text
     message. One message is worked on at a time per connection, so a connection never
-    holds more than one job slot."""
+    holds more than one job slot; a message arriving while ``gate.capacity`` requests are
+    in flight (HTTP or live) is answered 503 ``busy`` before it takes a thread."""
     await websocket.accept()
     try:
         while True:
@@ -58,6 +60,9 @@ async def answer_each(websocket: WebSocket, model: type[M],
             if message["type"] == "websocket.disconnect":
                 return
             data = message.get("text")
+            if not gate.admit():
+                await websocket.send_text(json.dumps(envelope(Busy(BUSY_MESSAGE))))
+                continue
             try:
                 request = parse_message(model, data if data is not None else
                                         message.get("bytes") or b"")
@@ -69,6 +74,8 @@ async def answer_each(websocket: WebSocket, model: type[M],
                 log.exception("unhandled error on WebSocket %s", websocket.url.path)
                 await websocket.send_text(json.dumps(envelope(AppError(UNEXPECTED))))
                 continue
+            finally:
+                gate.leave()
             for answer in answers:
                 if isinstance(answer, bytes):
                     await websocket.send_bytes(answer)

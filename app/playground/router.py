@@ -69,4 +69,5 @@ async def live_edits(websocket: WebSocket) -> None:
     the error envelope as text. The page falls back to ``POST /api/images/{id}/convolve``
     where WebSockets do not get through."""
     services = websocket.app.state.services
-    await answer_each(websocket, LiveEdit, lambda edit: live_frame(services, edit))
+    await answer_each(websocket, LiveEdit, lambda edit: live_frame(services, edit),
+                      services.gate)

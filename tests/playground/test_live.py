@@ -109,3 +109,19 @@ def test_a_frame_drawn_at_half_size_or_less_comes_halved(client, image_id, drawn
     with client.websocket_connect(LIVE) as ws:
         ws.send_text(json.dumps(ws_bad))
         assert_envelope(ws.receive_text(), 422, "invalid_parameter")
+
+
+def test_a_live_edit_past_the_admission_limit_is_busy_before_it_takes_a_thread(settings):
+    app = create_app(replace(settings, max_jobs=1, max_queue=1))
+    with TestClient(app) as client:
+        photo = client.get("/api/samples").json()[0]["id"]
+        image = client.post(f"/api/samples/{photo}/image").json()["id"]
+        gate = app.state.services.gate
+        with client.websocket_connect(LIVE) as ws:
+            gate.in_flight = gate.capacity  # as if two HTTP requests were being answered
+            ws.send_text(json.dumps({"kernel": [[1]], "image": image}))
+            assert_envelope(ws.receive_text(), 503, "busy")
+            gate.in_flight = 0
+            ws.send_text(json.dumps({"kernel": [[1]], "image": image}))
+            assert frame(ws)[1]
+        assert gate.in_flight == 0  # every admitted edit left again
