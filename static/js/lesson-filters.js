@@ -134,7 +134,7 @@ const HAND_MADE = ["sobel_x", "sobel_y", "prewitt_x", "laplacian_4", "sharpen", 
 
 function learnedFilters(box, kit) {
   const learnedGrid = testid(el("div", { className: "filters" }), "learned-filters");
-  const presetGrid = testid(el("div", { className: "filters" }), "hand-made-filters");
+  const presetGrid = testid(el("div", { className: "filters presets" }), "hand-made-filters");
   const alike = testid(el("p", { className: "lesson-big" }), "filters-alike");
   const outLearned = el("div");
   const outPreset = el("div");

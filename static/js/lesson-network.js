@@ -204,7 +204,7 @@ function parameterSharing(box) {
     const top = Math.max(...rows.map((r) => r.dense_params || r.params));
     const bar = (n, cls) => el("span", { className: `log-bar ${cls}` }, el("span", { style: `width:${(logFraction(n, top) * 100).toFixed(1)}%` }));
     const grid = el("table", { className: "lesson-table share" });
-    grid.createTHead().insertRow().append(...["stage", "in → out", "parameters it has", "a dense layer would need", ""]
+    grid.createTHead().insertRow().append(...["stage", "in → out", "parameters it has", "a dense layer would need", "times more"]
       .map((t, i) => el("th", { textContent: t, className: i === 1 ? "shape" : "" })));
     const body = grid.createTBody();
     for (const r of rows) {

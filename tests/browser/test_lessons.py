@@ -194,6 +194,18 @@ def test_translation_names_the_classes_that_took_over(page):
     page.screenshot(path=str(LESSON_SHOTS / "translation-cat-y.png"), full_page=True)
 
 
+def labels_overflowing(page) -> list[str]:
+    """The hand-made filters whose name sticks out of its card."""
+    return page.get_by_test_id("hand-made-filters").evaluate("""grid =>
+        [...grid.querySelectorAll('.filter-button')].filter((b) => {
+            const box = b.getBoundingClientRect();
+            const span = b.querySelector('span');
+            const label = span.getBoundingClientRect();
+            return label.left < box.left - 0.5 || label.right > box.right + 0.5
+                || span.scrollWidth > span.clientWidth + 1;
+        }).map((b) => b.textContent)""")
+
+
 def check_learned_filters(page, image):
     assert page.get_by_test_id("learned-filters").locator(".filter-button").count() == 32
     # The page shows the match its words quote: the filter closest to Sobel y (summed over R, G,
@@ -211,6 +223,7 @@ def check_learned_filters(page, image):
     assert f"Sobel y (cosine {cosines[index]:.2f}" in shown
     assert f"cosine similarity of {quoted}" in page.get_by_test_id("lesson-text").inner_text()
     assert "chosen" in page.get_by_test_id("lesson-preset-sobel_y").get_attribute("class")
+    assert labels_overflowing(page) == []
     assert page.get_by_test_id("preset-caption").inner_text().startswith("Sobel y")
     assert f"filter {index}" in page.get_by_test_id("learned-caption").inner_text().lower()
     link = page.get_by_role("link", name=f"Send filter {index} to the playground")
@@ -255,6 +268,9 @@ def check_parameter_sharing(page, image):
     page.wait_for_function("() => document.querySelector('[data-testid=share-worked]')"
                            ".dataset.dense === '40000'")
     assert page.get_by_test_id("share-stages").locator("tbody tr").count() == 10
+    headers = page.get_by_test_id("share-stages").locator("thead th").all_inner_texts()
+    assert len(headers) == 5 and all(h.strip() for h in headers), headers
+    assert headers[4] == "times more"
     assert page.get_by_test_id("share-row-stem").locator("td").nth(1).inner_text().startswith("928")
 
 
@@ -344,6 +360,9 @@ def check_transfer(page, image):
 def check_spurious(page, image):
     scores = data(page, "spurious-scores")
     assert float(scores["same"]) > float(scores["swapped"])
+    tops = page.get_by_test_id("spurious-examples").locator("img").evaluate_all(
+        "imgs => imgs.map((i) => Math.round(i.getBoundingClientRect().top))")
+    assert len(tops) == 4 and len(set(tops)) == 1, tops
     cure = data(page, "spurious-cure")
     assert float(cure["first"]) <= 0.3 and float(cure["last"]) >= 0.9
     assert "its background" in page.get_by_test_id("spurious-yours").inner_text() or \
