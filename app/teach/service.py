@@ -16,7 +16,7 @@ from app.core.services import Services
 from app.images.service import StoredImage
 from app.imaging.decode import decode_image
 from app.jobs.record import Client, JobRecord
-from app.teach.export import onnx_or_job
+from app.teach.export import onnx_or_job, torchscript
 from app.teach.familiar import PART as FAMILIAR_PART
 from app.teach.familiar import judge
 from app.teach.pixels import pack_crops
@@ -105,20 +105,18 @@ def gradcam(services: Services, project_id: str, image: StoredImage, class_id: s
         return model.explain(a.activations, index, stage, classifier=classifier).cams[stage]
 
 
-def export(services: Services, project_id: str, fmt: str, client: Client) -> bytes | JobRecord:
-    """The trained classifier as a file: ``head``, ``torchscript``, or ``onnx`` once its job
-    made it (until then the job making it)."""
+def export(services: Services, project_id: str, fmt: str, client: Client
+           ) -> bytes | memoryview | JobRecord:
+    """The trained classifier as a file: ``head``, ``torchscript`` (built once per
+    classifier), or ``onnx`` once its job made it (until then the job making it)."""
     from models import export as files
 
     if fmt == "onnx":
         return onnx_or_job(services, project_id, client)
+    if fmt == "torchscript":
+        return torchscript(services, project_id)
     classifier, classes = trained_classifier(services.projects, project_id)
-    names = [c["name"] for c in classes]
-    if fmt == "head":
-        return files.save_classifier(classifier, names)
-    model = services.require_model()
-    with services.gate.slot():
-        return files.export_torchscript(model.model, classifier, names)
+    return files.save_classifier(classifier, [c["name"] for c in classes])
 
 
 CLASSIFIER_FILE_MAX_BYTES = 1 << 20  # a classifier of 8 classes is about 45 KB

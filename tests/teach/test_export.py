@@ -142,3 +142,32 @@ def test_a_failed_export_says_why_once_then_tries_again(quick, monkeypatch):
     retry = c.get(url)
     assert retry.status_code == 202 and retry.json()["job"]["id"] != job["id"]
     assert wait_for(c, retry.json()["job"])["status"] == "done" and c.get(url).content == b"ok"
+
+
+def test_torchscript_is_built_once_per_classifier_even_when_asked_at_once(quick, monkeypatch):
+    """Four downloads at once build the file once; the next download is the kept file; a
+    retrained classifier gets a file of its own (the builder is stood in for: 1.3 s)."""
+    c, pid = quick
+    retrain(c, pid, 9)
+    built: list[list[str]] = []
+
+    def build(backbone, head, names):
+        built.append(names)
+        time.sleep(0.3)  # long enough for the other requests to arrive meanwhile
+        return b"ts" * 5000 + bytes([len(built)])
+
+    monkeypatch.setattr("models.export.export_torchscript", build)
+    url = f"/api/projects/{pid}/export?format=torchscript"
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(c.get(url))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in answers] == [200] * 4 and len(built) == 1
+    assert {r.content for r in answers} == {b"ts" * 5000 + b"\x01"}
+    assert c.get(url).content == b"ts" * 5000 + b"\x01" and len(built) == 1
+    kept = c.app.state.services.projects.part(pid, export.TORCHSCRIPT_PART)
+    assert len(kept) == export.FINGERPRINT_CHARS + 10_001  # one file, with its fingerprint
+    retrain(c, pid, 10)
+    assert c.get(url).content == b"ts" * 5000 + b"\x02" and len(built) == 2
