@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from models.service import Explanation
 
 Target = int | str  # a class index, or a group name from ``models.labels.GROUPS``
+EXCERPT = 12  # characters of a number an error repeats: never the whole of a huge one
 
 
 def parse_target(raw: str) -> Target:
@@ -38,7 +39,8 @@ def parse_target(raw: str) -> Target:
     if re.fullmatch(r"-?[0-9]+", text):  # ASCII digits: str.isdigit() also takes "²"
         index = int(text)
         if not 0 <= index < len(labels.NAMES):
-            raise InvalidParameter(f"{allowed}, not {index}", field="class")
+            shown = text if len(text) <= EXCERPT else f"{text[:EXCERPT]}... ({len(text)} digits)"
+            raise InvalidParameter(f"{allowed}, not {shown}", field="class")
         return index
     if text in labels.GROUPS:
         return text

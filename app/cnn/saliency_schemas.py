@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator
 
+from app.core.schema import Strict
 from app.jobs.schemas import JobAccepted
+from models import labels
 from models.preprocess import CROP
 from models.saliency_methods import (
     K_DEFAULT,
@@ -63,23 +65,27 @@ class SaliencyAccepted(JobAccepted):
     the URL asked for answers 200 too."""
 
 
-class MeasureRequest(BaseModel):
-    """Which maps to measure: a target, a stage, the methods and their settings."""
+ClassIndex = Annotated[StrictInt, Field(ge=0, le=len(labels.NAMES) - 1)]  # not a boolean
 
-    model_config = ConfigDict(extra="forbid")
 
-    target: StrictInt | Annotated[str, Field(max_length=40)] = Field(
+class MeasureRequest(Strict):
+    """Which maps to measure: a target, a stage, the methods and their settings. Numbers are
+    JSON numbers (``true`` or ``"16"`` is refused, never read as 1 or 16)."""
+
+    target: ClassIndex | Annotated[str, Field(max_length=40)] = Field(
         "top", alias="class", description="top, a class index 0-999 (a number or a string), "
                                           "a class name, or a group")
     stage: Stage = Field(DEFAULT_CAM_STAGE,
                          description="the stage of the CAM methods and Score-CAM")
     methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1,
                                   max_length=len(METHODS))
-    k: int | None = Field(None, ge=1, le=K_MAX, description=f"Score-CAM's channels (default "
-                                                             f"{K_DEFAULT}, or all of a stage "
-                                                             "with fewer)")
-    patch: int = Field(PATCH_DEFAULT, ge=1, le=CROP, description="occlusion's square side")
-    stride: int = Field(STRIDE_DEFAULT, ge=1, le=CROP, description="occlusion's step")
+    k: Annotated[StrictInt, Field(ge=1, le=K_MAX)] | None = Field(
+        None, description=f"Score-CAM's channels (default {K_DEFAULT}, or all of a stage "
+                          "with fewer)")
+    patch: Annotated[StrictInt, Field(ge=1, le=CROP)] = Field(
+        PATCH_DEFAULT, description="occlusion's square side")
+    stride: Annotated[StrictInt, Field(ge=1, le=CROP)] = Field(
+        STRIDE_DEFAULT, description="occlusion's step")
 
     @field_validator("methods")
     @classmethod
