@@ -2,29 +2,40 @@
 
 A classifier spreads 100% over the classes it knows, whatever it is shown, so a
 kitten may be "panda, 100%". The frozen backbone's pooled features say more: a photo
-whose cosine similarity to every training photo is lower than what is typical within
-the classes looks like none of them, and its answer is a guess.
+whose similarity to every training photo is no higher than what is typical within the
+classes, or than what photos of unrelated subjects reach, looks like none of them, and its
+answer is a guess.
 
-Typical is measured when training. Each training photo with classmates gets the lower
-of two similarities, both standing in for a new photo of its class:
+Similarity is the cosine of the pooled features after subtracting the average features of
+the 200 bundled photos (``app.teach.familiar_reference``). The features are never negative
+(they come after ReLU6 and averaging), so without that any two photos have a cosine of
+about 0.2, and a project of varied classes (12 different fish against 12 different tools)
+measured its own classes down to that level: 7 of 8 unrelated sample photos counted as
+familiar. Centred, two photos of unrelated subjects score about 0.
 
-- to its k-th most similar classmate (k = 5, or fewer in a smaller class): how far
-  apart photos of the class are. Not the nearest one: the frames of a webcam burst are
-  near-copies of each other, and their nearest classmate made every class look as tight
-  as one frame (a threshold of 0.98, and half of the new frames of a trained class
-  warned about);
-- to its own zoomed view (the tighter crop training uses): how far re-framing the same
-  subject moves the features, which even a burst of identical frames shows.
+The threshold is the higher of two figures, both measured when training:
 
-The threshold is the 5th percentile of those (19 in 20 training photos are at least that
-close to their class); the novelty of a photo is the share of training photos whose
-typical similarity is higher than this photo's similarity to its nearest training photo
-(0 for a training photo itself, 1 below all).
+- what is typical within the classes: each training photo with classmates gets the lower
+  of its similarity to its k-th most similar classmate (k = 5, or its least similar one in
+  a smaller class: the frames of a webcam burst are near-copies, and their NEAREST
+  classmate made every class look as tight as one frame) and to its own zoomed view (how
+  far re-framing the same subject moves the features); the 5th percentile of those
+  (19 in 20 training photos are at least that close to their class);
+- what unrelated photos reach: the similarity 19 in 20 bundled photos stay below against
+  the nearest of as many photos of other subjects as the nearest training photo's class
+  has (``familiar_reference.floor``: 0.23 for a class of 12); without it a class as varied
+  as "fish" set its typical similarity as low as a stranger's.
+
+The novelty of a photo is the share of training photos whose typical similarity is higher
+than this photo's similarity to its nearest training photo (0 for a training photo itself),
+and 1 below the unrelated photos' floor.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -35,17 +46,37 @@ QUANTILE = 0.05
 WARNING = "This looks like none of your training photos; the answer is a guess."
 
 
+@dataclass(frozen=True)
+class Reference:
+    """What unrelated photos look like: the features' ``mean`` ``(D,)`` subtracted before
+    every cosine, and ``floor[n]`` the similarity unrelated photos stay below against a
+    class of ``n`` photos (the last entry serves larger classes)."""
+
+    mean: np.ndarray
+    floor: np.ndarray
+
+
+@cache
+def bundled_reference() -> Reference:
+    """The reference measured on the bundled photos (``familiar_reference.npz``)."""
+    from app.teach.familiar_reference import FILE
+
+    with np.load(FILE, allow_pickle=False) as parts:
+        return Reference(parts["mean"].astype(np.float32), parts["floor"].astype(np.float32))
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def typical(views: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def typical(views: np.ndarray, labels: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Each training photo's typical similarity to its class (see the module's docstring),
-    for the photos with at least one classmate: ``(M,)``. ``views``: ``(N, 4, 1280)`` in
-    ``models.transfer.views``' order, ``labels`` ``(N,)``."""
+    for the photos with at least one classmate: ``(M,)``. ``views``: ``(N, 4, D)`` in
+    ``models.transfer.views``' order, ``labels`` ``(N,)``, ``mean`` ``(D,)`` subtracted
+    first."""
     from models.transfer import PLAIN, ZOOMED
 
-    plain, zoomed = _unit(views[:, PLAIN]), _unit(views[:, ZOOMED])  # (N, 1280) each
+    plain, zoomed = _unit(views[:, PLAIN] - mean), _unit(views[:, ZOOMED] - mean)  # (N, D) each
     sims = plain @ plain.T  # (N, N)
     np.fill_diagonal(sims, -np.inf)
     same = labels[:, None] == labels[None, :]
@@ -58,38 +89,48 @@ def typical(views: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def build_index(views: np.ndarray, labels: np.ndarray, image_ids: list[str],
-                class_ids: list[str]) -> bytes:
-    """The training photos' plain-view features, their class ids and their typical
-    similarities, as one ``.npz``. ``views``: ``(N, 4, 1280)`` features of each photo's
-    views."""
+                class_ids: list[str], reference: Reference | None = None) -> bytes:
+    """The training photos' centred plain-view features, their class ids, their typical
+    similarities, the mean subtracted and each photo's class floor, as one ``.npz``.
+    ``views``: ``(N, 4, D)`` features of each photo's views; ``reference`` defaults to the
+    bundled photos' (``D`` = 1280)."""
     from models.transfer import PLAIN
 
+    ref = reference or bundled_reference()
+    views = views.astype(np.float32)
+    sizes = np.bincount(labels, minlength=len(class_ids))  # (C,) photos per class
     buf = io.BytesIO()
-    np.savez(buf, unit=_unit(views[:, PLAIN].astype(np.float32)),
+    np.savez(buf, unit=_unit(views[:, PLAIN] - ref.mean),
              image_ids=np.array(image_ids, dtype=str),
              class_ids=np.array([class_ids[k] for k in labels], dtype=str),
-             reference=typical(views.astype(np.float32), labels).astype(np.float32))
+             reference=typical(views, labels, ref.mean).astype(np.float32),
+             centre=ref.mean, floor=ref.floor[np.minimum(sizes[labels], len(ref.floor) - 1)])
     return buf.getvalue()
 
 
 def judge(index: bytes | None, pooled: np.ndarray, present: set[str]) -> dict:
     """Novelty, familiarity, the nearest training photos (of those still in the project,
-    ``present``) and the warning, for one photo's pooled features ``(1280,)``: the
-    extra fields of ``app.teach.schemas.ClassProbs``. Empty without an index."""
+    ``present``) and the warning, for one photo's pooled features ``(D,)``: the extra
+    fields of ``app.teach.schemas.ClassProbs``. Empty without an index."""
     if index is None:
         return {}
     with np.load(io.BytesIO(index), allow_pickle=False) as parts:
         unit, ids, classes, reference = (parts["unit"], parts["image_ids"], parts["class_ids"],
                                          parts["reference"])
-    sims = unit @ _unit(pooled.astype(np.float32))  # (N,)
+        # An index built before centring (kept by a project store) is judged as it was.
+        centre = parts["centre"] if "centre" in parts else np.zeros(unit.shape[1], np.float32)
+        floor = parts["floor"] if "floor" in parts else np.full(len(ids), -np.inf, np.float32)
+    sims = unit @ _unit(pooled.astype(np.float32) - centre)  # (N,)
     order = np.argsort(-sims, kind="stable")
     nearest = [{"image_id": str(ids[i]), "class_id": str(classes[i]),
                 "similarity": float(sims[i])} for i in order if ids[i] in present][:NEAREST]
     best = float(sims[order[0]])
     if reference.size == 0:  # no class has two photos: nothing says what is typical
         return {"similarity": best, "nearest": nearest}
-    threshold = float(np.quantile(reference, QUANTILE))
+    typical_sim, unrelated = float(np.quantile(reference, QUANTILE)), float(floor[order[0]])
+    threshold = max(typical_sim, unrelated)
     familiar = best >= threshold
-    return {"similarity": best, "threshold": threshold, "nearest": nearest,
-            "novelty": float(np.mean(reference > best)), "familiar": familiar,
-            "warning": None if familiar else WARNING}
+    novelty = 1.0 if best < unrelated else float(np.mean(reference > best))
+    return {"similarity": best, "threshold": threshold, "typical": typical_sim,
+            "unrelated": unrelated if np.isfinite(unrelated) else None, "nearest": nearest,
+            "novelty": novelty, "familiar": familiar, "warning": None if familiar else WARNING}

@@ -124,7 +124,8 @@ class ClassProb(BaseModel):
 class Neighbour(BaseModel):
     image_id: str
     class_id: str
-    similarity: float = Field(description="cosine of the frozen pooled features")
+    similarity: float = Field(description=(
+        "cosine of the frozen pooled features, centred as ``ClassProbs.similarity``"))
 
 
 class ClassProbs(BaseModel):
@@ -132,12 +133,22 @@ class ClassProbs(BaseModel):
     novelty: float | None = Field(None, ge=0, le=1, description=(
         "how unfamiliar the photo is (0-1, higher: less): the share of training photos "
         "whose typical similarity to their class is higher than this photo's similarity "
-        "to its nearest training photo; null without training photos to compare with"))
+        "to its nearest training photo, and 1 when that is below ``unrelated``; null "
+        "without training photos to compare with"))
     familiar: bool | None = Field(None, description="similarity >= threshold")
-    similarity: float | None = Field(None, description="to the nearest training photo")
+    similarity: float | None = Field(None, description=(
+        "to the nearest training photo: cosine of the pooled features after subtracting "
+        "the bundled photos' mean (unrelated photos score about 0)"))
     threshold: float | None = Field(None, description=(
-        "below this similarity a photo counts as unfamiliar: the 5th percentile of the "
-        "training photos' typical similarities to their class (each the lower of its "
-        "similarity to its 5th most similar classmate and to its own zoomed view)"))
+        "below this similarity a photo counts as unfamiliar: the higher of ``typical`` "
+        "and ``unrelated``"))
+    typical: float | None = Field(None, description=(
+        "what is typical within the classes: the 5th percentile of the training photos' "
+        "similarities to their class (each the lower of its similarity to its 5th most "
+        "similar classmate and to its own zoomed view)"))
+    unrelated: float | None = Field(None, description=(
+        "what unrelated photos reach: the similarity 19 in 20 of the bundled photos stay "
+        "below against the nearest of as many photos of other subjects as the nearest "
+        "training photo's class has; null for a classifier trained before it was kept"))
     nearest: list[Neighbour] = Field(default_factory=list, description="most similar first")
     warning: str | None = Field(None, description="said when the photo is unfamiliar")

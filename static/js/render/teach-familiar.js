@@ -27,18 +27,35 @@ export function renderFamiliar(root, result, names, thumb) {
   strip.setAttribute("data-testid", "nearest");
   const wasOpen = Boolean(root.querySelector("details[open]"));  // live answers keep it open
   const how = el("details", { open: wasOpen }, [el("summary", { textContent: "how this is measured" }),
-    el("p", { textContent: "On the frozen network's 1280 features, not on the classifier's answer: the cosine " +
-      "similarity to the nearest training photo. How alike a photo typically is to its class is measured on each " +
-      "training photo: its similarity to its 5th most similar classmate, or to its own zoomed-in view when that is " +
-      "less alike (so a burst of near-identical camera frames does not make a class look narrower than it is). " +
-      `${num(result.threshold, 2)} is lower than that for 19 in 20 of your training photos. ` +
-      `Novelty ${pct(result.novelty)}: the share of your training photos more typical of their class than this ` +
-      "photo is like any training photo." })]);
+    el("p", { textContent: howMeasured(result) })]);
   root.replaceChildren(
     verdict,
     el("p", { className: "hint", textContent: `Similarity to the nearest training photo: ${num(result.similarity, 2)}; ` +
-      `below ${num(result.threshold, 2)} counts as unfamiliar.` }),
+      `below ${num(result.threshold, 2)} counts as unfamiliar (${decidedBy(result)}).` }),
     ...(nearest.length ? [strip] : []),
     how,
   );
+}
+
+// Which of the two figures set the threshold, in words.
+function decidedBy(result) {
+  return result.unrelated !== null && result.unrelated !== undefined && result.unrelated >= result.typical
+    ? "photos of unrelated subjects get that close" : "what is typical of your classes";
+}
+
+function howMeasured(result) {
+  const unrelated = result.unrelated === null || result.unrelated === undefined ? "" :
+    ` and how alike unrelated photos get: 19 in 20 photos of other subjects stay below ${num(result.unrelated, 2)} ` +
+    "against the nearest of as many photos as this class has (measured on the 200 bundled photos; the more photos, " +
+    "the likelier one of them resembles any stranger)";
+  // A classifier trained before centring was kept (its answers have no "unrelated") is judged on plain cosines.
+  const centred = unrelated ? ", after subtracting the average features of the 200 bundled photos. The features " +
+    "are never negative, so without that any two photos score about 0.2; this way unrelated photos score about 0. " : ". ";
+  return "On the frozen network's 1280 features, not on the classifier's answer: the cosine similarity to the " +
+    `nearest training photo${centred}A photo counts as unfamiliar below ${unrelated ? "the higher of two figures: " : ""}how alike your classes typically are (each ` +
+    "training photo's similarity to its 5th most similar classmate, or to its own zoomed-in view when that is less " +
+    "alike, so a burst of near-identical camera frames does not make a class look narrower than it is; " +
+    `${num(result.typical, 2)} is lower than that for 19 in 20 of your training photos)${unrelated}. ` +
+    `Novelty ${pct(result.novelty)}: the share of your training photos more typical of their class than this ` +
+    "photo is like any training photo (100% when it is no closer than unrelated photos get).";
 }
