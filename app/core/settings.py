@@ -22,6 +22,11 @@ class DecodeLimits:
     max_side: int
     max_aspect: float
     working_side: int  # the decoded image is downsized to this longest side
+    max_jpeg_pixels: int  # a JPEG is decoded at 1/2 to 1/8 scale, so it may declare more
+
+    def pixel_limit(self, fmt: str) -> int:
+        """The most pixels a file of format ``fmt`` (``sniff_format``'s name) may declare."""
+        return self.max_jpeg_pixels if fmt == "JPEG" else self.max_pixels
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,10 @@ class Settings:
     max_side: int = 8192
     max_aspect: float = 32.0
     working_side: int = 1024  # stored images are downsized to this longest side
+    # A phone's 24 or 48 MP JPEG: libjpeg decodes it straight at 1/2-1/8 scale (measured
+    # peak while decoding 48 MP: +152 MiB progressive, whose coefficients libjpeg holds
+    # whole, +15 MiB baseline; 16.8 MP progressive +55 MiB). Pillow's guard (64 MP) is above.
+    max_jpeg_pixels: int = 50_000_000
     image_cache_bytes: int = 256 * 1024 * 1024
     analysis_cache_bytes: int = 256 * 1024 * 1024
     # Cached results (and photos, beyond a quarter of their budget) unused this long are
@@ -78,5 +87,6 @@ class Settings:
 
     @property
     def decode_limits(self) -> DecodeLimits:
-        """What an upload may declare before it is decoded (the four decode settings)."""
-        return DecodeLimits(self.max_pixels, self.max_side, self.max_aspect, self.working_side)
+        """What an upload may declare before it is decoded (the five decode settings)."""
+        return DecodeLimits(self.max_pixels, self.max_side, self.max_aspect, self.working_side,
+                            self.max_jpeg_pixels)

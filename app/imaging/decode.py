@@ -67,8 +67,9 @@ def sniff_format(data: bytes) -> str:
         "This file is not an image we can read; upload a JPEG, PNG, WebP, BMP or GIF.")
 
 
-def check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
-    """Refuse declared sizes that are empty, huge, or absurdly thin, before decoding."""
+def check_dimensions(width: int, height: int, limits: DecodeLimits, fmt: str = "") -> None:
+    """Refuse declared sizes that are empty, huge, or absurdly thin, before decoding; a JPEG
+    (``fmt``) may declare more pixels than other formats (``DecodeLimits.pixel_limit``)."""
     if width < 1 or height < 1:
         raise InvalidImage(f"The image declares a size of {width}x{height} pixels.",
                            width=width, height=height)
@@ -77,14 +78,15 @@ def check_dimensions(width: int, height: int, limits: DecodeLimits) -> None:
             f"The image is {width}x{height} pixels; each side may be at most "
             f"{limits.max_side} px. Downscale it and try again.",
             width=width, height=height, max_side=limits.max_side)
-    if width * height > limits.max_pixels:
+    most = limits.pixel_limit(fmt)
+    if width * height > most:
         raise ImageTooLarge(
             # Two decimals: 4100x4100 (16.81 MP) against 4096x4096 (16.78 MP) read
             # "16.8 megapixels; at most 16.8" with one.
             f"The image is {width}x{height} pixels ({width * height / 1e6:.2f} megapixels); "
-            f"at most {limits.max_pixels / 1e6:.2f} megapixels are accepted. "
-            "Downscale it and try again.",
-            width=width, height=height, max_pixels=limits.max_pixels)
+            f"at most {limits.max_pixels / 1e6:.2f} megapixels are accepted "
+            f"({limits.max_jpeg_pixels / 1e6:.2f} for a JPEG). Downscale it and try again.",
+            width=width, height=height, max_pixels=most)
     aspect = max(width, height) / min(width, height)
     if aspect > limits.max_aspect:
         raise InvalidImage(
@@ -107,7 +109,7 @@ def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=[fmt])
-            check_dimensions(*img.size, limits)
+            check_dimensions(*img.size, limits, fmt)
             if fmt == "JPEG":
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
                 # larger than we keep: the cheapest pixels are the ones never decoded.
@@ -125,10 +127,11 @@ def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
         found = re.search(r"\((\d+) pixels\)", str(exc))
         pixels = int(found.group(1)) if found else None
         declared = f"{pixels / 1e6:,.0f} megapixels" if pixels else "more pixels than that"
+        most = limits.pixel_limit(fmt)
         raise ImageTooLarge(
-            f"The image declares {declared}; at most {limits.max_pixels / 1e6:.2f} megapixels "
+            f"The image declares {declared}; at most {most / 1e6:.2f} megapixels "
             "are accepted. Downscale it and try again.",
-            pixels=pixels, max_pixels=limits.max_pixels) from exc
+            pixels=pixels, max_pixels=most) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidImage(
             f"The {fmt} file is truncated or corrupt and could not be decoded; "

@@ -7,6 +7,7 @@ import random
 import tracemalloc
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
@@ -271,3 +272,24 @@ def test_mutated_files_fail_only_with_decode_errors():
         else:
             assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
             assert max(out.shape[:2]) <= LIMITS.working_side
+
+
+def test_a_phone_sized_jpeg_decodes_at_reduced_scale_where_a_png_is_refused():
+    """A 24 MP photo (6000x4000) as a JPEG is accepted, decoded straight at reduced scale and
+    brought to the working size with its content; the same pixel count as PNG is refused,
+    and a JPEG past its own limit is refused from the header."""
+    rng = np.random.default_rng(0)
+    coarse = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    big = Image.fromarray(coarse).resize((6000, 4000), Image.NEAREST)
+    out = decode(save(big, "JPEG"))
+    assert out.shape == (683, 1024, 3)
+    # The same picture brought to the working size independently: only JPEG's loss and the
+    # blocks' blurred edges apart (another picture differs by about 85 on average).
+    expected = cv2.resize(coarse, (1024, 683), interpolation=cv2.INTER_NEAREST)
+    assert np.abs(out.astype(int) - expected.astype(int)).mean() < 10
+    with pytest.raises(ImageTooLarge) as exc:
+        check_dimensions(6000, 4000, LIMITS, "PNG")
+    assert "50.00 for a JPEG" in exc.value.message
+    check_dimensions(6000, 4000, LIMITS, "JPEG")
+    with pytest.raises(ImageTooLarge):
+        check_dimensions(8000, 7000, LIMITS, "JPEG")
