@@ -92,8 +92,9 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def invalid_json(reason: str) -> InvalidJson:
-    return InvalidJson(f"The request body is not valid JSON ({reason}); send an object such "
-                       'as {"kernel": [[0, 1, 0], [1, -4, 1], [0, 1, 0]]}.')
+    # Every JSON route shares this message, so it names no route's fields: /docs lists them.
+    return InvalidJson(f"The request body is not valid JSON ({reason}); send one JSON object "
+                       "with this route's fields (each route's are listed at /docs).")
 
 
 def validation_error(exc: RequestValidationError) -> AppError:
