@@ -22,6 +22,7 @@ MAX_JSON_BYTES = 64 * 1024
 # Multipart framing around a file is small; this slack keeps a file of exactly the
 # upload limit from being refused here before the upload's own clearer check.
 MULTIPART_SLACK = 64 * 1024
+PHOTO_ROUTES = ("/images", "/predict")  # multipart bodies past the limit: image_too_large
 
 
 class BodyLimit:
@@ -34,7 +35,8 @@ class BodyLimit:
     def limit_for(self, headers: Headers, path: str) -> BodyTooLarge:
         """The error this request would get past its limit (it carries the limit)."""
         if headers.get("content-type", "").startswith("multipart/"):
-            cls = ImageTooLarge if path.endswith("/images") else RequestTooLarge
+            # Photos arrive at .../images (an upload, a class's photo) and .../predict.
+            cls = ImageTooLarge if path.endswith(PHOTO_ROUTES) else RequestTooLarge
             return BodyTooLarge(_too_large(cls, "upload", self.max_upload_bytes),
                                 self.max_upload_bytes + MULTIPART_SLACK)
         return BodyTooLarge(json_too_large(), MAX_JSON_BYTES)
