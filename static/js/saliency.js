@@ -43,6 +43,9 @@ async function init(panel) {
   catalogue = await api.saliencyMethods();
   wantedK = catalogue.k_default;
   q("saliency-randomised").textContent = catalogue.randomised.join(", ");
+  q("saliency-random-maps").textContent = catalogue.random_maps;
+  q("saliency-beats-sd").textContent = catalogue.beats_random_sd;
+  q("saliency-sanity-threshold").textContent = catalogue.sanity_threshold;
   view = buildTiles(q("saliency-grid"), catalogue.methods, (id) => loadMap(id, settings()));
   for (const t of Object.values(view.tiles)) {
     if (t.method.slow) t.job = new JobProgress(t.progress);
