@@ -13,7 +13,6 @@ import { stateToHash } from "./lib/hashstate.js";
 import { accuracyAt, curveReady, firstReaching } from "./lib/lesson-curves.js";
 import { JobProgress } from "./render/job-progress.js";
 import { drawLinePlot } from "./render/lesson-line-plot.js";
-import { drawLoss } from "./render/loss-chart.js";
 import { renderBars } from "./render/prob-bars.js";
 
 // Follow a job to its end on `progress`; a job that did not finish is an error that says why.
@@ -64,7 +63,7 @@ function transfer(box) {
   const steps = testid(el("ol", { className: "lesson-steps" }), "transfer-steps");
   const thumbs = testid(el("div", { className: "lesson-thumbs" }), "transfer-photos");
   const jobBox = testid(el("div"), "transfer-job");
-  const loss = testid(el("canvas", { width: 360, height: 160 }), "transfer-loss");
+  const loss = testid(el("div", { className: "transfer-loss" }), "transfer-loss");
   const accuracy = testid(el("p", { className: "lesson-big" }), "transfer-accuracy");
   const answer = testid(el("ol", { className: "predictions" }), "transfer-answer");
   const answerLine = testid(el("p", { className: "lesson-big" }), "transfer-verdict");
@@ -74,7 +73,7 @@ function transfer(box) {
     step("Two classes of six bundled photos each: animals and objects.", thumbs),
     step("Each photo (and its mirrored and tighter views) goes once through the frozen network, which keeps its 1280 pooled " +
       "features; then only a new last layer (1280 × 2 weights + 2 biases) is trained on them, on this CPU.",
-      jobBox, el("figure", {}, [loss, el("figcaption", { textContent: "training loss per epoch" })]), accuracy),
+      jobBox, loss, accuracy),
     step("Your photo, which was not among the twelve:", answerLine, answer),
   );
   box.replaceChildren(steps, link);
@@ -95,7 +94,13 @@ function transfer(box) {
     const { job } = await api.train(id, { epochs: 100, augment: true, seed: 0 });
     await finish(job, progress);
     const trained = await api.getProject(id);
-    drawLoss(loss, trained.run.losses);
+    drawLinePlot(loss, {
+      label: "the training loss per epoch",
+      series: [{ name: "training loss (cross-entropy on the training photos)", colour: "#3b6fd8",
+        points: trained.run.losses.map((l, i) => ({ x: i + 1, y: l })) }],
+      x: { label: "epoch" },
+      y: { label: "training loss", min: 0 },
+    });
     accuracy.textContent = trained.run.accuracy === null ? "Too few photos to hold some out for a fair score."
       : `Accuracy on held-out photos (cross-validation): ${pct(trained.run.accuracy)}, trained in ${trained.run.seconds.toFixed(1)} s.`;
     accuracy.dataset.accuracy = String(trained.run.accuracy);

@@ -11,6 +11,7 @@ import { state, subscribe, update } from "./state.js";
 import { clearError, showError } from "./status.js";
 import { lessonLink, neighbours } from "./lib/lesson-nav.js";
 import { renderLessonCards } from "./render/lesson-list.js";
+import { refitPlots } from "./render/lesson-svg.js";
 
 // Lesson id -> the module that holds its experiment (each exports `experiments[id]`).
 const MODULES = {
@@ -50,6 +51,14 @@ export async function start(panel) {
       if (s.tab === "lessons") rerun(); else stalePhoto = true;
     }
     if (changed.has("tab") && s.tab === "lessons" && stalePhoto) rerun();
+    // Plots drawn while the tab was hidden could not measure their labels: now they can.
+    if (changed.has("tab") && s.tab === "lessons") refitPlots(panel);
+  });
+  // A phone turned (or a window narrowed past the phones' layout) changes the plots' type.
+  let refit = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(refit);
+    refit = requestAnimationFrame(() => refitPlots(panel));
   });
   showLargeType();
   await loadList();
@@ -69,6 +78,7 @@ async function loadList() {
 function showLargeType() {
   q("large-type").checked = state.big;
   document.body.classList.toggle("large-type", state.big);
+  refitPlots(q("lessons"));  // their labels are laid out in the type they are drawn in
 }
 
 async function show(id) {

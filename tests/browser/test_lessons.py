@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import SHOTS, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -470,7 +470,7 @@ def test_every_lesson_opens_by_its_link_and_runs_on_the_photo(page, catalogue, l
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_every_lesson_fits_a_phone(browser, base_url, lesson_id):
     LESSON_SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+    context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
     errors: list[str] = []
@@ -489,7 +489,7 @@ def test_every_lesson_fits_a_phone(browser, base_url, lesson_id):
 def test_translation_readout_sits_by_its_slider_on_a_phone(browser, base_url):
     """On a phone the readout of a shift ('Shift 1 px: ... 0.97') is right under the slider,
     and the view and both maps follow in one row, not three screens further down."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+    context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
     try:
@@ -553,7 +553,7 @@ def test_large_type_is_kept_in_the_link(page, browser, base_url):
     bigger = page.get_by_test_id("lesson-text").evaluate(font)
     assert bigger > size * 1.2
     link = page.url
-    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other = new_context(browser, viewport={"width": 1400, "height": 1000}).new_page()
     try:
         other.goto(link)
         wait_ready(other, "edges")
@@ -562,6 +562,77 @@ def test_large_type_is_kept_in_the_link(page, browser, base_url):
         other.screenshot(path=str(LESSON_SHOTS / "edges-large-type.png"), full_page=True)
     finally:
         other.context.close()
+
+
+SMALLEST_TEXT = """root => {
+    // The smallest type on screen in px, as drawn: an SVG's text scaled with its picture.
+    let smallest = { size: Infinity, text: '' };
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const e = n.parentElement;
+        if (!n.textContent.trim() || !e.getClientRects().length) continue;
+        let size = parseFloat(getComputedStyle(e).fontSize);
+        const plot = e.closest('svg');
+        if (plot) size *= plot.getBoundingClientRect().width / plot.viewBox.baseVal.width;
+        if (size < smallest.size) smallest = { size, text: n.textContent.trim().slice(0, 40) };
+    }
+    return smallest;
+}"""
+
+PLOT_CLASHES = """root => {
+    // Plot labels cut off at the plot's edge, or drawn over one another.
+    const clashes = [];
+    for (const plot of root.querySelectorAll('svg[data-area]')) {
+        const edge = plot.getBoundingClientRect();
+        const labels = [...plot.querySelectorAll('text')].filter((t) => t.getClientRects().length)
+            .map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
+        for (const { text, r } of labels) {
+            if (r.left < edge.left - 1 || r.right > edge.right + 1 || r.top < edge.top - 1
+                || r.bottom > edge.bottom + 1) clashes.push(`${text}: cut off`);
+        }
+        labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+            const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+            const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+            if (w > 1 && h > 1) clashes.push(`${a.text} over ${b.text}`);
+        }));
+    }
+    return clashes;
+}"""
+
+
+@pytest.mark.parametrize("lesson_id", ["dot-product", "learned-filters", "hierarchy", "relu",
+                                       "dog-maps", "transfer"])
+def test_large_type_grows_every_word_and_label(page, lesson_id):
+    """On a projector: under large type no text of the lesson stays small (the inspector's
+    tables, plot labels and captions grow too), and no plot label is cut off or drawn over
+    another; the same plots fit in ordinary type."""
+    page.goto(page.base + f"/#lesson={lesson_id}&sample={SAMPLE}&big=1")
+    wait_ready(page, lesson_id)
+    lesson = page.get_by_test_id("lesson")
+    smallest = lesson.evaluate(SMALLEST_TEXT)
+    assert smallest["size"] >= 16, smallest  # ordinary body text is 16 px
+    assert lesson.evaluate(PLOT_CLASHES) == []
+    if lesson_id == "learned-filters":
+        assert labels_overflowing(page) == []
+    page.screenshot(path=str(LESSON_SHOTS / f"{lesson_id}-large-type.png"), full_page=True)
+    page.get_by_test_id("large-type").uncheck()  # the plots fit again in the smaller type
+    page.wait_for_function("() => !document.body.classList.contains('large-type')")
+    assert lesson.evaluate(PLOT_CLASHES) == []
+
+
+def test_large_type_keeps_the_lesson_numbers_apart_from_their_titles(page):
+    page.goto(page.base + "/#tab=lessons&big=1")
+    cards = page.get_by_test_id("lesson-cards").locator("a")
+    cards.first.wait_for()
+    # The digits as drawn (a text range: the number's box may be narrower than its digits).
+    gaps = cards.evaluate_all("""cards => cards.map((c) => {
+        const digits = document.createRange();
+        digits.selectNodeContents(c.querySelector('.lesson-number'));
+        return c.querySelector('strong').getBoundingClientRect().left
+            - digits.getBoundingClientRect().right;
+    })""")
+    assert len(gaps) == len(LESSON_IDS) and min(gaps) >= 6, gaps  # "10Inside" touched
+    page.screenshot(path=str(LESSON_SHOTS / "list-large-type.png"), full_page=True)
 
 
 def test_an_unknown_lesson_shows_the_list_and_says_so(page):

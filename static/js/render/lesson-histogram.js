@@ -5,7 +5,7 @@
 import { num } from "../lib/format.js";
 import { count } from "../lib/sharing.js";
 import { linear } from "../lib/teach-chart.js";
-import { svg, text } from "./lesson-svg.js";
+import { fitPlot, plotRoot, svg, text } from "./lesson-svg.js";
 
 const W = 420;
 const H = 200;
@@ -24,18 +24,21 @@ export function drawHistogram(root, hist, { yMax = Math.max(...hist.counts), lab
     return svg("rect", { x: x(lo) + 0.5, y: top, width: Math.max(1, x(hi) - x(lo) - 1), height: H - PAD.bottom - top, fill: kind },
       svg("title", {}, `${num(lo, 1)} to ${num(hi, 1)}: ${c} values`));
   });
+  const below = { "dominant-baseline": "hanging", class: "x-tick" };
   const zero = edges[0] < 0 && edges[edges.length - 1] > 0
-    ? [svg("line", { x1: x(0), x2: x(0), y1: PAD.top, y2: H - PAD.bottom, class: "marker" }), text(x(0), H - 4, "0", { "text-anchor": "middle" })]
+    ? [svg("line", { x1: x(0), x2: x(0), y1: PAD.top, y2: H - PAD.bottom, class: "marker" }), text(x(0), H - PAD.bottom + 6, "0", { ...below, "text-anchor": "middle" })]
     : [];
-  const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "lesson-plot hist", role: "img", "aria-label": label }, [
+  const beside = { "text-anchor": "end", "dominant-baseline": "middle", class: "y-tick" };
+  const plot = plotRoot(W, H, { class: "lesson-plot hist", role: "img", "aria-label": label }, [
     svg("line", { x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom, class: "axis" }),
     svg("line", { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom, class: "axis" }),
     ...bars, ...zero,
-    text(PAD.left, H - 4, num(edges[0], 1), { "text-anchor": "start" }),
-    text(W - PAD.right, H - 4, num(edges[edges.length - 1], 1), { "text-anchor": "end" }),
-    text(PAD.left - 4, PAD.top + 10, count(yMax), { "text-anchor": "end" }),
-    text(PAD.left - 4, H - PAD.bottom, "0", { "text-anchor": "end" }),
+    text(PAD.left, H - PAD.bottom + 6, num(edges[0], 1), { ...below, "text-anchor": "start" }),
+    text(W - PAD.right, H - PAD.bottom + 6, num(edges[edges.length - 1], 1), { ...below, "text-anchor": "end" }),
+    text(PAD.left - 6, PAD.top, count(yMax), beside),
+    text(PAD.left - 6, H - PAD.bottom, "0", beside),
     text(12, (H - PAD.bottom) / 2, "count (√ scale)", { transform: `rotate(-90 12 ${(H - PAD.bottom) / 2})`, "text-anchor": "middle", class: "y-label" }),
   ]);
   root.replaceChildren(plot);
+  fitPlot(plot);
 }

@@ -4,7 +4,7 @@
 import { num } from "../lib/format.js";
 import { extent, linear, log2Scale, niceTicks } from "../lib/teach-chart.js";
 import { el } from "../dom.js";
-import { svg, text } from "./lesson-svg.js";
+import { fitPlot, plotRoot, svg, text } from "./lesson-svg.js";
 
 const W = 640;
 const H = 300;
@@ -25,13 +25,13 @@ export function drawLinePlot(root, { series, x, y, marker = null, label = "" }) 
   const parts = [];
   for (const t of niceTicks(y0, y1, 5)) {
     parts.push(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: sy(t), y2: sy(t), class: "grid" }),
-      text(PAD.left - 6, sy(t) + 4, fy(t), { "text-anchor": "end" }));
+      text(PAD.left - 6, sy(t), fy(t), { "text-anchor": "end", "dominant-baseline": "middle", class: "y-tick" }));
   }
-  for (const t of xTicks) parts.push(text(sx(t), H - PAD.bottom + 16, fx(t), { "text-anchor": "middle" }));
+  for (const t of xTicks) parts.push(text(sx(t), H - PAD.bottom + 6, fx(t), { "text-anchor": "middle", "dominant-baseline": "hanging", class: "x-tick" }));
   parts.push(
     svg("line", { x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom, class: "axis" }),
     svg("line", { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom, class: "axis" }),
-    text((PAD.left + W - PAD.right) / 2, H - 8, x.label, { "text-anchor": "middle" }),
+    text((PAD.left + W - PAD.right) / 2, H - 8, x.label, { "text-anchor": "middle", class: "x-label" }),
     text(14, (PAD.top + H - PAD.bottom) / 2, y.label, { "text-anchor": "middle", class: "y-label", transform: `rotate(-90 14 ${(PAD.top + H - PAD.bottom) / 2})` }),
   );
   if (marker !== null && marker >= x0 && marker <= x1) {
@@ -52,5 +52,7 @@ export function drawLinePlot(root, { series, x, y, marker = null, label = "" }) 
   }));
   // The axes in words too: for a screen reader, and on a phone, where the turned label is hidden.
   legend.append(el("em", { className: "axes", textContent: `${y.label} against ${x.label}` }));
-  root.replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "lesson-plot", role: "img", "aria-label": label }, parts), legend);
+  const plot = plotRoot(W, H, { class: "lesson-plot", role: "img", "aria-label": label }, parts);
+  root.replaceChildren(plot, legend);
+  fitPlot(plot);
 }
