@@ -10,11 +10,25 @@ export function cameraCard(q, onChange) {
   const problem = q("camera-problem");
 
   // While the card is scrolled away (recording into a class lower down, watching live
-  // answers), the preview floats in a corner so the camera stays in sight.
+  // answers), the preview floats in a corner so the camera stays in sight. Its close button
+  // tucks it into a small "camera on" chip: the camera keeps running (recording and live
+  // answers go on); the chip brings the preview back. While it floats, the tab gets room
+  // below its last card, so nothing has to stay under it.
   const view = q("camera-view");
+  const chip = q("camera-chip");
+  const tab = view.closest("[data-testid=teach]");
   let cardInView = true;
-  const float = () => view.classList.toggle("floating", camera.on && !cardInView);
+  let tucked = false;
+  const float = () => {
+    const away = camera.on && !cardInView;
+    view.classList.toggle("floating", away && !tucked);
+    q("camera-float-hide").hidden = !(away && !tucked);
+    chip.hidden = !(away && tucked);
+    tab.classList.toggle("camera-floats", away);
+  };
   new IntersectionObserver(([entry]) => { cardInView = entry.isIntersecting; float(); }).observe(q("camera-card"));
+  q("camera-float-hide").addEventListener("click", () => { tucked = true; float(); });
+  chip.addEventListener("click", () => { tucked = false; float(); });
 
   function shown() {
     float();

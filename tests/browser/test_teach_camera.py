@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, SHOTS
+from tests.browser.conftest import CHROMIUM_ARGS, SHOTS, new_context
 from tests.support.axe import violations
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def browser_executable() -> str:
 
 
 def open_teach(browser, base_url, permissions=(), init_script=None):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+    context = new_context(browser, viewport={"width": 1400, "height": 1000},
                                   permissions=list(permissions))
     if init_script:
         context.add_init_script(init_script)
@@ -204,5 +204,48 @@ def test_a_browser_without_a_camera_says_so_before_anything_is_pressed(camera_br
         assert page.get_by_test_id("camera-toggle").is_disabled()
         assert page.get_by_test_id("live-toggle").is_disabled()
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_floating_preview_can_be_tucked_away_and_covers_nothing_for_good(
+        camera_browser, base_url):
+    """On a phone, scrolled away from the camera card, the preview floats in a corner; the
+    tab leaves room below its last card so the end of the tab can be scrolled clear of it,
+    and its close button tucks it into a small chip while the camera keeps running."""
+    context = new_context(camera_browser, viewport={"width": 390, "height": 844},
+                                         permissions=["camera"], has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/#tab=teach")
+        page.wait_for_function("() => document.querySelector('[data-testid=project-id]')"
+                               ".textContent.startsWith('project')", timeout=SLOW)
+        page.get_by_test_id("camera-toggle").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=camera-toggle]')"
+                               ".dataset.on === 'true'", timeout=SLOW)
+        view = page.get_by_test_id("camera-view")
+        assert page.get_by_test_id("camera-float-hide").is_hidden()  # in its card: no need
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_function("() => document.querySelector('[data-testid=camera-view]')"
+                               ".classList.contains('floating')", timeout=SLOW)
+        page.wait_for_function("() => Math.abs(window.scrollY + innerHeight - "
+                               "document.documentElement.scrollHeight) < 2")
+        floating = view.bounding_box()
+        last_card = page.locator("[data-testid=teach] > .card").last.bounding_box()
+        assert last_card["y"] + last_card["height"] <= floating["y"]
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "teach-camera-floating-phone.png"))
+
+        page.get_by_test_id("camera-float-hide").click()
+        chip = page.get_by_test_id("camera-chip")
+        chip.wait_for()
+        assert "floating" not in view.get_attribute("class")
+        assert chip.bounding_box()["height"] < 60 and chip.inner_text() == "Camera on: show it"
+        video = page.get_by_test_id("camera-video")
+        assert page.get_by_test_id("camera-toggle").get_attribute("data-on") == "true"
+        assert video.evaluate("v => v.srcObject !== null && !v.paused")  # still running
+        page.screenshot(path=str(SHOTS / "teach-camera-tucked-phone.png"))
+        chip.click()
+        assert "floating" in view.get_attribute("class") and chip.is_hidden()
     finally:
         context.close()
