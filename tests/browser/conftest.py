@@ -10,6 +10,10 @@ import pytest
 from tests.support.servers import convlens_server
 
 SHOTS = Path("/tmp/convlens-shots")
+# How long a page waits for anything (a job, a picture, an element). Generous on purpose: a
+# test waits as long as a loaded 2-core machine may need and no longer than the thing takes,
+# so only a failure costs the wait; speed is measured by `make bench`, never here.
+WAIT_MS = 240_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -33,9 +37,16 @@ def browser():
         b.close()
 
 
+def new_context(browser, **options):
+    """A browser context whose pages wait up to ``WAIT_MS`` by default."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
 @pytest.fixture
 def page(browser, base_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+    context = new_context(browser, viewport={"width": 1400, "height": 1000},
                                   permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     errors: list[str] = []

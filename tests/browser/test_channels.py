@@ -17,7 +17,7 @@ def _open_stage(page, stage: str) -> str:
     page.wait_for_function(
         "s => document.querySelector('[data-testid=channel-title]')"
         ".textContent.startsWith(s + ' #')",
-        arg=stage, timeout=60_000)
+        arg=stage)
     title = page.get_by_test_id("channel-title").inner_text()
     return title.split("#")[1].split(" ")[0]
 
@@ -50,7 +50,7 @@ def _fits_the_width(page) -> None:
 def test_a_stem_and_a_stage5_channel_show_what_they_look_for(page):
     page.set_viewport_size({"width": 1366, "height": 850})
     page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
-    page.get_by_test_id("predictions").locator("li").first.wait_for(timeout=60_000)
+    page.get_by_test_id("predictions").locator("li").first.wait_for()
 
     stem = _open_stage(page, "stem")
     _wait_both_parts(page, "stem", stem)

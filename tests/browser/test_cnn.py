@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_dog_predictions_feature_maps_gradcam_and_a_filter(page):
     page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
     predictions = page.get_by_test_id("predictions")
-    predictions.locator("li").first.wait_for(timeout=30_000)
+    predictions.locator("li").first.wait_for()
     assert "German shepherd" in predictions.inner_text()
     assert page.get_by_test_id("group-answer").inner_text().startswith("dog: 9")
 

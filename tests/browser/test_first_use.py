@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import SHOTS, new_context
 from tests.browser.test_playground import open_playground, output_src, wait_new_output
 
 pytestmark = pytest.mark.browser
@@ -64,7 +64,7 @@ def test_a_refused_upload_keeps_its_message_and_the_old_photo(page, tab, way, da
     if tab == "playground":
         wait_new_output(page, "")
     else:
-        page.get_by_test_id("predictions").locator("li").first.wait_for(timeout=30_000)
+        page.get_by_test_id("predictions").locator("li").first.wait_for()
     image = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('image')")
     give(page, way, thin_png() if data == b"thin" else data)
     page.wait_for_function(f"w => {STATUS}.textContent.includes(w)", arg=words)
@@ -93,13 +93,13 @@ window.fetch = async (url, options) => {
 def test_gradcam_shows_the_stage_asked_last_even_when_an_older_answer_comes_later(page):
     page.add_init_script(HOLD_FIRST_CAM)
     page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
-    page.wait_for_function("() => window.releaseCam !== null", timeout=30_000)  # stage7, held
+    page.wait_for_function("() => window.releaseCam !== null")  # stage7, held
     page.get_by_test_id("gradcam-stage").select_option("stage4")
     page.wait_for_timeout(300)
     page.evaluate("window.releaseCam()")  # the stage7 answer now arrives after stage4 was asked
     caption = page.get_by_test_id("gradcam-caption")
     page.wait_for_function("() => document.querySelector('[data-testid=gradcam-caption]')"
-                           ".textContent.includes('at stage4')", timeout=30_000)
+                           ".textContent.includes('at stage4')")
     page.wait_for_load_state("networkidle")
     assert "at stage4" in caption.inner_text()
     assert page.get_by_test_id("gradcam-stage").input_value() == "stage4"
@@ -108,11 +108,11 @@ def test_gradcam_shows_the_stage_asked_last_even_when_an_older_answer_comes_late
 def test_the_top_class_leads_and_the_group_line_only_where_it_helps(page):
     page.goto(page.base + "/#tab=cnn&sample=animal_giant_panda")
     page.wait_for_function("() => document.querySelector('[data-testid=top-answer]')"
-                           ".textContent.startsWith('giant panda')", timeout=30_000)
+                           ".textContent.startsWith('giant panda')")
     assert page.get_by_test_id("group-answer").is_hidden()
     page.get_by_test_id("sample-dog_german_shepherd").click()
     page.wait_for_function("() => document.querySelector('[data-testid=top-answer]')"
-                           ".textContent.startsWith('German shepherd')", timeout=30_000)
+                           ".textContent.startsWith('German shepherd')")
     assert page.get_by_test_id("group-answer").inner_text().startswith("dog: 9")
     size = page.evaluate("[...document.querySelectorAll('[data-testid=top-answer],"
                          "[data-testid=group-answer]')].map(e => parseFloat("
@@ -138,7 +138,7 @@ def test_a_strided_or_pooled_output_is_drawn_smaller(page):
 def test_a_top_channel_click_brings_its_card_and_tile_into_view(page):
     page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
     first = page.get_by_test_id("attribution").locator("button").first
-    first.wait_for(timeout=30_000)
+    first.wait_for()
     channel = first.inner_text().split()[1]
     first.click()
     page.wait_for_function("c => document.querySelector('[data-testid=channel-title]')"
@@ -203,7 +203,7 @@ def test_zoom_keeps_the_pinned_pixel_in_view(page):
 
 @pytest.mark.parametrize("width,height", [(1366, 850), (414, 896), (390, 844), (360, 740)])
 def test_no_tab_scrolls_sideways_and_nothing_errs(browser, base_url, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = new_context(browser, viewport={"width": width, "height": height})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

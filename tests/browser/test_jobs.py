@@ -43,7 +43,7 @@ def test_cancel_on_a_job_another_page_shares_says_it_goes_on_for_them(page):
     cancel.wait_for(state="visible", timeout=120_000)
     cancel.click()
     error = page.get_by_test_id("shift-job-error")
-    error.wait_for(state="visible", timeout=60_000)
+    error.wait_for(state="visible")
     assert "1 other page asked for this same work" in error.inner_text()
     assert "goes on for them" in error.inner_text()
     assert cancel.is_hidden()  # asking again would be refused again

@@ -12,7 +12,7 @@ STATS = "document.querySelector('[data-testid=stats]')"
 def open_dog(page) -> None:
     page.goto(page.base + "/#sample=dog_german_shepherd&channels=rgb")
     page.wait_for_function("() => document.querySelector('[data-testid=output-size]')"
-                           ".textContent === '1024×768'", timeout=60_000)
+                           ".textContent === '1024×768'")
 
 
 def drag_bias(page, to: int) -> None:

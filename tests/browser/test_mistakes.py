@@ -85,7 +85,7 @@ window.fetch = async (url, options) => {
 def test_the_cnn_tab_shows_the_photo_clicked_last(page):
     page.add_init_script(DELAY_PREDICTS)
     page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
-    page.get_by_test_id("predictions").locator("li").first.wait_for(timeout=30_000)
+    page.get_by_test_id("predictions").locator("li").first.wait_for()
     # The macaw's answer comes back after the baseball was clicked, but before the baseball's.
     page.evaluate("window.predictDelays = [300, 900]")
     page.get_by_test_id("sample-bird_scarlet_macaw").click()
@@ -101,7 +101,7 @@ def test_the_cnn_tab_shows_the_photo_clicked_last(page):
 
 def test_gradcam_takes_a_typed_name_and_explains_a_refusal(page):
     page.goto(page.base + "/#tab=cnn&sample=dog_german_shepherd")
-    page.get_by_test_id("predictions").locator("li").first.wait_for(timeout=30_000)
+    page.get_by_test_id("predictions").locator("li").first.wait_for()
     box = page.get_by_test_id("gradcam-class")
     box.fill("tabby")
     box.press("Enter")
@@ -125,7 +125,7 @@ def test_gradcam_takes_a_typed_name_and_explains_a_refusal(page):
                            " === 'tabby'")
     page.reload()  # the link brings back the class and the stage
     page.wait_for_function("() => document.querySelector('[data-testid=gradcam-caption]')"
-                           ".textContent.includes('\"tabby\" at stem')", timeout=30_000)
+                           ".textContent.includes('\"tabby\" at stem')")
     assert page.get_by_test_id("gradcam-class").input_value() == "tabby"
 
 

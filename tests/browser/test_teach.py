@@ -52,7 +52,7 @@ def test_two_classes_train_and_predict(page):
     add_sample(page, "thing", "object_baseball", 2)
     page.get_by_test_id("train").click()
     page.wait_for_function("() => document.querySelector('[data-testid=train-status]')"
-                           ".dataset.status === 'done'", timeout=30_000)
+                           ".dataset.status === 'done'")
     assert "unreliable" in page.get_by_test_id("train-warnings").inner_text()  # 2 per class
     pick_sample(page, "dog_german_shepherd")
     page.get_by_test_id("teach-predict").click()
