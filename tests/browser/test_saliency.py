@@ -127,9 +127,11 @@ def test_a_slow_map_on_request_and_the_phone_layout(page):
     page.set_viewport_size({"width": 390, "height": 844})
     _open_panel(page)
     page.get_by_test_id("saliency-stage").select_option("stage3")
+    # Each map arrives on its own: wait for both that are read below (CI read Grad-CAM++'s
+    # stage7 note once Layer-CAM's stage3 map was in).
     page.wait_for_function(
-        "() => (document.querySelector('[data-testid=saliency-map-layercam]').dataset.done || '')"
-        ".includes('stage3')")
+        "() => ['layercam', 'gradcampp'].every(m => (document.querySelector("
+        "`[data-testid=saliency-map-${m}]`).dataset.done || '').includes('stage3'))")
     # Grad-CAM++ at a signed stage says how often its alpha left [0, 1/2] on this photo.
     note = page.get_by_test_id("saliency-note-gradcampp").inner_text()
     assert "stage3" in note and "leaves [0, 1/2] at" in note and "%" in note, note
