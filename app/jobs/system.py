@@ -51,6 +51,11 @@ class Cancelled(Exception):
     """Raised inside a job at a progress report after ``DELETE /api/jobs/{id}``."""
 
 
+class Stopping(Exception):
+    """Raised inside a job at a progress report or check once its process is stopping: the
+    job goes back to the queue for another worker (``Jobs.execute``)."""
+
+
 class TimeLimitExceeded(AppError):
     status, code = 500, "job_time_limit"
 
@@ -85,6 +90,8 @@ class JobContext:
         ``Cancelled`` if the job was cancelled, and fails it past its time limit. Writes at
         most every ``PROGRESS_EVERY_S`` unless ``force``."""
         self._within_limit()
+        if self.jobs.stopping.is_set():
+            raise Stopping
         now = time.monotonic()
         if not force and now - self._last_write < PROGRESS_EVERY_S:
             return
@@ -106,6 +113,8 @@ class JobContext:
         cancelled (or taken from this worker), fails it past its time limit. Called while
         the job waits for a CPU slot (``app.core.gate.patient``)."""
         self._within_limit()
+        if self.jobs.stopping.is_set():
+            raise Stopping
         record = self.jobs.store.get(self.id)
         if record is None or record.cancel_requested or record.worker != worker_id():
             raise Cancelled
@@ -147,6 +156,10 @@ class Jobs:
         # Set when this process queues a task: its own idle workers look at once instead of
         # at their next poll (measured: an empty job's submit-to-done fell from 21 ms).
         self.queued_here = threading.Event()
+        # Set while this process stops (``JobWorkers.stop``): its running jobs hand
+        # themselves back at their next report instead of holding the exit up, or running
+        # torch while the interpreter shuts down.
+        self.stopping = threading.Event()
 
     def _task(self, job_id: str) -> None:
         self._run_job(job_id)
@@ -308,6 +321,8 @@ class Jobs:
                 result = kind.run(ctx, record.params)
         except Cancelled:
             self._end(job_id, "cancelled", "cancelled")
+        except Stopping:
+            self._hand_back(job_id)
         except AppError as exc:
             self._end(job_id, "failed", exc.message, error=_envelope(exc))
         except Exception as exc:  # reported in the record, never lost
@@ -331,6 +346,22 @@ class Jobs:
             return True
 
         self.store.update(job_id, end)
+
+    def _hand_back(self, job_id: str) -> None:
+        """Queue a job this stopping process was running again at once, its start not
+        counted against ``MAX_ATTEMPTS`` (a clean stop is not a lost worker); another worker
+        takes it without waiting for the lease to lapse."""
+        def back(r: JobRecord) -> bool:
+            if r.worker != worker_id() or r.status != "running":
+                return False
+            r.status, r.worker, r.queued_at = "queued", None, time.time()
+            r.attempts = max(0, r.attempts - 1)
+            r.message = "its server stopped; waiting for another worker"
+            return True
+
+        record = self.store.update(job_id, back)
+        if record is not None and record.status == "queued":
+            self._task(job_id)
 
     def beat(self) -> None:
         """Renew the leases of the jobs this process runs."""

@@ -30,6 +30,7 @@ class JobWorkers:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
+        self.jobs.stopping.clear()
         loops = [(self._work, f"job-worker-{i}") for i in range(self.count)]
         loops += [(self._every(HEARTBEAT_S, self.jobs.beat), "job-heartbeat"),
                   (self._every(REAP_EVERY_S, self.jobs.reap), "job-reaper")]
@@ -39,9 +40,12 @@ class JobWorkers:
             self._threads.append(thread)
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """Ask every thread to stop; a job in progress keeps its thread until it ends (its
-        lease then lapses and another worker takes it if this process exits first)."""
+        """Ask every thread to stop. A job in progress hands itself back to the queue at its
+        next progress report or check (``Jobs.stopping``); one that reports too rarely to
+        do so within ``timeout_s`` is left to its lease, which lapses once the process has
+        exited, and another worker's reaper takes it."""
         self._stop.set()
+        self.jobs.stopping.set()
         self.jobs.queued_here.set()  # idle workers wake and see the stop
         for thread in self._threads:
             thread.join(timeout_s)

@@ -18,7 +18,7 @@ import numpy as np
 from app.core.errors import Busy, Conflict, InvalidParameter
 from app.core.services import Services
 from app.jobs.record import Client, JobRecord
-from app.jobs.system import Cancelled, JobContext, Kind
+from app.jobs.system import Cancelled, JobContext, Kind, Stopping
 from app.teach import familiar
 from app.teach.calibration import reliability
 from app.teach.project import Project, Run
@@ -168,6 +168,9 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
         run.status, run.progress = "done", 1.0
     except Cancelled:
         run.status = "cancelled"
+        raise
+    except Stopping:  # handed back to the queue: another worker starts it again
+        run.status = "queued"
         raise
     except Exception as exc:
         reason = getattr(exc, "message", type(exc).__name__)

@@ -422,3 +422,28 @@ def test_a_job_waiting_for_a_cpu_slot_can_still_be_cancelled_or_run_out_of_time(
     finally:
         release.set()
         holder.join()
+
+
+def test_a_stopping_process_hands_its_running_job_back_for_the_next_worker(jobs):
+    """Ctrl+C or a deploy stops a process's workers mid-job: the job hands itself back at its
+    next report (its start not counted, no lease to wait out), the worker threads end, and
+    the next worker runs the job to the end."""
+    record = jobs.submit("blocked", {}, client="a")
+    first = JobWorkers(jobs, count=1)
+    first.start()
+    try:
+        wait_until(lambda: jobs.get(record.id).status == "running")
+    finally:
+        first.stop(timeout_s=30)
+    assert not any(thread.is_alive() for thread in first._threads)
+    back = jobs.get(record.id)
+    assert back.status == "queued" and back.attempts == 0 and back.worker is None
+    assert back.message == "its server stopped; waiting for another worker"
+    gate.set()
+    second = JobWorkers(jobs, count=1)
+    second.start()
+    try:
+        done = finished(jobs, record.id)
+    finally:
+        second.stop()
+    assert done.status == "done" and done.attempts == 1
