@@ -3,6 +3,8 @@ on for the other, and the lesson still gets its result."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import numpy as np
 import pytest
@@ -57,3 +59,18 @@ def test_cancel_on_a_job_another_page_shares_says_it_goes_on_for_them(page):
         " return b && b.dataset.ready === '1'; }", timeout=300_000)
     job = httpx.get(f"{base}{theirs.json()['job']['url']}", timeout=60).json()
     assert job["status"] == "done"
+
+
+def test_a_job_the_server_no_longer_knows_says_to_start_it_again(page):
+    """A server restarted with its jobs in memory answers 404 for a job the page follows: the
+    page stops waiting at once and says what happened and what to do."""
+    photo = fresh_photo(page.base, int.from_bytes(np.random.default_rng().bytes(4), "little"))
+    gone = {"error": {"status": 404, "code": "not_found", "details": {},
+                      "message": "There is no job 'x'."}}
+    page.route("**/api/jobs/**", lambda route: route.fulfill(
+        status=404, content_type="application/json", body=json.dumps(gone)))
+    page.goto(f"{page.base}/#lesson=translation&image={photo}")
+    error = page.get_by_test_id("shift-job-error")
+    error.wait_for(state="visible")
+    assert "no longer on the server" in error.inner_text()
+    assert "start it again" in error.inner_text()
