@@ -311,3 +311,23 @@ def test_a_slow_answer_shows_updating_until_it_arrives(page):
     wait_new_output(page, before)
     busy.wait_for(state="hidden")
 
+
+
+def test_on_a_phone_the_sliders_sit_right_under_the_output_they_change(page):
+    """One column on a phone: the kernel, the images and the pixel explained, then the
+    stride, bias and pooling controls, then the output size; the stride slider is within a
+    screen of the output (it sat under the whole explanation, some 1,000 px further)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_playground(page)
+
+    def top(testid: str) -> float:
+        return page.get_by_test_id(testid).bounding_box()["y"]
+
+    order = ["kernel-grid", "output-viewport", "inspector", "stride", "bias", "pool",
+             "arithmetic"]
+    tops = [top(t) for t in order]
+    assert tops == sorted(tops), dict(zip(order, tops))
+    output = page.get_by_test_id("output-viewport").bounding_box()
+    assert top("stride") - (output["y"] + output["height"]) < 844 / 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "playground-phone-order.png"), full_page=True)
