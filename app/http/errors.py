@@ -92,9 +92,11 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def invalid_json(reason: str) -> InvalidJson:
-    # Every JSON route shares this message, so it names no route's fields: /docs lists them.
+    # Every JSON route shares this message, so it names no route's fields: the schema does
+    # (/docs draws it, but loads its page from a CDN; /openapi.json is always served).
     return InvalidJson(f"The request body is not valid JSON ({reason}); send one JSON object "
-                       "with this route's fields (each route's are listed at /docs).")
+                       "with this route's fields (each route's are in /openapi.json, drawn at "
+                       "/docs).")
 
 
 def validation_error(exc: RequestValidationError) -> AppError:
