@@ -139,14 +139,18 @@ def _maps_and_faithfulness(plain: _Plain) -> None:
         _, _, body = c.post_json(f"/api/images/{image_id}/faithfulness",
                                  {"class": "700", "stage": "stage7"})
         job = _follow(c, json.loads(body)["job"])
-        c.request("GET", job["result"])
+        _, _, body = c.request("GET", job["result"])
         faithful = time.perf_counter() - t0
         c.close()
-    each = plain.curves_seconds()
-    figure("faithfulness job, all six methods at stage7 (maps + 6 x 42 forwards)", faithful,
-           "s", target=FAITHFULNESS_TARGET_S,
-           floor=f"maps {in_process:.1f} s + 6 x curves {each:.1f} s = "
-                 f"{in_process + 6 * each:.1f} s")
+    result = json.loads(body)
+    # Each map's curves, and as many random maps' curves per resolution the maps have.
+    n_curves = len(result["methods"]) + result["random_maps"] * len(
+        {m["random_map"] for m in result["methods"]})
+    each = min(plain.curves_seconds() for _ in range(3))
+    figure(f"faithfulness job, all six methods at stage7 (maps + {n_curves} x 42 forwards, "
+           "random maps' included)", faithful, "s", target=FAITHFULNESS_TARGET_S,
+           floor=f"maps {in_process:.1f} s + {n_curves} x curves {each:.1f} s = "
+                 f"{in_process + n_curves * each:.1f} s")
 
 
 def _early_stages(service: ModelService) -> None:
