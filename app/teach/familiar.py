@@ -36,6 +36,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +45,9 @@ NEAREST = 3
 KTH_CLASSMATE = 5
 QUANTILE = 0.05
 WARNING = "This looks like none of your training photos; the answer is a guess."
+# Written by ``python -m app.teach.familiar_reference`` (which imports this module, not the
+# other way round: it needs the projects' class size, and projects need this module).
+REFERENCE_FILE = Path(__file__).with_name("familiar_reference.npz")
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,8 @@ class Reference:
 
 @cache
 def bundled_reference() -> Reference:
-    """The reference measured on the bundled photos (``familiar_reference.npz``)."""
-    from app.teach.familiar_reference import FILE
-
-    with np.load(FILE, allow_pickle=False) as parts:
+    """The reference measured on the bundled photos (``REFERENCE_FILE``)."""
+    with np.load(REFERENCE_FILE, allow_pickle=False) as parts:
         return Reference(parts["mean"].astype(np.float32), parts["floor"].astype(np.float32))
 
 

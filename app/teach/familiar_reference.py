@@ -34,9 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.teach.familiar import REFERENCE_FILE
 from app.teach.projects import MAX_PHOTOS_PER_CLASS
 
-FILE = Path(__file__).with_name("familiar_reference.npz")
+FILE = REFERENCE_FILE
 QUANTILE = 0.95  # of unrelated photos that stay below the floor
 DRAWS = 20_000
 SEED = 0
