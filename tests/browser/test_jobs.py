@@ -70,7 +70,7 @@ def test_a_job_the_server_no_longer_knows_says_to_start_it_again(page):
     page.route("**/api/jobs/**", lambda route: route.fulfill(
         status=404, content_type="application/json", body=json.dumps(gone)))
     page.goto(f"{page.base}/#lesson=translation&image={photo}")
-    error = page.get_by_test_id("shift-job-error")
+    error = page.get_by_test_id("lesson-error")  # where a lesson reports what stopped it
     error.wait_for(state="visible")
     assert "no longer on the server" in error.inner_text()
     assert "start it again" in error.inner_text()
