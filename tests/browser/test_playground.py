@@ -326,7 +326,7 @@ def test_on_a_phone_the_sliders_sit_right_under_the_output_they_change(page):
     order = ["kernel-grid", "output-viewport", "inspector", "stride", "bias", "pool",
              "arithmetic"]
     tops = [top(t) for t in order]
-    assert tops == sorted(tops), dict(zip(order, tops))
+    assert tops == sorted(tops), dict(zip(order, tops, strict=True))
     output = page.get_by_test_id("output-viewport").bounding_box()
     assert top("stride") - (output["y"] + output["height"]) < 844 / 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
