@@ -306,6 +306,11 @@ class Jobs:
 
     def execute(self, job_id: str) -> None:
         """Run one job in this process (called by Huey in a worker thread)."""
+        if self.stopping.is_set():
+            # Taken off the queue while this process stops (a worker thread still waiting
+            # on Redis): put it back unclaimed for another process.
+            self._task(job_id)
+            return
         record = self.store.update(job_id, _claim)
         if record is None or record.status != "running" or record.worker != worker_id():
             return  # cancelled, taken by another worker, or expired meanwhile
@@ -354,6 +359,9 @@ class Jobs:
         def back(r: JobRecord) -> bool:
             if r.worker != worker_id() or r.status != "running":
                 return False
+            if r.cancel_requested:  # asked to stop by its page too: it ends here
+                _finish(r, "cancelled", "cancelled")
+                return True
             r.status, r.worker, r.queued_at = "queued", None, time.time()
             r.attempts = max(0, r.attempts - 1)
             r.message = "its server stopped; waiting for another worker"

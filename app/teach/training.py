@@ -121,7 +121,7 @@ def train(services: Services, params: dict[str, Any], progress: Progress, job_id
     def report(fraction: float, message: str, force: bool = False) -> None:
         nonlocal last
         run.progress = fraction
-        progress(fraction, message)  # raises Cancelled, or past the time limit
+        progress(fraction, message)  # raises Cancelled or Stopping, or past the time limit
         if force or time.perf_counter() - last > 0.25:
             last = time.perf_counter()
             store.save_run(project_id, run)

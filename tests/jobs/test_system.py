@@ -43,6 +43,14 @@ def _blocked(ctx, params):
         ctx.progress(0.5, "waiting for the test")
 
 
+release = threading.Event()  # the "quiet" kind reports once, when it is set
+
+
+def _quiet(ctx, params):
+    release.wait(30)
+    ctx.progress(0.5, "released", force=True)
+
+
 def _refuse(ctx, params):
     raise InvalidParameter("epochs: must be positive", field="epochs")
 
@@ -52,7 +60,8 @@ def _crash(ctx, params):
 
 
 KINDS = [Kind("count", _count, 30), Kind("blocked", _blocked, 30),
-         Kind("refuse", _refuse, 30), Kind("crash", _crash, 30), Kind("slow", _blocked, 0.2)]
+         Kind("refuse", _refuse, 30), Kind("crash", _crash, 30), Kind("slow", _blocked, 0.2),
+         Kind("quiet", _quiet, 60)]
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -60,6 +69,7 @@ def jobs(request):
     from huey import MemoryHuey, RedisHuey
 
     gate.clear()
+    release.clear()
 
     def build(store, queue):
         j = Jobs(store, queue, max_queued=3, max_per_client=2)
@@ -447,3 +457,32 @@ def test_a_stopping_process_hands_its_running_job_back_for_the_next_worker(jobs)
     finally:
         second.stop()
     assert done.status == "done" and done.attempts == 1
+
+
+def test_a_job_cancelled_as_its_process_stops_ends_cancelled_not_queued(jobs):
+    """The page asked to cancel and the process stops before the job's next report: at that
+    report the stop is seen first, and the job ends cancelled instead of going back to the
+    queue to be started and cancelled again."""
+    record = jobs.submit("quiet", {}, client="a")
+    workers = JobWorkers(jobs, count=1)
+    workers.start()
+    try:
+        wait_until(lambda: jobs.get(record.id).status == "running")
+        assert jobs.cancel(record.id, "a").cancel_requested
+        jobs.stopping.set()
+        release.set()
+    finally:
+        workers.stop(timeout_s=30)
+    ended = jobs.get(record.id)
+    assert ended.status == "cancelled" and jobs.queue.dequeue() is None
+
+
+def test_a_task_taken_while_its_process_stops_goes_back_unclaimed(jobs):
+    record = jobs.submit("count", {"n": 1}, client="a")
+    jobs.stopping.set()
+    task = jobs.queue.dequeue()
+    jobs.queue.execute(task)
+    again = jobs.get(record.id)  # never claimed: as it was queued, and on the queue again
+    assert (again.status, again.message, again.started_at) == ("queued", "waiting for a worker",
+                                                               None)
+    assert jobs.queue.dequeue() is not None
