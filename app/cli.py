@@ -39,13 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         # the app answers one past MAX_JSON_BYTES with the 413 envelope, uvicorn closes the
         # connection on anything far larger. No per-message deflate: the frames are JPEG or
         # PNG already (measured: zlib took 1.9 ms over a 86 KB live frame to save 0.1%).
-        # A queue of 2 messages per connection: the page keeps one edit in flight, and a
-        # client that sends faster meets TCP's backpressure instead of leaving 32 queued
-        # edits (uvicorn's default) to be computed after it has gone.
         uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level="info", access_log=args.access_log,
-                    ws_max_size=2 * MAX_JSON_BYTES, ws_max_queue=2,
-                    ws_per_message_deflate=False)
+                    ws_max_size=2 * MAX_JSON_BYTES, ws_per_message_deflate=False)
 
 
 def run_worker(threads: int | None = None) -> None:
