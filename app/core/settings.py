@@ -26,7 +26,14 @@ class DecodeLimits:
 
     def pixel_limit(self, fmt: str) -> int:
         """The most pixels a file of format ``fmt`` (``sniff_format``'s name) may declare."""
-        return self.max_jpeg_pixels if fmt == "JPEG" else self.max_pixels
+        return max(self.max_jpeg_pixels, self.max_pixels) if fmt == "JPEG" else self.max_pixels
+
+    @property
+    def max_coefficient_bytes(self) -> int:
+        """What a progressive JPEG may need held whole to decode (libjpeg keeps every
+        coefficient, at any scale): as much as a 4-channel one at ``max_pixels`` needs,
+        the most accepted before JPEGs could declare more (128 MiB by default)."""
+        return 8 * self.max_pixels
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,11 @@ class Settings:
     max_side: int = 8192
     max_aspect: float = 32.0
     working_side: int = 1024  # stored images are downsized to this longest side
-    # A phone's 24 or 48 MP JPEG: libjpeg decodes it straight at 1/2-1/8 scale (measured
-    # peak while decoding 48 MP: +152 MiB progressive, whose coefficients libjpeg holds
-    # whole, +15 MiB baseline; 16.8 MP progressive +55 MiB). Pillow's guard (64 MP) is above.
+    # A phone's 24 or 48 MP JPEG: libjpeg decodes a baseline one straight at 1/2-1/8 scale
+    # (measured peak while decoding 48 MP: +15 MiB). A progressive one it holds whole as
+    # coefficients, 2 bytes per pixel per channel (+152 MiB at 48 MP 4:2:0, about 400 MiB for
+    # a flat 8192x6100 CMYK file of 783 KB: +397 MiB), so those are bounded by
+    # DecodeLimits.max_coefficient_bytes. Pillow's own guard (64 MP) caps this setting.
     max_jpeg_pixels: int = 50_000_000
     image_cache_bytes: int = 256 * 1024 * 1024
     analysis_cache_bytes: int = 256 * 1024 * 1024

@@ -95,6 +95,33 @@ def check_dimensions(width: int, height: int, limits: DecodeLimits, fmt: str = "
             width=width, height=height, max_aspect=limits.max_aspect)
 
 
+def coefficient_bytes(width: int, height: int, components: list[tuple]) -> int:
+    """What libjpeg holds whole to decode a progressive JPEG of ``width`` x ``height``: a
+    2-byte coefficient per pixel of each component at that component's own resolution.
+    ``components``: Pillow's ``JpegImageFile.layer``, ``(id, h_sampling, v_sampling, table)``
+    each (a 4:2:0 photo's colour components have a quarter of the pixels)."""
+    h_max = max(c[1] for c in components)
+    v_max = max(c[2] for c in components)
+    return sum(2 * -(-width * h // h_max) * -(-height * v // v_max)
+               for _, h, v, _ in components)
+
+
+def check_coefficients(width: int, height: int, components: list[tuple],
+                       limits: DecodeLimits) -> None:
+    """Refuse a progressive JPEG whose coefficients would take more than
+    ``limits.max_coefficient_bytes`` to hold, before decoding (a small flat file can
+    declare hundreds of MiB of them)."""
+    need = coefficient_bytes(width, height, components)
+    if need > limits.max_coefficient_bytes:
+        raise ImageTooLarge(
+            f"This progressive JPEG ({width}x{height} pixels, {len(components)} channels) "
+            f"needs {need / 2**20:.0f} MiB to decode; at most "
+            f"{limits.max_coefficient_bytes / 2**20:.0f} MiB. Save it as a standard (baseline) "
+            "JPEG or downscale it and try again.",
+            width=width, height=height, needs_bytes=need,
+            max_bytes=limits.max_coefficient_bytes)
+
+
 def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
     """Decode an upload to ``(H, W, 3) uint8`` RGB at working size.
 
@@ -110,6 +137,8 @@ def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=[fmt])
             check_dimensions(*img.size, limits, fmt)
+            if fmt == "JPEG" and img.info.get("progressive"):
+                check_coefficients(*img.size, img.layer, limits)
             if fmt == "JPEG":
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
                 # larger than we keep: the cheapest pixels are the ones never decoded.
@@ -127,7 +156,7 @@ def decode_image(data: bytes, limits: DecodeLimits) -> np.ndarray:
         found = re.search(r"\((\d+) pixels\)", str(exc))
         pixels = int(found.group(1)) if found else None
         declared = f"{pixels / 1e6:,.0f} megapixels" if pixels else "more pixels than that"
-        most = limits.pixel_limit(fmt)
+        most = min(limits.pixel_limit(fmt), Image.MAX_IMAGE_PIXELS)
         raise ImageTooLarge(
             f"The image declares {declared}; at most {most / 1e6:.2f} megapixels "
             "are accepted. Downscale it and try again.",

@@ -15,7 +15,13 @@ from PIL import Image, ImageFile
 from app.core.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from app.core.settings import Settings
 from app.imaging.decode import check_dimensions, decode_image, sniff_format
-from tests.support.badinputs import corpus, png_declaring, webp_black, zero_bomb_png
+from tests.support.badinputs import (
+    corpus,
+    jpeg_declaring,
+    png_declaring,
+    webp_black,
+    zero_bomb_png,
+)
 
 LIMITS = Settings().decode_limits  # the defaults an operator gets
 
@@ -293,3 +299,25 @@ def test_a_phone_sized_jpeg_decodes_at_reduced_scale_where_a_png_is_refused():
     check_dimensions(6000, 4000, LIMITS, "JPEG")
     with pytest.raises(ImageTooLarge):
         check_dimensions(8000, 7000, LIMITS, "JPEG")
+
+
+@pytest.mark.parametrize("size,progressive,cmyk,refused", [
+    ((6000, 4000), True, False, False),   # a phone's 24 MP progressive photo: 69 MiB
+    ((8000, 6000), False, True, False),   # baseline: decoded at reduced scale, nothing held
+    ((8000, 6000), True, False, True),    # 48 MP progressive 4:2:0: 137 MiB
+    ((8192, 6100), True, True, True),     # flat CMYK: 381 MiB from a small file
+    ((4096, 4096), True, True, False),    # the most a progressive JPEG held before: 128 MiB
+])
+def test_a_progressive_jpeg_is_bounded_by_what_libjpeg_must_hold(size, progressive, cmyk,
+                                                                refused, no_pixel_decoding):
+    """From the header alone: refused with the sizes, or let through to be decoded (here the
+    scan data is missing, so it fails as invalid_image only once decoding starts)."""
+    data = jpeg_declaring(*size, progressive=progressive, cmyk=cmyk)
+    if refused:
+        with pytest.raises(ImageTooLarge) as exc:
+            decode(data)
+        assert "progressive JPEG" in exc.value.message and "baseline" in exc.value.message
+        assert exc.value.details["needs_bytes"] > exc.value.details["max_bytes"] == 128 * 2**20
+    else:
+        with pytest.raises(AssertionError, match="pixels were decoded"):
+            decode(data)

@@ -66,10 +66,15 @@ def bmp_declaring(width: int, height: int) -> bytes:
     return header + info
 
 
-def jpeg_declaring(width: int, height: int) -> bytes:
-    """A JPEG whose SOF0 header declares a size; no scan data follows."""
-    sof = struct.pack(">BHHB", 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
-    return b"\xff\xd8" + b"\xff\xc0" + struct.pack(">H", len(sof) + 2) + sof + b"\xff\xd9"
+def jpeg_declaring(width: int, height: int, progressive: bool = False,
+                   cmyk: bool = False) -> bytes:
+    """A JPEG whose SOF0 (SOF2 when ``progressive``) header declares a size, in YCbCr 4:2:0
+    or (``cmyk``) four full-resolution channels; no scan data follows."""
+    channels = (b"\x01\x11\x00\x02\x11\x01\x03\x11\x01\x04\x11\x01" if cmyk
+                else b"\x01\x22\x00\x02\x11\x01\x03\x11\x01")
+    sof = struct.pack(">BHHB", 8, height, width, 4 if cmyk else 3) + channels
+    marker = b"\xff\xc2" if progressive else b"\xff\xc0"
+    return b"\xff\xd8" + marker + struct.pack(">H", len(sof) + 2) + sof + b"\xff\xd9"
 
 
 def gif_frame_beyond_screen(width: int, height: int) -> bytes:
@@ -226,6 +231,9 @@ def _more_cases(png: bytes, jpeg: bytes) -> list[Case]:
         Case("webp_black_4100x4100", webp_black(4100, 4100), 413, too_large),
         Case("webp_black_3000x60_thin", webp_black(3000, 60), 422, invalid),
         Case("jpeg_declares_8000x7000", jpeg_declaring(8000, 7000), 413, too_large),
+        Case("jpeg_progressive_cmyk_8192x6100", jpeg_declaring(8192, 6100, True, True), 413,
+             too_large),
+        Case("jpeg_progressive_8000x6000", jpeg_declaring(8000, 6000, True), 413, too_large),
     ]
 
 
