@@ -22,9 +22,10 @@ The threshold is the higher of two figures, both measured when training:
   far re-framing the same subject moves the features); the 5th percentile of those
   (19 in 20 training photos are at least that close to their class);
 - what unrelated photos reach: the similarity 19 in 20 bundled photos stay below against
-  the nearest of as many photos of other subjects as the nearest training photo's class
-  has (``familiar_reference.floor``: 0.23 for a class of 12); without it a class as varied
-  as "fish" set its typical similarity as low as a stranger's.
+  the nearest of as many photos of other subjects as the project has training photos (a
+  photo is judged by its nearest training photo of any class, so all of them count:
+  ``familiar_reference.floor``, 0.26 for 24 photos); without it a class as varied as
+  "fish" set its typical similarity as low as a stranger's.
 
 The novelty of a photo is the share of training photos whose typical similarity is higher
 than this photo's similarity to its nearest training photo (0 for a training photo itself),
@@ -53,8 +54,8 @@ REFERENCE_FILE = Path(__file__).with_name("familiar_reference.npz")
 @dataclass(frozen=True)
 class Reference:
     """What unrelated photos look like: the features' ``mean`` ``(D,)`` subtracted before
-    every cosine, and ``floor[n]`` the similarity unrelated photos stay below against a
-    class of ``n`` photos (the last entry serves larger classes)."""
+    every cosine, and ``floor[n]`` the similarity unrelated photos stay below against the
+    nearest of ``n`` training photos (the last entry serves more)."""
 
     mean: np.ndarray
     floor: np.ndarray
@@ -93,20 +94,19 @@ def typical(views: np.ndarray, labels: np.ndarray, mean: np.ndarray) -> np.ndarr
 def build_index(views: np.ndarray, labels: np.ndarray, image_ids: list[str],
                 class_ids: list[str], reference: Reference | None = None) -> bytes:
     """The training photos' centred plain-view features, their class ids, their typical
-    similarities, the mean subtracted and each photo's class floor, as one ``.npz``.
+    similarities, the mean subtracted and the floor for this many photos, as one ``.npz``.
     ``views``: ``(N, 4, D)`` features of each photo's views; ``reference`` defaults to the
     bundled photos' (``D`` = 1280)."""
     from models.transfer import PLAIN
 
     ref = reference or bundled_reference()
     views = views.astype(np.float32)
-    sizes = np.bincount(labels, minlength=len(class_ids))  # (C,) photos per class
     buf = io.BytesIO()
     np.savez(buf, unit=_unit(views[:, PLAIN] - ref.mean),
              image_ids=np.array(image_ids, dtype=str),
              class_ids=np.array([class_ids[k] for k in labels], dtype=str),
              reference=typical(views, labels, ref.mean).astype(np.float32),
-             centre=ref.mean, floor=ref.floor[np.minimum(sizes[labels], len(ref.floor) - 1)])
+             centre=ref.mean, floor=ref.floor[min(len(labels), len(ref.floor) - 1)])
     return buf.getvalue()
 
 
@@ -121,7 +121,7 @@ def judge(index: bytes | None, pooled: np.ndarray, present: set[str]) -> dict:
                                          parts["reference"])
         # An index built before centring (kept by a project store) is judged as it was.
         centre = parts["centre"] if "centre" in parts else np.zeros(unit.shape[1], np.float32)
-        floor = parts["floor"] if "floor" in parts else np.full(len(ids), -np.inf, np.float32)
+        unrelated = float(parts["floor"]) if "floor" in parts else -np.inf
     sims = unit @ _unit(pooled.astype(np.float32) - centre)  # (N,)
     order = np.argsort(-sims, kind="stable")
     nearest = [{"image_id": str(ids[i]), "class_id": str(classes[i]),
@@ -129,7 +129,7 @@ def judge(index: bytes | None, pooled: np.ndarray, present: set[str]) -> dict:
     best = float(sims[order[0]])
     if reference.size == 0:  # no class has two photos: nothing says what is typical
         return {"similarity": best, "nearest": nearest}
-    typical_sim, unrelated = float(np.quantile(reference, QUANTILE)), float(floor[order[0]])
+    typical_sim = float(np.quantile(reference, QUANTILE))
     threshold = max(typical_sim, unrelated)
     familiar = best >= threshold
     novelty = 1.0 if best < unrelated else float(np.mean(reference > best))

@@ -8,14 +8,16 @@ Two things come out, both used by ``app.teach.familiar``:
   ANY two photos have a cosine of about 0.2; subtracting this mean first puts two unrelated
   photos near 0 (measured: -0.03 on average between photos of different subjects, 0.20
   before).
-- ``floor``: for a class of ``n`` photos (``floor[n]``, ``n`` = 1..60), the similarity that
-  19 in 20 photos of an unrelated subject stay below when compared with the nearest of
-  ``n`` photos of other subjects (after centring). Simulated: a bundled photo against ``n``
-  bundled photos drawn at random from the other subjects, ``DRAWS`` times, with a fixed
-  seed. The more photos a class has, the likelier one of them resembles any stranger,
-  so the floor grows with ``n`` (0.13 for 3 photos, 0.23 for 12, 0.30 for 60). The drawn
-  photos mix subjects, so this over-states what one class of a single subject reaches:
-  the floor is on the strict side.
+- ``floor``: for a project of ``n`` training photos (``floor[n]``, ``n`` = 1..480, every
+  class full), the similarity that 19 in 20 photos of an unrelated subject stay below when
+  compared with the nearest of ``n`` photos of other subjects (after centring): a photo is
+  judged by its nearest training photo of any class, so every photo counts. Simulated: a
+  bundled photo against ``n`` bundled photos drawn at random from the other subjects,
+  ``DRAWS`` times, with a fixed seed (past the strangers a subject has, all of them). The
+  more photos, the likelier one of them resembles any stranger, so the floor grows with
+  ``n`` (0.13 for 3 photos, 0.22 for 12, 0.26 for 24, 0.30 for 60). The drawn photos mix
+  subjects, so this over-states what classes of single subjects reach: the floor is on the
+  strict side.
 
 Subjects come from the folder each photo came from in its source package (``CREDITS.tsv``'s
 ``original_path``), merged where two folders hold the same kind of subject (monuments of
@@ -35,11 +37,11 @@ from pathlib import Path
 import numpy as np
 
 from app.teach.familiar import REFERENCE_FILE
-from app.teach.projects import MAX_PHOTOS_PER_CLASS
+from app.teach.projects import MAX_CLASSES, MAX_PHOTOS_PER_CLASS
 
-FILE = REFERENCE_FILE
 QUANTILE = 0.95  # of unrelated photos that stay below the floor
 DRAWS = 20_000
+MAX_PHOTOS = MAX_CLASSES * MAX_PHOTOS_PER_CLASS  # the most training photos a project has
 SEED = 0
 # A folder of the source package (the part of original_path after "activities/") -> subject.
 SUBJECTS = {
@@ -76,10 +78,10 @@ def bundled(directory: Path) -> list[tuple[Path, str]]:
 
 
 def floors(plain: np.ndarray, subjects: list[str], mean: np.ndarray) -> np.ndarray:
-    """``floor[n]`` for ``n`` = 0..``MAX_PHOTOS_PER_CLASS`` (``floor[0]`` unused, -1) from
-    the bundled photos' plain-view features ``(P, 1280)`` and their subjects (see the
-    module's docstring); a class larger than a subject's strangers have photos is compared
-    with all of them."""
+    """``floor[n]`` for ``n`` = 0..``MAX_PHOTOS`` (``floor[0]`` unused, -1) from the bundled
+    photos' plain-view features ``(P, 1280)`` and their subjects (see the module's
+    docstring); more training photos than a subject's strangers are compared with all of
+    them."""
     centred = plain - mean  # (P, 1280)
     unit = centred / np.linalg.norm(centred, axis=1, keepdims=True)
     sims = unit @ unit.T  # (P, P)
@@ -88,13 +90,13 @@ def floors(plain: np.ndarray, subjects: list[str], mean: np.ndarray) -> np.ndarr
     # Each draw: one stranger, its other-subject photos in a random order; the running
     # maximum over that order is the nearest of the first n, for every n at once (so the
     # floor never shrinks as n grows, which separate draws per n did by sampling noise).
-    best = np.empty((DRAWS, MAX_PHOTOS_PER_CLASS))
+    best = np.empty((DRAWS, MAX_PHOTOS))
     for d in range(DRAWS):
         stranger = int(rng.integers(len(labels)))
         others = rng.permutation(np.flatnonzero(labels != labels[stranger]))
-        running = np.maximum.accumulate(sims[stranger, others[:MAX_PHOTOS_PER_CLASS]])
-        best[d] = np.pad(running, (0, MAX_PHOTOS_PER_CLASS - len(running)), mode="edge")
-    out = np.full(MAX_PHOTOS_PER_CLASS + 1, -1.0, dtype=np.float32)
+        running = np.maximum.accumulate(sims[stranger, others[:MAX_PHOTOS]])
+        best[d] = np.pad(running, (0, MAX_PHOTOS - len(running)), mode="edge")
+    out = np.full(MAX_PHOTOS + 1, -1.0, dtype=np.float32)
     out[1:] = np.quantile(best, QUANTILE, axis=0)
     return out
 
@@ -114,7 +116,8 @@ def compute(directory: Path, embed: Callable[[list[np.ndarray]], np.ndarray],
             "photos": np.array(len(photos)), "quantile": np.array(QUANTILE)}
 
 
-def save(reference: dict[str, np.ndarray], path: Path = FILE) -> None:
+def save(reference: dict[str, np.ndarray], path: Path = REFERENCE_FILE) -> None:
+    """Write ``reference`` (``compute``'s parts) as the ``.npz`` familiarity reads."""
     buf = io.BytesIO()
     np.savez(buf, **reference)
     path.write_bytes(buf.getvalue())

@@ -148,7 +148,7 @@ class ClassProbs(BaseModel):
         "similar classmate and to its own zoomed view)"))
     unrelated: float | None = Field(None, description=(
         "what unrelated photos reach: the similarity 19 in 20 of the bundled photos stay "
-        "below against the nearest of as many photos of other subjects as the nearest "
-        "training photo's class has; null for a classifier trained before it was kept"))
+        "below against the nearest of as many photos of other subjects as the classifier "
+        "has training photos; null for a classifier trained before it was kept"))
     nearest: list[Neighbour] = Field(default_factory=list, description="most similar first")
     warning: str | None = Field(None, description="said when the photo is unfamiliar")

@@ -116,22 +116,23 @@ def bundled_from(folder: str) -> list[bytes]:
 def test_varied_classes_still_warn_about_unrelated_photos(client):
     """Twelve different fish against twelve different tools (the first of each in the
     bundled photos). Measured before centring: a threshold of 0.20 (any two photos' cosine
-    is about that), 8 of the 9 samples familiar (the astronaut "tool" at 93%). Now: 8 of 9
-    warned about (the scarlet macaw's nearest photo is the discus fish, 0.25 against 0.23),
-    and 19 of the 20 held-out photos familiar (the spray bottle is not: 0.15)."""
+    is about that), 8 of the 9 samples familiar (the astronaut "tool" at 93%). Now, against
+    the floor for the project's 24 photos (0.26): all 9 warned about (the nearest, the
+    scarlet macaw to the discus fish, 0.25), and 16 of the 20 held-out photos familiar (the
+    other four, 0.15-0.26, are fish and tools unlike any of the twelve)."""
     fish, tools = bundled_from("images/fishes"), bundled_from("images/tools")
     assert (len(fish), len(tools)) == (15, 29)
     pid, _, _ = project_of(client, {"fish": fish[:12], "tool": tools[:12]})
     unrelated = [predict(client, pid, p.read_bytes()) for p in sorted(SAMPLES.glob("*.*g"))]
     assert len(unrelated) == 9
     warned = [a for a in unrelated if not a["familiar"]]
-    assert len(warned) >= 7, [(a["similarity"], a["threshold"]) for a in unrelated]
+    assert len(warned) >= 8, [(a["similarity"], a["threshold"]) for a in unrelated]
     assert all(a["novelty"] == 1.0 and a["warning"] == familiar.WARNING for a in warned)
     held_out = [predict(client, pid, data) for data in fish[12:] + tools[12:]]
     assert len(held_out) == 20
-    assert sum(a["familiar"] for a in held_out) >= 17, [a["similarity"] for a in held_out]
-    assert held_out[0]["threshold"] == pytest.approx(
-        float(familiar.bundled_reference().floor[12]), abs=1e-6)  # the unrelated photos' floor
+    assert sum(a["familiar"] for a in held_out) >= 15, [a["similarity"] for a in held_out]
+    assert held_out[0]["threshold"] == pytest.approx(  # the unrelated photos' floor for 24
+        float(familiar.bundled_reference().floor[24]), abs=1e-6)
 
 
 def test_a_photo_sent_as_a_file_is_answered_without_being_kept(real):

@@ -46,7 +46,7 @@ function decidedBy(result) {
 function howMeasured(result) {
   const unrelated = result.unrelated === null || result.unrelated === undefined ? "" :
     ` and how alike unrelated photos get: 19 in 20 photos of other subjects stay below ${num(result.unrelated, 2)} ` +
-    "against the nearest of as many photos as this class has (measured on the 200 bundled photos; the more photos, " +
+    "against the nearest of as many photos as you trained on (measured on the 200 bundled photos; the more photos, " +
     "the likelier one of them resembles any stranger)";
   // A classifier trained before centring was kept (its answers have no "unrelated") is judged on plain cosines.
   const centred = unrelated ? ", after subtracting the average features of the 200 bundled photos. The features " +
