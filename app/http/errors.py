@@ -91,12 +91,15 @@ def _short(value: Any, limit: int = 60) -> str:
     return _short_text(text, limit)
 
 
-def invalid_json(reason: str) -> InvalidJson:
-    # Every JSON route shares this message, so it names no route's fields: the schema does
-    # (/docs draws it, but loads its page from a CDN; /openapi.json is always served).
+ROUTE_FIELDS = "with this route's fields (each route's are in /openapi.json, drawn at /docs)"
+
+
+def invalid_json(reason: str, fields: str = ROUTE_FIELDS) -> InvalidJson:
+    """400 ``invalid_json``: what broke (``reason``) and what to send instead. Every JSON
+    route shares it, so by default it points at the schema rather than naming fields (/docs
+    draws it but loads its page from a CDN; /openapi.json is always served)."""
     return InvalidJson(f"The request body is not valid JSON ({reason}); send one JSON object "
-                       "with this route's fields (each route's are in /openapi.json, drawn at "
-                       "/docs).")
+                       f"{fields}.")
 
 
 def validation_error(exc: RequestValidationError) -> AppError:

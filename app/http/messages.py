@@ -33,12 +33,14 @@ def parse_message(model: type[M], data: str | bytes) -> M:
     the JSON limit, 400 ``invalid_json``, 422 naming the field."""
     if len(data) > MAX_JSON_BYTES:
         raise json_too_large()
+    # The schema does not describe WebSocket messages: name the fields one carries instead.
+    fields = "with the fields " + ", ".join(model.model_fields)
     try:
         value = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise invalid_json(f"{exc.msg} at character {exc.pos}") from None
+        raise invalid_json(f"{exc.msg} at character {exc.pos}", fields) from None
     except (RecursionError, ValueError):
-        raise invalid_json("nested too deeply, a number too long, or not UTF-8") from None
+        raise invalid_json("nested too deeply, a number too long, or not UTF-8", fields) from None
     try:
         return model.model_validate(value)
     except ValidationError as exc:

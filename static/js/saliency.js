@@ -45,6 +45,7 @@ async function init(panel) {
   q("saliency-randomised").textContent = catalogue.randomised.join(", ");
   q("saliency-random-maps").textContent = catalogue.random_maps;
   q("saliency-beats-sd").textContent = catalogue.beats_random_sd;
+  q("saliency-beats-min").textContent = catalogue.beats_random_min;
   q("saliency-sanity-threshold").textContent = catalogue.sanity_threshold;
   view = buildTiles(q("saliency-grid"), catalogue.methods, (id) => loadMap(id, settings()));
   for (const t of Object.values(view.tiles)) {

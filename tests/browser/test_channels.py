@@ -9,7 +9,7 @@ from tests.browser.conftest import SHOTS
 
 pytestmark = pytest.mark.browser
 
-WAIT_MS = 300_000  # a loaded 2-core box: the first visit also indexes the bundled photos
+JOB_WAIT_MS = 300_000  # a loaded 2-core box: the first visit also indexes the bundled photos
 
 
 def _open_stage(page, stage: str) -> str:
@@ -26,10 +26,10 @@ def _wait_both_parts(page, stage: str, channel: str) -> None:
     done = f"{stage}:{channel}"
     page.wait_for_function(
         "d => document.querySelector('[data-testid=vis-image]').dataset.done === d",
-        arg=done, timeout=WAIT_MS)
+        arg=done, timeout=JOB_WAIT_MS)
     page.wait_for_function(
         "d => document.querySelector('[data-testid=top-patches]').dataset.done === d",
-        arg=done, timeout=WAIT_MS)
+        arg=done, timeout=JOB_WAIT_MS)
     image = page.get_by_test_id("vis-image")
     assert image.evaluate("i => i.complete && i.naturalWidth") == 128
     assert page.get_by_test_id("top-patches").locator("figure").count() == 9

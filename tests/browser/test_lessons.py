@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import SHOTS, new_context
+from tests.browser.conftest import SHOTS, WAIT_MS, new_context
 
 pytestmark = pytest.mark.browser
 
 LESSON_SHOTS = SHOTS / "lessons"
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = "dog_german_shepherd"
-READY = 120_000       # ms: the first open of a lesson may wait for the model and a job
+READY = WAIT_MS       # ms: the first open of a lesson may wait for the model and a job
 SLOW_READY = 420_000  # ms: the lessons that train classifiers (jobs of several seconds each)
 SLOW = {"transfer", "spurious", "how-many-images"}
 LESSON_IDS = ["dot-product", "edges", "translation", "learned-filters", "hierarchy",

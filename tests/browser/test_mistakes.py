@@ -93,7 +93,7 @@ def test_the_cnn_tab_shows_the_photo_clicked_last(page):
     page.get_by_test_id("sample-object_baseball").click()
     # The baseball's answer is the last to arrive (the macaw's came before it).
     page.wait_for_function("() => document.querySelector('[data-testid=predictions] li')"
-                           ".textContent.startsWith('baseball')", timeout=15_000)
+                           ".textContent.startsWith('baseball')")
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("predictions").locator("li").first.inner_text() \
         .startswith("baseball")
