@@ -111,6 +111,10 @@ def check_coefficients(width: int, height: int, components: list[tuple],
     """Refuse a progressive JPEG whose coefficients would take more than
     ``limits.max_coefficient_bytes`` to hold, before decoding (a small flat file can
     declare hundreds of MiB of them)."""
+    if not components or any(not (1 <= c[1] <= 4 and 1 <= c[2] <= 4) for c in components):
+        # The standard allows sampling factors 1-4; a forged 0 would divide by zero below.
+        raise InvalidImage("The JPEG declares impossible channel sampling; re-save it and "
+                           "try again.", format="JPEG")
     need = coefficient_bytes(width, height, components)
     if need > limits.max_coefficient_bytes:
         raise ImageTooLarge(

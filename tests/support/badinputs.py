@@ -67,11 +67,13 @@ def bmp_declaring(width: int, height: int) -> bytes:
 
 
 def jpeg_declaring(width: int, height: int, progressive: bool = False,
-                   cmyk: bool = False) -> bytes:
+                   cmyk: bool = False, sampling: int | None = None) -> bytes:
     """A JPEG whose SOF0 (SOF2 when ``progressive``) header declares a size, in YCbCr 4:2:0
-    or (``cmyk``) four full-resolution channels; no scan data follows."""
+    or (``cmyk``) four full-resolution channels, or three channels all of ``sampling``
+    (a byte, horizontal factor high); no scan data follows."""
     channels = (b"\x01\x11\x00\x02\x11\x01\x03\x11\x01\x04\x11\x01" if cmyk
-                else b"\x01\x22\x00\x02\x11\x01\x03\x11\x01")
+                else b"\x01\x22\x00\x02\x11\x01\x03\x11\x01" if sampling is None
+                else bytes([1, sampling, 0, 2, sampling, 1, 3, sampling, 1]))
     sof = struct.pack(">BHHB", 8, height, width, 4 if cmyk else 3) + channels
     marker = b"\xff\xc2" if progressive else b"\xff\xc0"
     return b"\xff\xd8" + marker + struct.pack(">H", len(sof) + 2) + sof + b"\xff\xd9"
@@ -143,6 +145,10 @@ def corpus() -> list[Case]:
         Case("png_header_only", png[:33], 422, "invalid_image"),
         Case("png_bad_crc", png[:29] + b"\0\0\0\0" + png[33:], 422, "invalid_image"),
         Case("jpeg_truncated", jpeg[:200], 422, "invalid_image"),
+        Case("jpeg_progressive_sampling_0", jpeg_declaring(800, 600, True, sampling=0x00), 422,
+             "invalid_image"),
+        Case("jpeg_progressive_sampling_0x1", jpeg_declaring(800, 600, True, sampling=0x10),
+             422, "invalid_image"),
         Case("jpeg_soi_only", b"\xff\xd8\xff\xe0", 422, "invalid_image"),
         Case("gif_header_only", b"GIF89a", 422, "invalid_image"),
         Case("webp_header_only", b"RIFF\x10\0\0\0WEBPVP8 ", 422, "invalid_image"),
