@@ -356,19 +356,24 @@ class Jobs:
         """Queue a job this stopping process was running again at once, its start not
         counted against ``MAX_ATTEMPTS`` (a clean stop is not a lost worker); another worker
         takes it without waiting for the lease to lapse."""
+        requeued = False
+
         def back(r: JobRecord) -> bool:
+            nonlocal requeued
+            requeued = False  # an update may run this more than once: the last run counts
             if r.worker != worker_id() or r.status != "running":
-                return False
+                return False  # taken back by a reaper meanwhile: it queued the job itself
             if r.cancel_requested:  # asked to stop by its page too: it ends here
                 _finish(r, "cancelled", "cancelled")
                 return True
             r.status, r.worker, r.queued_at = "queued", None, time.time()
             r.attempts = max(0, r.attempts - 1)
             r.message = "its server stopped; waiting for another worker"
+            requeued = True
             return True
 
-        record = self.store.update(job_id, back)
-        if record is not None and record.status == "queued":
+        self.store.update(job_id, back)
+        if requeued:
             self._task(job_id)
 
     def beat(self) -> None:
