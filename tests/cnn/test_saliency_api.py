@@ -24,6 +24,7 @@ from app.main import create_app
 from models.preprocess import to_tensor
 from models.stages import STAGE_IDS
 from tests.conftest import assert_error
+from tests.support.occlusion import spread_over_squares
 from tests.support.photos import make_image
 
 ENDED = {"done", "failed", "cancelled"}
@@ -339,17 +340,6 @@ def test_slow_maps_a_measuring_job_computed_are_kept_for_every_process(make_clie
             assert float(npy(r).max()) == pytest.approx(m["map_max"], rel=1e-6)
 
 
-def spread_like_captum(grid: np.ndarray, patch: int, stride: int) -> np.ndarray:
-    """Captum's ``Occlusion`` per pixel, written out: the mean drop of the windows covering
-    each pixel."""
-    total, count = np.zeros((224, 224)), np.zeros((224, 224))
-    for i in range(grid.shape[0]):
-        for j in range(grid.shape[1]):
-            total[i * stride:i * stride + patch, j * stride:j * stride + patch] += grid[i, j]
-            count[i * stride:i * stride + patch, j * stride:j * stride + patch] += 1
-    return total / count
-
-
 @pytest.fixture(scope="module")
 def dog_api():
     """The trained model (whose maps are not flat, unlike the random one's) and the dog."""
@@ -381,7 +371,7 @@ def test_occlusion_is_drawn_and_ranked_pixel_by_pixel(dog_api, monkeypatch):
     assert follow(c, c.get(url).json()["job"])["status"] == "done"
     grid = npy(c.get(url + "&as=npy"))
     assert grid.shape == (7, 7) and grid.max() > 0.01
-    want = spread_like_captum(grid, 56, 28).astype(np.float32)  # (224, 224)
+    want = spread_over_squares(grid, 56, 28).astype(np.float32)  # (224, 224)
     picture = np.asarray(Image.open(io.BytesIO(c.get(url + "&as=heatmap").content)))
     assert np.array_equal(picture, colormap(want, "jet", lo=0.0, hi=float(want.max())))
     measure(c, image, "faithfulness", {"class": 235, "methods": ["occlusion"], "patch": 56,

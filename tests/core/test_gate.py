@@ -13,6 +13,7 @@ from app.core.errors import Busy
 from app.core.gate import JobGate, patient
 from app.main import create_app
 from tests.conftest import assert_error
+from tests.support.gate import hold_slot
 
 
 def test_a_job_waits_for_a_free_slot_then_runs():
@@ -78,26 +79,11 @@ def test_a_full_queue_and_a_long_wait_are_both_busy():
 
 
 
-def _held(gate: JobGate) -> tuple[threading.Thread, threading.Event]:
-    """A thread holding every slot of ``gate`` until the returned event is set."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with gate.slot():
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(5)
-    return holder, release
-
-
 def test_a_job_waits_for_a_slot_past_the_web_timeout_where_a_request_is_busy():
     """Live requests holding every slot: a web caller gets 503 after ``timeout_s``; a job
     (inside ``patient``) waits, checking in meanwhile, and runs once a slot frees."""
     gate = JobGate(max_jobs=1, max_queue=0, timeout_s=0.2)
-    holder, release = _held(gate)
+    holder, release = hold_slot(gate)
     checks: list[float] = []
     ran = threading.Event()
 
@@ -122,7 +108,7 @@ def test_a_job_waits_for_a_slot_past_the_web_timeout_where_a_request_is_busy():
 def test_a_patient_wait_ends_when_its_check_raises():
     """A job cancelled (or out of time) while it waits stops waiting, holding nothing."""
     gate = JobGate(max_jobs=1, max_queue=1, timeout_s=0.2)
-    holder, release = _held(gate)
+    holder, release = hold_slot(gate)
     calls: list[int] = []
 
     def check() -> None:

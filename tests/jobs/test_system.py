@@ -15,6 +15,7 @@ from app.jobs.record import MAX_CLIENTS, Client, JobRecord
 from app.jobs.store import MemoryJobs, RedisJobs
 from app.jobs.system import Jobs, Kind
 from app.jobs.workers import JobWorkers
+from tests.support.gate import hold_slot
 from tests.support.servers import redis_server
 
 
@@ -97,6 +98,16 @@ def running(jobs):
 
 def finished(jobs, job_id: str) -> JobRecord:
     return wait_until(lambda: (r := jobs.get(job_id)) and not r.active and r)
+
+
+def run_to_end(jobs, job_id: str) -> JobRecord:
+    """A fresh worker runs the queued job ``job_id`` to its end: its final record."""
+    workers = JobWorkers(jobs, count=1)
+    workers.start()
+    try:
+        return finished(jobs, job_id)
+    finally:
+        workers.stop()
 
 
 def test_a_job_runs_reports_progress_and_links_its_result(running):
@@ -311,12 +322,7 @@ def test_a_job_whose_worker_vanished_is_run_again_by_another(jobs):
     jobs.reap()
     requeued = jobs.get(record.id)
     assert requeued.status == "queued" and "worker stopped" in requeued.message
-    workers = JobWorkers(jobs, count=1)
-    workers.start()
-    try:
-        done = finished(jobs, record.id)
-    finally:
-        workers.stop()
+    done = run_to_end(jobs, record.id)
     assert done.status == "done" and done.attempts == 2 and done.worker == system.worker_id()
 
 
@@ -389,23 +395,9 @@ def _gated(ctx, params):
         return "/ran"
 
 
-def _hold_every_slot() -> tuple[threading.Thread, threading.Event]:
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with cpu.slot():
-            holding.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(5)
-    return holder, release
-
-
 def test_a_job_waits_for_a_cpu_slot_live_requests_hold_instead_of_failing_busy(running):
     running.register(Kind("gated", _gated, 30))
-    holder, release = _hold_every_slot()
+    holder, release = hold_slot(cpu)
     try:
         record = running.submit("gated", {}, client="a")
         wait_until(lambda: running.get(record.id).status == "running")
@@ -421,7 +413,7 @@ def test_a_job_waits_for_a_cpu_slot_live_requests_hold_instead_of_failing_busy(r
 def test_a_job_waiting_for_a_cpu_slot_can_still_be_cancelled_or_run_out_of_time(running):
     running.register(Kind("gated", _gated, 30))
     running.register(Kind("gated-briefly", _gated, 0.3))
-    holder, release = _hold_every_slot()
+    holder, release = hold_slot(cpu)
     try:
         record = running.submit("gated", {}, client="a")
         wait_until(lambda: running.get(record.id).status == "running")
@@ -450,12 +442,7 @@ def test_a_stopping_process_hands_its_running_job_back_for_the_next_worker(jobs)
     assert back.status == "queued" and back.attempts == 0 and back.worker is None
     assert back.message == "its server stopped; waiting for another worker"
     gate.set()
-    second = JobWorkers(jobs, count=1)
-    second.start()
-    try:
-        done = finished(jobs, record.id)
-    finally:
-        second.stop()
+    done = run_to_end(jobs, record.id)
     assert done.status == "done" and done.attempts == 1
 
 

@@ -15,22 +15,12 @@ from models.faithfulness import changed, rank_correlation
 from models.saliency_methods import RANDOM_MAPS, SANITY_THRESHOLD, MapSpec
 from models.saliency_random import RandomGrid, beats_random, grid_for, random_baseline
 from tests.models.test_saliency_faithfulness import protocol_image, reference_probability
+from tests.support.occlusion import spread_over_squares
 
 
 def uniform(shape: tuple[int, int], seed: int) -> np.ndarray:
     """The definition: independent uniform values from NumPy's default generator."""
     return np.random.default_rng(seed).random(shape).astype(np.float32)
-
-
-def spread_over_squares(grid: np.ndarray, patch: int, stride: int) -> np.ndarray:
-    """An occlusion grid as its map is measured: each pixel the mean of the squares covering
-    it (Captum's per-pixel occlusion)."""
-    total, count = np.zeros((224, 224)), np.zeros((224, 224))
-    for i in range(grid.shape[0]):
-        for j in range(grid.shape[1]):
-            total[i * stride:i * stride + patch, j * stride:j * stride + patch] += grid[i, j]
-            count[i * stride:i * stride + patch, j * stride:j * stride + patch] += 1
-    return total / count
 
 
 @pytest.fixture(scope="module")
