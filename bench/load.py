@@ -57,11 +57,21 @@ class _Connection:
         return int(status_line.split()[1]), await self.reader.readexactly(length)
 
 
-async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
+async def _photo(host: str, port: int, n: int) -> tuple[_Connection, str]:
+    """User ``n``'s own photo, uploaded: the connection it went over and its id."""
     conn = _Connection(host, port)
     body, ctype = multipart(noisy_gradient(SIDE, n))
     _, answer = await conn.request("POST", "/api/images", body, ctype)
-    image_id = json.loads(answer)["id"]
+    return conn, json.loads(answer)["id"]
+
+
+def _edit(step: int) -> list[list[int]]:
+    """The kernel of a user's ``step``-th edit: Sobel x with its centre dragged."""
+    return [[-1, 0, 1], [-2, (step % 7) - 3, 2], [-1, 0, 1]]
+
+
+async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
+    conn, image_id = await _photo(host, port, n)
     step = 0
     while time.monotonic() < stop and stats["count"] < MAX_REQUESTS:
         step += 1
@@ -70,9 +80,8 @@ async def _user(host: str, port: int, n: int, stop: float, stats: dict) -> None:
             kind, path = "analysis", f"/api/images/{image_id}/gradcam?class={target}&as=heatmap"
             payload = b""
         else:
-            kernel = [[-1, 0, 1], [-2, (step % 7) - 3, 2], [-1, 0, 1]]
             kind, path = "edit", f"/api/images/{image_id}/convolve"
-            payload = json.dumps({"kernel": kernel, "channels": "rgb"}).encode()
+            payload = json.dumps({"kernel": _edit(step), "channels": "rgb"}).encode()
         t0 = time.perf_counter()
         try:
             status, _ = await conn.request("GET" if kind == "analysis" else "POST", path,
@@ -90,17 +99,14 @@ async def _ws_user(host: str, port: int, n: int, stop: float, stats: dict) -> No
     """The same edits as ``_user`` makes, on one live WebSocket (as the page sends them)."""
     from websockets.asyncio.client import connect
 
-    conn = _Connection(host, port)
-    body, ctype = multipart(noisy_gradient(SIDE, n))
-    _, answer = await conn.request("POST", "/api/images", body, ctype)
-    image_id = json.loads(answer)["id"]
+    _, image_id = await _photo(host, port, n)
     step = 0
     async with connect(f"ws://{host}:{port}/api/playground/live", compression=None) as ws:
         while time.monotonic() < stop and stats["count"] < MAX_REQUESTS:
             step += 1
-            kernel = [[-1, 0, 1], [-2, (step % 7) - 3, 2], [-1, 0, 1]]
             t0 = time.perf_counter()
-            await ws.send(json.dumps({"kernel": kernel, "channels": "rgb", "image": image_id}))
+            await ws.send(json.dumps({"kernel": _edit(step), "channels": "rgb",
+                                      "image": image_id}))
             head = await ws.recv()
             ok = '"summary"' in head and isinstance(await ws.recv(), bytes)
             stats["lat"]["edit"].append((time.perf_counter() - t0) * 1000)
